@@ -1,0 +1,152 @@
+//! Detector catalogues: what counts as evidence of each capability, and what never does.
+
+use serde::Serialize;
+
+use crate::model::{ConfigPredicate, DocumentRule, Location};
+use crate::pattern::wildcard_match;
+use crate::Capability;
+
+/// Code patterns shared by detectors and negatives.
+///
+/// - `calls`: `::`-separated paths of called functions or named values; `*` is a wildcard and a
+///   leading `*::` also matches nothing. `*::text_moderation` matches `text_moderation(..)`,
+///   `green::text_moderation(..)` and `client::Green::text_moderation(..)`.
+/// - `methods`: method chains written `a().b`: the last methods called on a receiver, in order.
+///   `moderations().create` matches `client.moderations().create(req)`.
+/// - `types`: type or variant paths named in a struct literal, a path call (`T::new`) or a
+///   pattern, matched on their trailing segments: `CreateModerationRequestArgs` matches
+///   `async_openai::types::CreateModerationRequestArgs::default()`.
+/// - `macros`: macro names without `!`.
+/// - `strings`: globs over string literals (and string constants) passed to a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CodePatterns {
+    /// Call paths.
+    pub calls: Vec<String>,
+    /// Method chains, each a list of method names (`["moderations", "create"]`).
+    pub methods: Vec<Vec<String>>,
+    /// Type or variant paths.
+    pub types: Vec<String>,
+    /// Macro names.
+    pub macros: Vec<String>,
+    /// String globs.
+    pub strings: Vec<String>,
+}
+
+impl CodePatterns {
+    /// Whether a called path matches one of the call patterns.
+    ///
+    /// ```
+    /// use genai_gate_policy::catalogue::CodePatterns;
+    /// let p = CodePatterns { calls: vec!["*::text_moderation".into()], ..Default::default() };
+    /// assert!(p.matches_call("green::Client::text_moderation"));
+    /// ```
+    pub fn matches_call(&self, path: &str) -> bool {
+        self.calls.iter().any(|p| wildcard_match(p, path, "::"))
+    }
+
+    /// Whether a method chain (receiver's calls in order, last one last) ends with one of the
+    /// method patterns. Each pattern segment may use `*`.
+    pub fn matches_methods(&self, chain: &[&str]) -> bool {
+        self.methods.iter().any(|pat| {
+            pat.len() <= chain.len()
+                && pat
+                    .iter()
+                    .zip(&chain[chain.len() - pat.len()..])
+                    .all(|(p, m)| wildcard_match(p, m, "::"))
+        })
+    }
+
+    /// Whether a type or variant path matches one of the type patterns (on trailing segments).
+    pub fn matches_type(&self, path: &str) -> bool {
+        self.types.iter().any(|p| {
+            path == p
+                || path.ends_with(&format!("::{p}"))
+                || wildcard_match(p, path, "::")
+        })
+    }
+
+    /// Whether a macro name matches.
+    pub fn matches_macro(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('!');
+        self.macros.iter().any(|p| wildcard_match(p, name, "::"))
+    }
+
+    /// Whether a string literal matches one of the string globs.
+    pub fn matches_string(&self, s: &str) -> bool {
+        self.strings.iter().any(|p| wildcard_match(p, s, "\u{0}"))
+    }
+
+    /// True when there is no pattern at all.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+            && self.methods.is_empty()
+            && self.types.is_empty()
+            && self.macros.is_empty()
+            && self.strings.is_empty()
+    }
+}
+
+/// One detector: patterns whose match is evidence of a capability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detector {
+    /// Identifier.
+    pub id: String,
+    /// Capability evidenced.
+    pub capability: Capability,
+    /// Description.
+    pub description: Option<String>,
+    /// Code patterns.
+    pub code: CodePatterns,
+    /// Config predicates.
+    pub config: Vec<ConfigPredicate>,
+    /// Documents.
+    pub documents: Vec<DocumentRule>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// A trap: a pattern that must never count as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Negative {
+    /// Identifier.
+    pub id: String,
+    /// Why it is not evidence.
+    pub reason: String,
+    /// Capabilities it never evidences (empty: all).
+    pub capabilities: Vec<Capability>,
+    /// Code patterns.
+    pub code: CodePatterns,
+    /// Where it is written.
+    pub location: Location,
+}
+
+impl Negative {
+    /// Whether this trap blocks evidence of `capability`.
+    pub fn blocks(&self, capability: Capability) -> bool {
+        self.capabilities.is_empty() || self.capabilities.contains(&capability)
+    }
+}
+
+/// A validated detector catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Catalogue {
+    /// Identifier.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Detectors.
+    pub detectors: Vec<Detector>,
+    /// Traps.
+    pub negatives: Vec<Negative>,
+    /// Display name of the file.
+    pub file: String,
+}
+
+impl Catalogue {
+    /// Detectors of one capability.
+    pub fn detectors_for(&self, capability: Capability) -> impl Iterator<Item = &Detector> {
+        self.detectors.iter().filter(move |d| d.capability == capability)
+    }
+}

@@ -1,0 +1,518 @@
+//! Validated policy types: what packs, catalogues and profiles mean once loaded.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::Capability;
+
+macro_rules! word_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $word:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($(#[$vdoc])* $variant),* }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            /// The word used in TOML.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),* }
+            }
+            /// Parses the TOML word.
+            pub fn parse_word(s: &str) -> Option<Self> {
+                match s { $($word => Some($name::$variant),)* _ => None }
+            }
+            /// The TOML words, for suggestions.
+            pub fn words() -> impl Iterator<Item = &'static str> {
+                [$($word),*].into_iter()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// How bad a failure is. Ordered: `Note < Warning < Error`.
+    Severity { /// Informational.
+        Note => "note", /// Should be fixed.
+        Warning => "warning", /// Fails the gate by default.
+        Error => "error" }
+}
+
+word_enum! {
+    /// Where a control must hold.
+    Scope { /// Shown once anywhere in the repository.
+        Repository => "repository", /// Holds on every generation endpoint.
+        Endpoint => "endpoint" }
+}
+
+word_enum! {
+    /// Ordering of a capability relative to the first generation call on an endpoint.
+    Order { /// Reached before the model call.
+        Before => "before", /// Reached after generation, before the response leaves.
+        After => "after" }
+}
+
+word_enum! {
+    /// What a service generates.
+    Modality { /// Text.
+        Text => "text", /// Images.
+        Image => "image", /// Audio.
+        Audio => "audio", /// Video.
+        Video => "video" }
+}
+
+word_enum! {
+    /// A sector whose state rules take precedence (Art. 2 ¶2).
+    Sector { /// News information services.
+        News => "news", /// Online audio and video.
+        Audiovisual => "audiovisual", /// Publishing, film/TV, literary and artistic creation.
+        Publishing => "publishing" }
+}
+
+word_enum! {
+    /// Where evidence may come from.
+    EvidenceKind { /// Rust code.
+        Code => "code", /// Config files (TOML, YAML, JSON, .env).
+        Config => "config", /// Documents (Markdown, text).
+        Document => "document" }
+}
+
+word_enum! {
+    /// Whether a pack stands alone or amends a base pack.
+    PackKind { /// A complete text.
+        Base => "base", /// A sector overlay on a base pack.
+        Overlay => "overlay" }
+}
+
+word_enum! {
+    /// What an overlay does to a base control.
+    AmendAction { /// Raise severity, add requirements, tighten thresholds.
+        Tighten => "tighten", /// Replace the control's content.
+        Replace => "replace" }
+}
+
+/// A place in a policy file: the file's display name, byte span and 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Location {
+    /// Display name of the file.
+    pub file: String,
+    /// Byte range.
+    pub span: Range<usize>,
+    /// 1-based line of the span's start.
+    pub line: usize,
+}
+
+/// Metadata of a pack.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackMeta {
+    /// Identifier.
+    pub id: String,
+    /// Base or overlay.
+    pub kind: PackKind,
+    /// Title.
+    pub title: String,
+    /// Jurisdiction (ISO 3166).
+    pub jurisdiction: String,
+    /// Issuing authority.
+    pub authority: String,
+    /// Official source.
+    pub source: String,
+    /// Publication date, `YYYY-MM-DD`.
+    pub published: String,
+    /// Effective date, `YYYY-MM-DD`.
+    pub effective: Option<String>,
+    /// Version of the encoding.
+    pub version: String,
+    /// Packs this one replaces.
+    pub supersedes: Vec<String>,
+    /// Packs that replace this one.
+    pub superseded_by: Vec<String>,
+    /// Overlays: the base pack amended.
+    pub extends: Option<String>,
+    /// Overlays: the sector.
+    pub sector: Option<Sector>,
+    /// Base packs: scope of the text.
+    pub scope: Option<PackScope>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// The scope of a base text (who it applies to at all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackScope {
+    /// Required public-ness, if any.
+    pub public: Option<bool>,
+    /// Regions (any of); empty means anywhere.
+    pub regions: Vec<String>,
+    /// Citation of the scope article.
+    pub citation: String,
+    /// Why an out-of-scope service is exempt.
+    pub exemption: String,
+}
+
+/// A citable article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Article {
+    /// Reference as cited, e.g. `Art. 14`.
+    pub reference: String,
+    /// Short title.
+    pub title: String,
+    /// Instrument, when not the pack's own text.
+    pub instrument: Option<String>,
+    /// Caveat.
+    pub note: Option<String>,
+}
+
+/// Conditions over the profile under which a control is active.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applies {
+    /// Any of these modalities (empty: any).
+    pub modalities: Vec<Modality>,
+    /// Any of these sectors (empty: any).
+    pub sectors: Vec<Sector>,
+    /// Public-opinion attributes required or excluded.
+    pub public_opinion: Option<bool>,
+    /// Serving minors required or excluded.
+    pub serves_minors: Option<bool>,
+    /// Training models required or excluded.
+    pub trains_models: Option<bool>,
+}
+
+impl Applies {
+    /// True when there is no condition at all.
+    pub fn is_always(&self) -> bool {
+        *self == Applies::default()
+    }
+}
+
+/// A comparison operator in a config predicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CmpOp {
+    /// `=`
+    #[serde(rename = "=")]
+    Eq,
+    /// `!=`
+    #[serde(rename = "!=")]
+    Ne,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+}
+
+impl CmpOp {
+    /// The operator as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Ge => ">=",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Lt => "<",
+        }
+    }
+}
+
+/// A scalar value in a config predicate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Anything else, compared case-insensitively.
+    Text(String),
+}
+
+impl fmt::Display for ConfigValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigValue::Bool(b) => write!(f, "{b}"),
+            ConfigValue::Number(n) => write!(f, "{n}"),
+            ConfigValue::Text(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+/// `key op value`, e.g. `*.retention_days >= 180`.
+///
+/// Keys are dotted paths; `*` matches any run of characters, and a leading `*.` also
+/// matches nothing (so `*.retention_days` matches `retention_days` at the top level).
+///
+/// ```
+/// use genai_gate_policy::{ConfigPredicate, ConfigValue};
+/// let p: ConfigPredicate = "*.retention_days >= 180".parse().unwrap();
+/// assert!(p.key_matches("audit.log.retention_days"));
+/// assert!(p.holds(&ConfigValue::Number(365.0)));
+/// assert!(!p.holds(&ConfigValue::Number(30.0)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigPredicate {
+    /// Key pattern.
+    pub key: String,
+    /// Operator.
+    pub op: CmpOp,
+    /// Value compared with.
+    pub value: ConfigValue,
+}
+
+impl fmt::Display for ConfigPredicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.key, self.op.as_str(), self.value)
+    }
+}
+
+impl std::str::FromStr for ConfigPredicate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const OPS: [(&str, CmpOp); 7] = [
+            ("!=", CmpOp::Ne),
+            (">=", CmpOp::Ge),
+            ("<=", CmpOp::Le),
+            ("==", CmpOp::Eq),
+            ("=", CmpOp::Eq),
+            (">", CmpOp::Gt),
+            ("<", CmpOp::Lt),
+        ];
+        let (at, text, op) = OPS
+            .iter()
+            .filter_map(|(text, op)| s.find(text).map(|at| (at, *text, *op)))
+            .min_by_key(|(at, text, _)| (*at, std::cmp::Reverse(text.len())))
+            .ok_or_else(|| format!("config predicate `{s}` has no operator (one of = != >= <= > <)"))?;
+        let key = s[..at].trim();
+        let raw = s[at + text.len()..].trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_alphanumeric() || "._-*".contains(c)) {
+            return Err(format!("config predicate `{s}` has an invalid key `{key}`"));
+        }
+        if raw.is_empty() {
+            return Err(format!("config predicate `{s}` has no value"));
+        }
+        let value = if raw == "true" || raw == "false" {
+            ConfigValue::Bool(raw == "true")
+        } else if let Ok(n) = raw.parse::<f64>() {
+            ConfigValue::Number(n)
+        } else {
+            ConfigValue::Text(raw.trim_matches('"').to_owned())
+        };
+        if matches!(op, CmpOp::Ge | CmpOp::Le | CmpOp::Gt | CmpOp::Lt) && !matches!(value, ConfigValue::Number(_)) {
+            return Err(format!("config predicate `{s}` compares with `{}` but needs a number", op.as_str()));
+        }
+        Ok(ConfigPredicate { key: key.to_owned(), op, value })
+    }
+}
+
+impl ConfigPredicate {
+    /// Whether a dotted config key matches this predicate's key pattern.
+    pub fn key_matches(&self, key: &str) -> bool {
+        crate::pattern::wildcard_match(&self.key, key, ".")
+    }
+
+    /// Whether a value satisfies the predicate. Numbers written as strings count as numbers;
+    /// text compares case-insensitively.
+    pub fn holds(&self, actual: &ConfigValue) -> bool {
+        use std::cmp::Ordering;
+        let ord = match (&self.value, actual) {
+            (ConfigValue::Number(want), ConfigValue::Number(got)) => got.partial_cmp(want),
+            (ConfigValue::Number(want), ConfigValue::Text(got)) => got.trim().parse::<f64>().ok().and_then(|g| g.partial_cmp(want)),
+            (ConfigValue::Bool(want), ConfigValue::Bool(got)) => Some(if want == got { Ordering::Equal } else { Ordering::Less }),
+            (ConfigValue::Bool(want), ConfigValue::Text(got)) => match got.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Some(if *want { Ordering::Equal } else { Ordering::Less }),
+                "false" | "0" | "no" | "off" => Some(if *want { Ordering::Less } else { Ordering::Equal }),
+                _ => None,
+            },
+            (ConfigValue::Text(want), got) => {
+                let got = match got {
+                    ConfigValue::Text(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                Some(if got.eq_ignore_ascii_case(want) { Ordering::Equal } else { Ordering::Less })
+            }
+            _ => None,
+        };
+        let Some(ord) = ord else { return false };
+        match self.op {
+            CmpOp::Eq => ord == Ordering::Equal,
+            CmpOp::Ne => ord != Ordering::Equal,
+            CmpOp::Ge => ord != Ordering::Less,
+            CmpOp::Le => ord != Ordering::Greater,
+            CmpOp::Gt => ord == Ordering::Greater,
+            CmpOp::Lt => ord == Ordering::Less,
+        }
+    }
+
+    /// Whether `self` is at least as strict as `other` (same key, a threshold that admits no
+    /// value `other` rejects). Used to check that an overlay only tightens.
+    pub fn at_least_as_strict_as(&self, other: &ConfigPredicate) -> bool {
+        if self.key != other.key {
+            return false;
+        }
+        match (self.op, &self.value, other.op, &other.value) {
+            (CmpOp::Ge | CmpOp::Gt, ConfigValue::Number(a), CmpOp::Ge | CmpOp::Gt, ConfigValue::Number(b)) => a >= b,
+            (CmpOp::Le | CmpOp::Lt, ConfigValue::Number(a), CmpOp::Le | CmpOp::Lt, ConfigValue::Number(b)) => a <= b,
+            _ => self == other,
+        }
+    }
+}
+
+/// A document that must exist and what it must contain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRule {
+    /// Path globs relative to the repository root.
+    pub paths: Vec<String>,
+    /// Headings that must appear (case-insensitive).
+    pub headings: Vec<String>,
+    /// Phrases that must appear (case-insensitive).
+    pub phrases: Vec<String>,
+}
+
+/// One capability a control requires, with constraints on the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    /// The capability.
+    pub capability: Capability,
+    /// Endpoint scope: ordering relative to generation.
+    pub order: Option<Order>,
+    /// Evidence must satisfy this config predicate.
+    pub config: Option<ConfigPredicate>,
+    /// Evidence must include this document.
+    pub document: Option<DocumentRule>,
+    /// Accepted kinds of evidence (empty: all).
+    pub evidence: Vec<EvidenceKind>,
+    /// Where the requirement is written.
+    pub location: Location,
+}
+
+impl Requirement {
+    /// Whether evidence of `kind` is accepted.
+    pub fn accepts(&self, kind: EvidenceKind) -> bool {
+        self.evidence.is_empty() || self.evidence.contains(&kind)
+    }
+}
+
+/// A control: an obligation, where it must hold, and what evidence satisfies it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Control {
+    /// `CN-GAI-<article>.<n>`.
+    pub id: String,
+    /// Stable topic across versions of a text.
+    pub topic: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Citations.
+    pub citations: Vec<String>,
+    /// The obligation in our own words.
+    pub obligation: String,
+    /// Severity of a failure.
+    pub severity: Severity,
+    /// Repository or endpoint.
+    pub scope: Scope,
+    /// When the control is active.
+    pub applies: Applies,
+    /// Evidence required (all).
+    pub requirements: Vec<Requirement>,
+    /// What to add when it fails.
+    pub help: Option<String>,
+    /// Caveat.
+    pub note: Option<String>,
+    /// A draft-only duty.
+    pub draft_only: bool,
+    /// Where the control is written.
+    pub location: Location,
+}
+
+impl Control {
+    /// The article number of the id: `14` for `CN-GAI-14.2`.
+    pub fn article_number(&self) -> Option<&str> {
+        self.id.strip_prefix("CN-GAI-")?.split('.').next()
+    }
+}
+
+/// An overlay's change to a base control.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amendment {
+    /// The base control.
+    pub control: String,
+    /// Tighten or replace.
+    pub action: AmendAction,
+    /// Why.
+    pub reason: String,
+    /// Citations added.
+    pub citations: Vec<String>,
+    /// New severity.
+    pub severity: Option<Severity>,
+    /// New title (replace).
+    pub title: Option<String>,
+    /// New obligation (replace).
+    pub obligation: Option<String>,
+    /// New scope (replace).
+    pub scope: Option<Scope>,
+    /// New applicability (replace).
+    pub applies: Option<Applies>,
+    /// Requirements added (tighten) or the new set (replace).
+    pub requirements: Vec<Requirement>,
+    /// New help.
+    pub help: Option<String>,
+    /// Where the amendment is written.
+    pub location: Location,
+}
+
+/// A validated pack.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pack {
+    /// Metadata.
+    pub meta: PackMeta,
+    /// Citable articles.
+    pub articles: Vec<Article>,
+    /// Controls defined here.
+    pub controls: Vec<Control>,
+    /// Overlays: amendments of base controls.
+    pub amendments: Vec<Amendment>,
+    /// Display name of the file it came from.
+    pub file: String,
+    /// Whether it ships inside the binary.
+    pub embedded: bool,
+}
+
+impl Pack {
+    /// A control of this pack by id.
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+
+    /// The article a citation refers to: the longest article reference that the citation
+    /// starts with, followed by the end, a space, `(` or `,`.
+    pub fn article_for(&self, citation: &str) -> Option<&Article> {
+        article_for(&self.articles, citation)
+    }
+}
+
+pub(crate) fn article_for<'a>(articles: &'a [Article], citation: &str) -> Option<&'a Article> {
+    articles
+        .iter()
+        .filter(|a| {
+            citation.strip_prefix(a.reference.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with([' ', '(', ','])
+            })
+        })
+        .max_by_key(|a| a.reference.len())
+}

@@ -1,0 +1,202 @@
+//! A set of loaded packs and catalogues, with the checks that span files.
+
+use crate::catalogue::Catalogue;
+use crate::diag::{Diagnostic, LoadError, SourceFile};
+use crate::model::{AmendAction, Pack, PackKind};
+use crate::suggest::did_you_mean;
+use crate::validate::{load_catalogue, load_pack};
+
+/// The packs and catalogues shipped inside the binary: `(display name, text)`.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("<embedded>/policies/cn-genai-2023.toml", include_str!("../../../policies/cn-genai-2023.toml")),
+    ("<embedded>/policies/cn-genai-2023-draft.toml", include_str!("../../../policies/cn-genai-2023-draft.toml")),
+    ("<embedded>/policies/sectors/news.toml", include_str!("../../../policies/sectors/news.toml")),
+    ("<embedded>/policies/sectors/audiovisual.toml", include_str!("../../../policies/sectors/audiovisual.toml")),
+    ("<embedded>/policies/sectors/publishing.toml", include_str!("../../../policies/sectors/publishing.toml")),
+    ("<embedded>/policies/detectors/core.toml", include_str!("../../../policies/detectors/core.toml")),
+];
+
+/// What kind of policy file a TOML text is, by its top-level table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Has `[pack]`.
+    Pack,
+    /// Has `[catalogue]`.
+    Catalogue,
+    /// Has `[service]`.
+    Profile,
+}
+
+/// Tells a pack, a catalogue and a profile apart without validating them.
+///
+/// ```
+/// use genai_gate_policy::{file_kind, FileKind};
+/// assert_eq!(file_kind("[catalogue]\nid = \"x\""), Some(FileKind::Catalogue));
+/// assert_eq!(file_kind("not toml ["), None);
+/// ```
+pub fn file_kind(text: &str) -> Option<FileKind> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    if table.contains_key("pack") {
+        Some(FileKind::Pack)
+    } else if table.contains_key("catalogue") {
+        Some(FileKind::Catalogue)
+    } else if table.contains_key("service") {
+        Some(FileKind::Profile)
+    } else {
+        None
+    }
+}
+
+/// Loaded packs and detector catalogues.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    /// Packs, in load order.
+    pub packs: Vec<Pack>,
+    /// Catalogues, in load order.
+    pub catalogues: Vec<Catalogue>,
+    /// Every source loaded, for rendering snippets.
+    pub sources: Vec<SourceFile>,
+}
+
+impl PolicySet {
+    /// The packs and catalogues shipped in the binary.
+    ///
+    /// ```
+    /// let set = genai_gate_policy::PolicySet::embedded().unwrap();
+    /// assert!(set.pack("cn-genai-2023").is_some());
+    /// assert!(set.pack("cn-genai-2023-draft").is_some());
+    /// ```
+    pub fn embedded() -> Result<PolicySet, LoadError> {
+        let mut set = PolicySet::default();
+        let mut errors = Vec::new();
+        for (name, text) in EMBEDDED {
+            if let Err(e) = set.add(SourceFile::new(*name, *text), true) {
+                errors.extend(e.diagnostics);
+            }
+        }
+        if let Err(e) = set.check() {
+            errors.extend(e.diagnostics);
+        }
+        if errors.is_empty() { Ok(set) } else { Err(LoadError { diagnostics: errors }) }
+    }
+
+    /// Adds a pack or catalogue file (recognised by its top-level table).
+    /// Call [`PolicySet::check`] once every file is added.
+    pub fn add(&mut self, source: SourceFile, embedded: bool) -> Result<(), LoadError> {
+        let result = match file_kind(&source.text) {
+            Some(FileKind::Catalogue) => load_catalogue(&source).map(|c| self.catalogues.push(c)),
+            Some(FileKind::Profile) => Err(single(&source, "this is a repository profile, not a pack or catalogue", "pass it with `--profile`")),
+            // A pack, or something unrecognisable: the pack loader reports what is missing.
+            Some(FileKind::Pack) | None => load_pack(&source, embedded).map(|p| self.packs.push(p)),
+        };
+        self.sources.push(source);
+        result
+    }
+
+    /// A pack by id.
+    pub fn pack(&self, id: &str) -> Option<&Pack> {
+        self.packs.iter().find(|p| p.meta.id == id)
+    }
+
+    /// Pack ids, for suggestions.
+    pub fn pack_ids(&self) -> impl Iterator<Item = &str> {
+        self.packs.iter().map(|p| p.meta.id.as_str())
+    }
+
+    /// A "did you mean" for an unknown pack id.
+    pub fn suggest_pack(&self, id: &str) -> Option<String> {
+        did_you_mean(id, self.pack_ids()).map(str::to_owned)
+    }
+
+    /// The source text of a loaded file by display name.
+    pub fn source(&self, name: &str) -> Option<&SourceFile> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// Checks that span files: unique ids, links that resolve, overlays that amend controls
+    /// of their base and do not loosen them.
+    pub fn check(&self) -> Result<(), LoadError> {
+        let mut errors = Vec::new();
+        let mut err = |file: &str, loc: Option<&crate::model::Location>, message: String, help: Option<String>| {
+            errors.push(Diagnostic {
+                file: file.to_owned(),
+                span: loc.map(|l| l.span.clone()),
+                line: loc.map(|l| l.line),
+                message,
+                help,
+            });
+        };
+        for (i, p) in self.packs.iter().enumerate() {
+            if self.packs[..i].iter().any(|q| q.meta.id == p.meta.id) {
+                err(&p.file, None, format!("pack `{}` is loaded twice", p.meta.id), Some("pack ids must be unique; rename one of them".into()));
+            }
+            for link in p.meta.supersedes.iter().chain(&p.meta.superseded_by) {
+                if self.pack(link).is_none() {
+                    err(&p.file, None, format!("pack `{}` links to unknown pack `{link}`", p.meta.id), self.suggest_pack(link).map(|s| format!("did you mean `{s}`?")));
+                }
+            }
+            if p.meta.kind != PackKind::Overlay {
+                continue;
+            }
+            let Some(base_id) = &p.meta.extends else { continue };
+            let Some(base) = self.pack(base_id) else {
+                err(&p.file, None, format!("overlay `{}` extends unknown pack `{base_id}`", p.meta.id), self.suggest_pack(base_id).map(|s| format!("did you mean `{s}`?")));
+                continue;
+            };
+            if base.meta.kind != PackKind::Base {
+                err(&p.file, None, format!("overlay `{}` extends `{base_id}`, which is not a base pack", p.meta.id), None);
+            }
+            for c in &p.controls {
+                if base.control(&c.id).is_some() {
+                    err(&p.file, Some(&c.location), format!("overlay control `{}` has the id of a base control", c.id), Some("use `[[amend]]` to change a base control".into()));
+                }
+            }
+            for a in &p.amendments {
+                let Some(target) = base.control(&a.control) else {
+                    let ids = base.controls.iter().map(|c| c.id.as_str());
+                    err(&p.file, Some(&a.location), format!("`{}` amends unknown control `{}` of `{base_id}`", p.meta.id, a.control), did_you_mean(&a.control, ids).map(|s| format!("did you mean `{s}`?")));
+                    continue;
+                };
+                if a.action == AmendAction::Tighten
+                    && let Some(sev) = a.severity
+                    && sev < target.severity
+                {
+                    err(&p.file, Some(&a.location), format!("tightening `{}` lowers its severity from {} to {sev}", a.control, target.severity), Some("an overlay may only raise severity; use `action = \"replace\"` with a reason".into()));
+                }
+                if a.action == AmendAction::Tighten {
+                    for r in &a.requirements {
+                        let same = target.requirements.iter().find(|t| t.capability == r.capability && t.config.is_some());
+                        if let (Some(t), Some(new)) = (same, &r.config)
+                            && let Some(old) = &t.config
+                            && new.key == old.key
+                            && !new.at_least_as_strict_as(old)
+                        {
+                            err(&p.file, Some(&r.location), format!("tightening `{}` loosens `{old}` to `{new}`", a.control), None);
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &self.catalogues {
+            for d in &c.detectors {
+                if !seen.insert(d.id.clone()) {
+                    err(&c.file, Some(&d.location), format!("detector `{}` is defined in more than one catalogue", d.id), None);
+                }
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(LoadError { diagnostics: errors }) }
+    }
+}
+
+fn single(source: &SourceFile, message: &str, help: &str) -> LoadError {
+    LoadError {
+        diagnostics: vec![Diagnostic {
+            file: source.name.clone(),
+            span: None,
+            line: None,
+            message: message.into(),
+            help: Some(help.into()),
+        }],
+    }
+}

@@ -1,0 +1,197 @@
+//! Language-neutral facts extracted from one source file.
+//!
+//! A frontend (today: Rust, via syn) turns a file into [`FileFacts`] and drops its syntax
+//! tree. Everything after that — the call graph, endpoint flow, verdicts — reads facts only.
+//! Positions are 1-based lines plus byte offsets into the file.
+
+use serde::{Deserialize, Serialize};
+
+/// A position in a scanned file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// Byte offset from the start of the file.
+    pub offset: u32,
+}
+
+/// A path segment of a route: a literal, or a constant to look up (`CHAT_ROUTE` or
+/// `CHAT_ROUTE.path` for a field of a const struct).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RoutePath {
+    /// A string literal.
+    Lit(String),
+    /// A constant or static, by name as written (maybe qualified, maybe with a `.field`).
+    Const(String),
+    /// Something the frontend could not read statically.
+    Unknown,
+}
+
+/// One thing that happens inside a function body, in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A call of a path: `check_sensitive(x)`, `green::Client::text_moderation(..)`, `Self::f()`.
+    /// `path` is as written, `::`-joined, without generics.
+    Call {
+        /// The callee path as written.
+        path: String,
+    },
+    /// A method call. `chain` is the method names called on the same receiver so far, in
+    /// order, ending with this one: for `client.chat().create(req)`, the event for `create`
+    /// has `chain = ["chat", "create"]`. `receiver` is the root receiver as written
+    /// (`client`, `self.infer`, `state.llm`), or empty when it is not a plain path.
+    Method {
+        /// Method names, ending with this call.
+        chain: Vec<String>,
+        /// Root receiver.
+        receiver: String,
+    },
+    /// A macro invocation (name without `!`, last path segment kept qualified as written).
+    Macro {
+        /// Macro name.
+        name: String,
+    },
+    /// A type or variant path named in an expression or pattern: a struct literal
+    /// (`CreateModerationRequestArgs { .. }`), a path value (`FinishReason::ContentFilter`).
+    /// Path calls such as `T::new()` are `Call` events, not `TypeRef`.
+    TypeRef {
+        /// The path as written.
+        path: String,
+    },
+    /// A string literal (or a constant with a string value, resolved by the frontend when
+    /// the constant is in the same file) passed as an argument to a call or method call.
+    Str {
+        /// The string value.
+        value: String,
+    },
+    /// A reference to a function by path without calling it (`.map(screen_chunk)`,
+    /// `post(chat)`): the graph treats it as a possible call.
+    FnRef {
+        /// The path as written.
+        path: String,
+    },
+}
+
+/// An event with its position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// A function, method, closure-turned-handler or match arm that can be a handler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// Qualified path: `crate::api::chat::handler`, `crate::api::Dispatcher::call`.
+    /// The crate segment is the Cargo package name with `-` replaced by `_`, or `crate`
+    /// when unknown. Synthetic handlers (closures, match arms) get a path with a
+    /// `{…}` segment, e.g. `crate::main::{closure@12}`.
+    pub path: String,
+    /// The simple name.
+    pub name: String,
+    /// The `impl` type, for methods (`Dispatcher`).
+    pub self_type: Option<String>,
+    /// The module path this function is in (`crate::api::chat`), for resolving calls.
+    pub module: String,
+    /// Position of the name.
+    pub pos: Pos,
+    /// Last line of the body.
+    pub end_line: u32,
+    /// In test code (`#[test]`, `#[cfg(test)]` module, under `tests/` or `benches/`).
+    pub is_test: bool,
+    /// Capabilities declared by `// genai-gate: provides <capability>` markers on or above it.
+    pub provides: Vec<String>,
+    /// Body events in source order (macro bodies that parse included).
+    pub events: Vec<Event>,
+}
+
+/// A `use` alias visible in a module: `use a::b::c as d;` gives `alias = "d"`,
+/// `target = "a::b::c"`; `use a::b::*` gives `alias = "*"`, `target = "a::b"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseAlias {
+    /// Module where the `use` appears.
+    pub module: String,
+    /// Local name, or `*` for a glob import.
+    pub alias: String,
+    /// Full target path as written (with `crate::`/`super::`/`self::` resolved to the
+    /// module path when possible).
+    pub target: String,
+}
+
+/// A const or static with a string value (or a struct literal whose fields are strings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConstString {
+    /// Qualified path, e.g. `crate::routes::CHAT_ROUTE`; for struct fields,
+    /// `crate::routes::CHAT_ROUTE.path`.
+    pub path: String,
+    /// The string value.
+    pub value: String,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// A route registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteFact {
+    /// HTTP method upper-case (`POST`), or `ANY`.
+    pub method: String,
+    /// Prefixes known in the same expression (axum `.nest` chains, actix `web::scope`),
+    /// outermost first, then the route's own path.
+    pub path: Vec<RoutePath>,
+    /// The handler path as written, or the synthetic function path for closures/arms.
+    pub handler: String,
+    /// The function that registers the route (a router builder), if any; attribute routes
+    /// (`#[post("/x")]`) have `None` and are mounted by [`MountFact`]s naming the handler.
+    pub registered_in: Option<String>,
+    /// The framework recognised: `axum`, `actix`, `rocket`, `hyper`, `tower`.
+    pub framework: String,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// A prefix applied to everything registered by another function or to named handlers:
+/// axum `.nest("/api", api_router())`, actix `web::scope("/v1").service(chat)` or
+/// `.configure(routes)`, rocket `.mount("/api", routes![a, b])`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountFact {
+    /// The prefix path parts, outermost first (empty for a plain `.merge`).
+    pub prefix: Vec<RoutePath>,
+    /// The router function called or the handler named, as written.
+    pub target: String,
+    /// The function in which the mount appears.
+    pub in_fn: String,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// A file that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParseProblem {
+    /// 1-based line of the error.
+    pub line: u32,
+    /// The parser's message.
+    pub message: String,
+}
+
+/// Everything the checks need from one source file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    /// Path relative to the scanned root, `/`-separated.
+    pub path: String,
+    /// Functions (and synthetic handlers) defined in the file.
+    pub functions: Vec<Function>,
+    /// `use` aliases.
+    pub uses: Vec<UseAlias>,
+    /// String constants.
+    pub consts: Vec<ConstString>,
+    /// Route registrations.
+    pub routes: Vec<RouteFact>,
+    /// Mounts and nests.
+    pub mounts: Vec<MountFact>,
+    /// Set when the file did not parse; the other fields are then empty.
+    pub parse_error: Option<ParseProblem>,
+    /// Number of lines.
+    pub lines: u32,
+}
