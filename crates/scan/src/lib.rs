@@ -1,1 +1,75 @@
-//! Placeholder.
+//! The genai-gate scanner: evidence from Rust code, config files and documents, the
+//! endpoint inventory, per-endpoint flow, and verdicts for every control of an
+//! [`EffectivePolicy`](genai_gate_policy::EffectivePolicy).
+//!
+//! # Pipeline
+//!
+//! 1. [`walk`] lists the repository's files (honouring `.gitignore`, the profile's globs, a
+//!    size cap; links are never followed).
+//! 2. Per file, in parallel: the [`rust`] frontend turns a source file into language-neutral
+//!    [`facts`] and drops the syntax tree; [`config`] flattens TOML/YAML/JSON/`.env` into
+//!    normalised key paths; [`docs`] reads headings. Detector hits outside tests are taken
+//!    here, so the tree is never needed again.
+//! 3. [`graph`] indexes functions, `use` aliases and constants; [`endpoints`] joins route
+//!    registrations with their mounts; [`flow`] follows each handler's calls in source order
+//!    and records what happens before and after the first generation call.
+//! 4. [`verdict`] judges every active control, and the [`Report`] is sorted so that it is
+//!    identical for any number of threads.
+//!
+//! # Heuristics and their limits
+//!
+//! - Calls resolve through `use` aliases, module paths, `Self` and impl methods by name
+//!   (see [`graph`]); an unresolved call still counts as evidence when a detector matches
+//!   its name, but adds no callee to the flow.
+//! - Ordering is source order along the call path, callees inlined up to
+//!   [`flow::MAX_DEPTH`] levels, recursion cut. A screening call inside a stream's
+//!   `.map(..)` or a `stream!` body after the model call counts as "after".
+//! - A branch is not a path: a moderation call in one `if` arm counts for the whole
+//!   handler. Whether the result of a moderation call is acted on is not checked.
+//! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never
+//!   evidence. Traps from the catalogue (`[[negative]]`) veto matches.
+//! - A file that does not parse is reported; when it may hold routes or model calls,
+//!   endpoint controls that would pass become `not-observable`.
+//!
+//! # Example
+//!
+//! ```
+//! use genai_gate_policy::{resolve, PolicySet, Profile};
+//!
+//! let dir = std::env::temp_dir().join(format!("genai-gate-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(dir.join("src")).unwrap();
+//! std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"chat\"\nversion = \"0.1.0\"\n").unwrap();
+//! std::fs::write(dir.join("src/main.rs"), r#"
+//!     use axum::{routing::post, Router};
+//!     fn app() -> Router { Router::new().route("/v1/chat", post(chat)) }
+//!     async fn chat(state: State, req: Req) -> String {
+//!         state.client.chat().create(req).await.unwrap()
+//!     }
+//! "#).unwrap();
+//!
+//! let set = PolicySet::embedded().unwrap();
+//! let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
+//! let report = genai_gate_scan::scan(&policy, &dir).unwrap();
+//! assert_eq!(report.endpoints[0].route, "/v1/chat");
+//! assert!(report.endpoints[0].generates);
+//! assert!(report.findings.iter().any(|f| f.control == "CN-GAI-4.1"));
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod docs;
+pub mod endpoints;
+pub mod evidence;
+pub mod facts;
+pub mod flow;
+pub mod graph;
+pub mod matcher;
+mod pipeline;
+pub mod report;
+pub mod rust;
+pub mod verdict;
+pub mod walk;
+
+pub use pipeline::{scan, scan_with, ScanError, ScanOptions};
+pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};

@@ -1,0 +1,172 @@
+//! Endpoint flow: which capabilities a handler reaches before and after its first
+//! generation call.
+//!
+//! Each function's body is a sequence of events in source order. A call to a workspace
+//! function is replaced by that function's own sequence (callees inlined), up to
+//! [`MAX_DEPTH`] levels, with recursion cut. Instead of materialising the inlined sequence,
+//! each function is reduced to a [`Summary`] — the first generation call, the first hit of
+//! every capability before it, and the first hit of every capability after it — and
+//! summaries compose in sequence. Summaries are memoised per function.
+
+use std::collections::{BTreeMap, HashMap};
+
+use genai_gate_policy::Capability;
+
+use crate::facts::{EventKind, Pos};
+use crate::graph::{FnId, Workspace};
+use crate::matcher::{Hit, Matcher};
+
+/// How deep callees are inlined.
+pub const MAX_DEPTH: usize = 16;
+
+/// One piece of evidence in a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowHit {
+    /// File index in the workspace.
+    pub file: usize,
+    /// Position.
+    pub pos: Pos,
+    /// Detector id, or `marker`.
+    pub detector: String,
+    /// What was called, for messages: `chat().create_stream`, `green::text_moderation`.
+    pub label: String,
+}
+
+/// What a function (with callees inlined) does, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The first generation call.
+    pub first_generation: Option<FlowHit>,
+    /// First hit of each capability before the first generation call (every hit when there
+    /// is no generation call).
+    pub before: BTreeMap<Capability, FlowHit>,
+    /// First hit of each capability after the first generation call.
+    pub after: BTreeMap<Capability, FlowHit>,
+}
+
+impl Summary {
+    fn push(&mut self, cap: Capability, hit: FlowHit) {
+        if cap == Capability::Generation {
+            if self.first_generation.is_none() {
+                self.first_generation = Some(hit);
+            } else {
+                self.after.entry(cap).or_insert(hit);
+            }
+            return;
+        }
+        let side = if self.first_generation.is_some() { &mut self.after } else { &mut self.before };
+        side.entry(cap).or_insert(hit);
+    }
+
+    /// Appends `next` (which happens after everything in `self`).
+    pub fn then(&mut self, next: &Summary) {
+        if self.first_generation.is_some() {
+            for (c, h) in next.before.iter().chain(&next.after) {
+                self.after.entry(*c).or_insert_with(|| h.clone());
+            }
+            if let Some(g) = &next.first_generation {
+                self.after.entry(Capability::Generation).or_insert_with(|| g.clone());
+            }
+        } else {
+            for (c, h) in &next.before {
+                self.before.entry(*c).or_insert_with(|| h.clone());
+            }
+            self.first_generation = next.first_generation.clone();
+            for (c, h) in &next.after {
+                self.after.entry(*c).or_insert_with(|| h.clone());
+            }
+        }
+    }
+
+    /// Whether the capability is reached anywhere.
+    pub fn reaches(&self, cap: Capability) -> Option<&FlowHit> {
+        if cap == Capability::Generation {
+            return self.first_generation.as_ref();
+        }
+        self.before.get(&cap).or_else(|| self.after.get(&cap))
+    }
+}
+
+/// Computes and memoises flow summaries.
+pub struct Flow<'w, 'a> {
+    ws: &'w Workspace<'a>,
+    matcher: &'w Matcher<'w>,
+    memo: HashMap<FnId, Summary>,
+    on_stack: Vec<FnId>,
+    hits: Vec<Hit>,
+}
+
+/// A short label for an event, for messages.
+pub fn label(kind: &EventKind) -> String {
+    match kind {
+        EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => path.clone(),
+        EventKind::Method { chain, .. } => {
+            let n = chain.len().min(2);
+            chain[chain.len() - n..].join("().")
+        }
+        EventKind::Macro { name } => format!("{name}!"),
+        EventKind::Str { value } => format!("\"{value}\""),
+    }
+}
+
+impl<'w, 'a> Flow<'w, 'a> {
+    /// A flow computer over a workspace.
+    pub fn new(ws: &'w Workspace<'a>, matcher: &'w Matcher<'w>) -> Self {
+        Flow { ws, matcher, memo: HashMap::new(), on_stack: Vec::new(), hits: Vec::new() }
+    }
+
+    /// Whether a function's summary was computed (it is reachable from a flow followed so far).
+    pub fn visited(&self, id: FnId) -> bool {
+        self.memo.contains_key(&id)
+    }
+
+    /// The summary of a function with its callees inlined.
+    pub fn summary(&mut self, id: FnId) -> Summary {
+        if let Some(s) = self.memo.get(&id) {
+            return s.clone();
+        }
+        if self.on_stack.contains(&id) || self.on_stack.len() >= MAX_DEPTH {
+            return Summary::default();
+        }
+        self.on_stack.push(id);
+        let ws = self.ws;
+        let func = ws.func(id);
+        let mut s = Summary::default();
+        for ev in &func.events {
+            self.hits.clear();
+            self.matcher.hits(&ev.kind, &mut self.hits);
+            let hits = std::mem::take(&mut self.hits);
+            for h in &hits {
+                s.push(h.capability, FlowHit { file: id.file, pos: ev.pos, detector: h.detector.clone(), label: label(&ev.kind) });
+            }
+            self.hits = hits;
+            let callees = match &ev.kind {
+                EventKind::Call { path } | EventKind::FnRef { path } => ws.resolve_path(func, path),
+                EventKind::Method { chain, receiver } => match chain.last() {
+                    Some(m) => ws.resolve_method(func, m, receiver),
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            for callee in callees {
+                if callee == id {
+                    continue;
+                }
+                let cf = ws.func(callee);
+                if cf.is_test {
+                    continue;
+                }
+                for p in &cf.provides {
+                    if let Ok(cap) = p.parse::<Capability>() {
+                        s.push(cap, FlowHit { file: id.file, pos: ev.pos, detector: "marker".into(), label: cf.path.clone() });
+                    }
+                }
+                let inner = self.summary(callee);
+                s.then(&inner);
+            }
+        }
+        self.on_stack.pop();
+        self.memo.insert(id, s.clone());
+        s
+    }
+}

@@ -1,0 +1,238 @@
+//! The workspace index and best-effort call resolution.
+//!
+//! Resolution heuristics, in order (documented in the crate docs):
+//! 1. `Self::f` → methods named `f` of the caller's `impl` type.
+//! 2. `crate::`, `self::`, `super::` → the caller's crate and module.
+//! 3. A first segment that is a `use` alias in the caller's module → the alias target;
+//!    glob imports (`use a::b::*`) are tried as prefixes.
+//! 4. The path relative to the caller's module, then as an absolute path.
+//! 5. `Type::method` → methods named `method` of a type named `Type`.
+//! 6. Otherwise the functions with that simple name, when the name is unique in the workspace.
+//!
+//! Method calls (`x.f()`) resolve to methods named `f` of the caller's own type when the
+//! receiver is `self`, else to every workspace method named `f` when there are at most
+//! [`MAX_METHOD_CANDIDATES`] of them (more means the name is too common to guess). Calls that
+//! do not resolve still match detectors by name; they just add no callee.
+
+use std::collections::HashMap;
+
+use crate::facts::{ConstString, FileFacts, Function, UseAlias};
+
+/// Above this many same-named methods, a method call is left unresolved.
+pub const MAX_METHOD_CANDIDATES: usize = 4;
+
+/// A function's place: file index and function index in that file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FnId {
+    /// Index into the workspace's files.
+    pub file: usize,
+    /// Index into that file's functions.
+    pub func: usize,
+}
+
+/// Every function and name of the scanned workspace.
+#[derive(Debug)]
+pub struct Workspace<'a> {
+    /// Facts of every Rust file, in path order.
+    pub files: &'a [FileFacts],
+    by_path: HashMap<&'a str, Vec<FnId>>,
+    by_name: HashMap<&'a str, Vec<FnId>>,
+    methods: HashMap<(&'a str, &'a str), Vec<FnId>>,
+    methods_by_name: HashMap<&'a str, Vec<FnId>>,
+    uses: HashMap<&'a str, Vec<&'a UseAlias>>,
+    consts: HashMap<&'a str, &'a ConstString>,
+    consts_by_name: HashMap<&'a str, Vec<&'a ConstString>>,
+}
+
+fn crate_of(module: &str) -> &str {
+    module.split("::").next().unwrap_or(module)
+}
+
+fn parent(module: &str) -> &str {
+    module.rsplit_once("::").map(|(p, _)| p).unwrap_or(module)
+}
+
+impl<'a> Workspace<'a> {
+    /// Indexes the files.
+    pub fn new(files: &'a [FileFacts]) -> Self {
+        let mut ws = Workspace {
+            files,
+            by_path: HashMap::new(),
+            by_name: HashMap::new(),
+            methods: HashMap::new(),
+            methods_by_name: HashMap::new(),
+            uses: HashMap::new(),
+            consts: HashMap::new(),
+            consts_by_name: HashMap::new(),
+        };
+        for (fi, f) in files.iter().enumerate() {
+            for (i, func) in f.functions.iter().enumerate() {
+                let id = FnId { file: fi, func: i };
+                ws.by_path.entry(func.path.as_str()).or_default().push(id);
+                ws.by_name.entry(func.name.as_str()).or_default().push(id);
+                if let Some(t) = &func.self_type {
+                    ws.methods.entry((t.as_str(), func.name.as_str())).or_default().push(id);
+                    ws.methods_by_name.entry(func.name.as_str()).or_default().push(id);
+                }
+            }
+            for u in &f.uses {
+                ws.uses.entry(u.module.as_str()).or_default().push(u);
+            }
+            for c in &f.consts {
+                ws.consts.insert(c.path.as_str(), c);
+                let name = c.path.rsplit("::").next().unwrap_or(&c.path);
+                ws.consts_by_name.entry(name).or_default().push(c);
+            }
+        }
+        ws
+    }
+
+    /// The function behind an id.
+    pub fn func(&self, id: FnId) -> &'a Function {
+        &self.files[id.file].functions[id.func]
+    }
+
+    /// A function by exact qualified path.
+    pub fn by_path(&self, path: &str) -> &[FnId] {
+        self.by_path.get(path).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Expands `crate`/`self`/`super`/aliases at the head of `path`, giving candidate
+    /// absolute paths, most likely first.
+    fn expand(&self, module: &str, path: &str) -> Vec<String> {
+        let mut segs: Vec<&str> = path.split("::").collect();
+        let mut base = module.to_owned();
+        let mut out = Vec::new();
+        match segs.first().copied() {
+            Some("crate") => {
+                segs.remove(0);
+                out.push(join(crate_of(module), &segs));
+                return out;
+            }
+            Some("self") => {
+                segs.remove(0);
+                out.push(join(module, &segs));
+                return out;
+            }
+            Some("super") => {
+                while segs.first() == Some(&"super") {
+                    segs.remove(0);
+                    base = parent(&base).to_owned();
+                }
+                out.push(join(&base, &segs));
+                return out;
+            }
+            _ => {}
+        }
+        let head = segs[0];
+        let uses = self.uses.get(module).map(Vec::as_slice).unwrap_or_default();
+        for u in uses {
+            if u.alias == head {
+                out.push(join(&u.target, &segs[1..]));
+            }
+        }
+        out.push(join(module, &segs));
+        out.push(path.to_owned());
+        for u in uses {
+            if u.alias == "*" {
+                out.push(join(&u.target, &segs));
+            }
+        }
+        out
+    }
+
+    /// Resolves a called or referenced path from inside `from`.
+    pub fn resolve_path(&self, from: &Function, path: &str) -> Vec<FnId> {
+        let segs: Vec<&str> = path.split("::").collect();
+        let last = *segs.last().unwrap_or(&path);
+        if segs.len() == 2 && segs[0] == "Self" {
+            if let Some(t) = &from.self_type
+                && let Some(ids) = self.methods.get(&(t.as_str(), last))
+            {
+                return ids.clone();
+            }
+            return Vec::new();
+        }
+        for cand in self.expand(&from.module, path) {
+            if let Some(ids) = self.by_path.get(cand.as_str()) {
+                return ids.clone();
+            }
+            // `Type::method` after alias expansion: `a::b::Type::method`.
+            if let Some((ty_path, m)) = cand.rsplit_once("::") {
+                let ty = ty_path.rsplit("::").next().unwrap_or(ty_path);
+                if let Some(ids) = self.methods.get(&(ty, m)) {
+                    return ids.clone();
+                }
+            }
+        }
+        if segs.len() >= 2 {
+            let ty = segs[segs.len() - 2];
+            if let Some(ids) = self.methods.get(&(ty, last)) {
+                return ids.clone();
+            }
+        }
+        match self.by_name.get(last) {
+            Some(ids) if ids.len() == 1 => {
+                // A qualified path must agree with the candidate's module on its qualifier.
+                let f = self.func(ids[0]);
+                if segs.len() == 1 || f.path.ends_with(&segs[segs.len().saturating_sub(2)..].join("::")) {
+                    ids.clone()
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Resolves a method call from inside `from`.
+    pub fn resolve_method(&self, from: &Function, name: &str, receiver: &str) -> Vec<FnId> {
+        if receiver == "self"
+            && let Some(t) = &from.self_type
+            && let Some(ids) = self.methods.get(&(t.as_str(), name))
+        {
+            return ids.clone();
+        }
+        match self.methods_by_name.get(name) {
+            Some(ids) if ids.len() <= MAX_METHOD_CANDIDATES => ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Resolves a constant (`CHAT_ROUTE`, `routes::CHAT_ROUTE.path`) from a module.
+    pub fn resolve_const(&self, module: &str, name: &str) -> Option<&'a ConstString> {
+        let (path, field) = match name.split_once('.') {
+            Some((p, f)) => (p, Some(f)),
+            None => (name, None),
+        };
+        let with_field = |p: String| match field {
+            Some(f) => format!("{p}.{f}"),
+            None => p,
+        };
+        for cand in self.expand(module, path) {
+            if let Some(c) = self.consts.get(with_field(cand).as_str()) {
+                return Some(c);
+            }
+        }
+        let last = path.rsplit("::").next().unwrap_or(path);
+        let key = with_field(last.to_owned());
+        let key_name = key.rsplit("::").next().unwrap_or(&key);
+        match self.consts_by_name.get(key_name) {
+            Some(cs) if cs.len() == 1 => Some(cs[0]),
+            _ => None,
+        }
+    }
+}
+
+fn join(base: &str, segs: &[&str]) -> String {
+    if segs.is_empty() {
+        return base.to_owned();
+    }
+    let mut s = String::with_capacity(base.len() + 2 + segs.iter().map(|x| x.len() + 2).sum::<usize>());
+    s.push_str(base);
+    for seg in segs {
+        s.push_str("::");
+        s.push_str(seg);
+    }
+    s
+}

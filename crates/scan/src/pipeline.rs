@@ -1,0 +1,264 @@
+//! The scan pipeline: walk, extract facts in parallel, index, follow flows, judge.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use genai_gate_policy::{Capability, EffectivePolicy, PROFILE_FILE};
+use rayon::prelude::*;
+
+use crate::config::{extract_config, ConfigEntry};
+use crate::docs::{extract_doc, DocFacts};
+use crate::endpoints::endpoints;
+use crate::evidence::RepoEvidence;
+use crate::facts::FileFacts;
+use crate::flow::Flow;
+use crate::graph::{FnId, Workspace};
+use crate::matcher::{Hit, Matcher};
+use crate::report::*;
+use crate::rust::{extract, RustInput};
+use crate::verdict::{endpoint_capabilities, judge, Inputs, JudgedEndpoint};
+use crate::walk::{walk, FileKind, SourceFile};
+
+/// Options of a scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Worker threads for per-file work (`None`: one per core).
+    pub jobs: Option<usize>,
+    /// Path of the profile file relative to the root, when one was used (it is then not read
+    /// as config evidence).
+    pub profile_file: Option<String>,
+}
+
+/// A scan that could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The root does not exist or is not a directory.
+    #[error("`{0}` is not a directory")]
+    NotADirectory(String),
+    /// The thread pool could not be built.
+    #[error("could not start {jobs} worker threads: {message}")]
+    Threads {
+        /// Requested threads.
+        jobs: usize,
+        /// Why.
+        message: String,
+    },
+}
+
+/// What per-file work produces.
+enum Extracted {
+    Rust(Box<FileFacts>, Vec<(usize, u32, Hit)>, bool),
+    Config(String, Vec<ConfigEntry>),
+    Doc(DocFacts),
+    Problem(ScanDiagnostic),
+}
+
+/// Substrings that suggest an unparsable file holds routes or generation calls.
+const RELEVANT: &[&str] = &[".route(", "#[post", "#[get", "#[route", "web::", "routes!", "Router", ".chat()", "create_stream", "/completions", "generate", "invoke_model", "converse"];
+
+fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
+    let bytes = match std::fs::read(&f.abs) {
+        Ok(b) => b,
+        Err(e) => return vec![Extracted::Problem(ScanDiagnostic { kind: "skipped".into(), file: f.rel.clone(), line: None, message: format!("unreadable: {e}") })],
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            return vec![Extracted::Problem(ScanDiagnostic { kind: "skipped".into(), file: f.rel.clone(), line: Some(line), message: "not valid UTF-8".into() })];
+        }
+    };
+    match f.kind {
+        FileKind::Rust => {
+            let module = f.module.clone().unwrap_or_else(|| "crate".into());
+            let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
+            let facts = extract(&RustInput { rel_path: &f.rel, text, crate_name: &crate_name, module: &module, is_test_file: f.is_test_file });
+            let mut out = Vec::new();
+            let relevant = facts.parse_error.is_some() && !f.is_test_file && RELEVANT.iter().any(|p| text.contains(p));
+            if let Some(p) = &facts.parse_error {
+                out.push(Extracted::Problem(ScanDiagnostic { kind: "parse-error".into(), file: f.rel.clone(), line: Some(p.line), message: p.message.clone() }));
+            }
+            let mut hits = Vec::new();
+            let mut buf = Vec::new();
+            for (i, func) in facts.functions.iter().enumerate() {
+                if func.is_test {
+                    continue;
+                }
+                for p in &func.provides {
+                    if let Ok(cap) = p.parse::<Capability>() {
+                        hits.push((i, func.pos.line, Hit { capability: cap, detector: "marker".into() }));
+                    }
+                }
+                for ev in &func.events {
+                    buf.clear();
+                    matcher.hits(&ev.kind, &mut buf);
+                    hits.extend(buf.drain(..).map(|h| (i, ev.pos.line, h)));
+                }
+            }
+            out.push(Extracted::Rust(Box::new(facts), hits, relevant));
+            out
+        }
+        FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
+        FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => match extract_config(&f.rel, text, f.kind) {
+            Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
+            Err(p) => vec![Extracted::Problem(ScanDiagnostic { kind: "config-error".into(), file: f.rel.clone(), line: Some(p.line), message: p.message })],
+        },
+    }
+}
+
+fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    !(name == "Cargo.toml" || name == "Cargo.lock" || name == PROFILE_FILE || Some(rel) == profile_file || name == "package.json" || name == "package-lock.json" || name.ends_with(".schema.json") || name == "expected.toml")
+}
+
+/// Scans a repository against an effective policy.
+///
+/// ```no_run
+/// use genai_gate_policy::{resolve, PolicySet, Profile};
+/// let set = PolicySet::embedded().unwrap();
+/// let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
+/// let report = genai_gate_scan::scan(&policy, std::path::Path::new(".")).unwrap();
+/// println!("{} endpoints", report.endpoints.len());
+/// ```
+pub fn scan(policy: &EffectivePolicy, root: &Path) -> Result<Report, ScanError> {
+    scan_with(policy, root, &ScanOptions::default())
+}
+
+/// [`scan`] with options.
+pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> Result<Report, ScanError> {
+    if !root.is_dir() {
+        return Err(ScanError::NotADirectory(root.display().to_string()));
+    }
+    let walked = walk(root, &policy.profile.files);
+    let matcher = Matcher::new(&policy.detectors, &policy.negatives);
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = opts.jobs {
+        builder = builder.num_threads(j.max(1));
+    }
+    let pool = builder.build().map_err(|e| ScanError::Threads { jobs: opts.jobs.unwrap_or(0), message: e.to_string() })?;
+    let extracted: Vec<Vec<Extracted>> = pool.install(|| walked.files.par_iter().map(|f| extract_one(f, &matcher)).collect());
+
+    let mut stats = Stats { files: walked.files.len(), ..Stats::default() };
+    let mut diagnostics: Vec<ScanDiagnostic> = walked.skipped.iter().map(|s| ScanDiagnostic { kind: "skipped".into(), file: s.rel.clone(), line: None, message: s.reason.clone() }).collect();
+    let mut rust: Vec<FileFacts> = Vec::new();
+    let mut code_hits: BTreeMap<Capability, Vec<Evidence>> = BTreeMap::new();
+    let mut configs = Vec::new();
+    let mut docs = Vec::new();
+    let mut blind: Vec<String> = Vec::new();
+    for item in extracted.into_iter().flatten() {
+        match item {
+            Extracted::Rust(facts, hits, relevant) => {
+                stats.rust_files += 1;
+                stats.rust_lines += u64::from(facts.lines);
+                if relevant {
+                    blind.push(facts.path.clone());
+                }
+                for (func, line, hit) in hits {
+                    let what = match hit.detector.as_str() {
+                        "marker" => format!("marker on {}", facts.functions[func].path),
+                        d => d.to_owned(),
+                    };
+                    code_hits.entry(hit.capability).or_default().push(Evidence { file: facts.path.clone(), line, what, order: None });
+                }
+                rust.push(*facts);
+            }
+            Extracted::Config(rel, entries) => {
+                stats.config_files += 1;
+                if is_config_evidence(&rel, opts.profile_file.as_deref()) {
+                    configs.push((rel, entries));
+                }
+            }
+            Extracted::Doc(d) => {
+                stats.documents += 1;
+                docs.push(d);
+            }
+            Extracted::Problem(p) => diagnostics.push(p),
+        }
+    }
+    let repo = RepoEvidence::new(code_hits, configs, docs, &policy.detectors);
+
+    let ws = Workspace::new(&rust);
+    let rust_paths: Vec<String> = rust.iter().map(|f| f.path.clone()).collect();
+    let raw = endpoints(&ws);
+    let mut flow = Flow::new(&ws, &matcher);
+    let mut judged = Vec::new();
+    let mut out_endpoints = Vec::new();
+    for e in &raw {
+        let (summary, file, line, offset) = match e.handler_fn {
+            Some(id) => {
+                let f = ws.func(id);
+                (Some(flow.summary(id)), rust_paths[id.file].clone(), f.pos.line, f.pos.offset)
+            }
+            None => {
+                if blind.is_empty() {
+                    diagnostics.push(ScanDiagnostic { kind: "unresolved-handler".into(), file: rust_paths[e.reg_file].clone(), line: Some(e.reg_line), message: format!("handler `{}` of {} {} was not found in the scanned code", e.handler, e.method, e.route) });
+                }
+                (None, rust_paths[e.reg_file].clone(), e.reg_line, 0)
+            }
+        };
+        // An unresolved handler only blinds the gate when some file could not be parsed.
+        let summary = match summary {
+            None if blind.is_empty() => Some(Default::default()),
+            s => s,
+        };
+        out_endpoints.push(Endpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file: file.clone(),
+            line,
+            registered_at: Place { file: rust_paths[e.reg_file].clone(), line: e.reg_line },
+            framework: e.framework.clone(),
+            generates: summary.as_ref().is_some_and(|s| s.first_generation.is_some()),
+            observable: summary.is_some(),
+            capabilities: summary.as_ref().map(|s| endpoint_capabilities(&rust_paths, s)).unwrap_or_default(),
+        });
+        judged.push(JudgedEndpoint { method: e.method.clone(), route: e.route.clone(), handler: e.handler.clone(), file, line, offset, summary });
+    }
+    let unreachable_generation = unreachable_generation(&ws, &matcher, &flow, &rust_paths);
+    if let Some((file, line)) = &unreachable_generation
+        && judged.iter().all(|e| !e.generates())
+    {
+        diagnostics.push(ScanDiagnostic { kind: "unreachable-generation".into(), file: file.clone(), line: Some(*line), message: "a generation call is not reachable from any recognised endpoint; if it serves users, genai-gate cannot judge its route".into() });
+    }
+    let blind_spot = (!blind.is_empty()).then(|| format!("{} could not be parsed and may hold endpoints or generation calls", blind.join(", ")));
+    let (controls, findings) = if policy.applicability.applicable {
+        judge(&Inputs { policy, endpoints: &judged, repo: &repo, rust_paths: &rust_paths, blind_spot, unreachable_generation })
+    } else {
+        (judge(&Inputs { policy, endpoints: &[], repo: &repo, rust_paths: &rust_paths, blind_spot: None, unreachable_generation: None }).0, Vec::new())
+    };
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "genai-gate".into(), version: env!("CARGO_PKG_VERSION").into() },
+        profile: ProfileInfo { default: policy.profile_is_default, file: opts.profile_file.clone(), service: policy.profile.service.clone() },
+        packs: policy.packs.clone(),
+        applicable: Applicable { applicable: policy.applicability.applicable, reason: policy.applicability.reason.clone() },
+        endpoints: out_endpoints,
+        controls,
+        findings,
+        diagnostics,
+        stats,
+    };
+    report.sort();
+    Ok(report)
+}
+
+/// The first generation call (in path order) in a function no endpoint reaches.
+fn unreachable_generation(ws: &Workspace, matcher: &Matcher, flow: &Flow, paths: &[String]) -> Option<(String, u32)> {
+    let mut buf = Vec::new();
+    for (fi, file) in ws.files.iter().enumerate() {
+        for (i, func) in file.functions.iter().enumerate() {
+            if func.is_test || flow.visited(FnId { file: fi, func: i }) {
+                continue;
+            }
+            for ev in &func.events {
+                buf.clear();
+                matcher.hits(&ev.kind, &mut buf);
+                if buf.iter().any(|h| h.capability == Capability::Generation) {
+                    return Some((paths[fi].clone(), ev.pos.line));
+                }
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,262 @@
+//! The scan report: plain data, sorted, rendered by the caller.
+//!
+//! The JSON form (`genai-gate check --format json`) is this struct serialised; its
+//! [`SCHEMA_VERSION`] changes whenever a key is removed or changes meaning.
+
+use std::collections::BTreeMap;
+
+use genai_gate_policy::{PackRef, Service, Severity};
+use serde::Serialize;
+
+/// Version of the JSON report layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A file and line in the scanned repository (paths relative to the root, `/`-separated).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Place {
+    /// Relative path.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// A place with a note on what is there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Evidence {
+    /// Relative path.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// What was found: a detector id, `marker`, a config key or a document.
+    pub what: String,
+    /// `before` / `after` generation, for endpoint flow evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tool {
+    /// `genai-gate`.
+    pub name: String,
+    /// Version.
+    pub version: String,
+}
+
+/// The resolved profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileInfo {
+    /// True when no `genai-gate.toml` was found and the embedded default applied.
+    pub default: bool,
+    /// The profile file, relative to the root (absent for the default).
+    pub file: Option<String>,
+    /// The service as resolved.
+    pub service: Service,
+}
+
+/// Whether the packs apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applicable {
+    /// In scope.
+    pub applicable: bool,
+    /// Why.
+    pub reason: String,
+}
+
+/// An HTTP endpoint found in the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// `POST`, `GET`, … or `ANY`.
+    pub method: String,
+    /// The full route with prefixes.
+    pub route: String,
+    /// The handler's qualified path (as written when it could not be resolved).
+    pub handler: String,
+    /// The handler's file (the registration's when the handler is unresolved).
+    pub file: String,
+    /// The handler's line.
+    pub line: u32,
+    /// Where the route is registered.
+    pub registered_at: Place,
+    /// The framework recognised.
+    pub framework: String,
+    /// A generation call is reachable from the handler.
+    pub generates: bool,
+    /// False when the handler could not be followed (unparsable file, unresolved handler).
+    pub observable: bool,
+    /// Capabilities reached from the handler, with where.
+    pub capabilities: BTreeMap<String, Vec<Evidence>>,
+}
+
+/// Verdict of a control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Evidence satisfies every requirement.
+    Pass,
+    /// A requirement is not met.
+    Fail,
+    /// The control does not apply to this service.
+    NotApplicable,
+    /// The evidence could not be judged (unparsable files, unresolved handlers).
+    NotObservable,
+}
+
+impl Status {
+    /// The kebab-case word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotApplicable => "not-applicable",
+            Status::NotObservable => "not-observable",
+        }
+    }
+}
+
+/// The verdict of one control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlVerdict {
+    /// Control id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Citations.
+    pub citations: Vec<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// `repository` or `endpoint`.
+    pub scope: String,
+    /// Verdict.
+    pub status: Status,
+    /// Why (for not-applicable and not-observable, and a summary for fail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Evidence found.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Label {
+    /// File (relative to the scanned root, or a pack's display name).
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// What is there.
+    pub message: String,
+}
+
+/// The endpoint a finding concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EndpointRef {
+    /// Method.
+    pub method: String,
+    /// Route.
+    pub route: String,
+}
+
+/// A failed control at a place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Control id.
+    pub control: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What is missing where (lowercase, no trailing period).
+    pub message: String,
+    /// Primary file (absent for repository-level findings with no place).
+    pub file: Option<String>,
+    /// Primary line.
+    pub line: Option<u32>,
+    /// Byte offset of the primary place.
+    #[serde(skip)]
+    pub offset: u32,
+    /// The endpoint concerned.
+    pub endpoint: Option<EndpointRef>,
+    /// Citations of the control.
+    pub citations: Vec<String>,
+    /// What to add.
+    pub help: String,
+    /// Secondary locations: the generation call, the pack line that requires the control.
+    pub labels: Vec<Label>,
+}
+
+/// A problem with the scan itself: an unparsable or skipped file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ScanDiagnostic {
+    /// `parse-error`, `config-error`, `skipped`, `unreachable-generation`, `unresolved-handler`.
+    pub kind: String,
+    /// Relative path.
+    pub file: String,
+    /// Line, when known.
+    pub line: Option<u32>,
+    /// What happened.
+    pub message: String,
+}
+
+/// Counts of what was scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Files read.
+    pub files: usize,
+    /// Rust files parsed.
+    pub rust_files: usize,
+    /// Lines of Rust.
+    pub rust_lines: u64,
+    /// Config files read.
+    pub config_files: usize,
+    /// Documents read.
+    pub documents: usize,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Layout version.
+    pub schema_version: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// The profile used.
+    pub profile: ProfileInfo,
+    /// Packs in precedence order.
+    pub packs: Vec<PackRef>,
+    /// Whether the packs apply.
+    pub applicable: Applicable,
+    /// Endpoints, sorted by route, method, handler.
+    pub endpoints: Vec<Endpoint>,
+    /// Control verdicts, sorted by id.
+    pub controls: Vec<ControlVerdict>,
+    /// Findings, sorted by file, offset, control.
+    pub findings: Vec<Finding>,
+    /// Scan problems, sorted by file, line.
+    pub diagnostics: Vec<ScanDiagnostic>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Findings at or above a severity.
+    pub fn findings_at_least(&self, level: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity >= level)
+    }
+
+    /// Sorts every list into its canonical order.
+    pub fn sort(&mut self) {
+        self.endpoints.sort_by(|a, b| (&a.route, &a.method, &a.handler, &a.file, a.line).cmp(&(&b.route, &b.method, &b.handler, &b.file, b.line)));
+        self.controls.sort_by(|a, b| genai_gate_policy::control_order(&a.id, &b.id));
+        for c in &mut self.controls {
+            c.evidence.sort();
+            c.evidence.dedup();
+        }
+        self.findings.sort_by(|a, b| {
+            (&a.file, a.offset, a.line)
+                .cmp(&(&b.file, b.offset, b.line))
+                .then_with(|| genai_gate_policy::control_order(&a.control, &b.control))
+                .then_with(|| a.endpoint.cmp(&b.endpoint))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+    }
+}

@@ -1,0 +1,461 @@
+//! Function bodies: calls, method chains, macros (with their bodies parsed where they
+//! parse), type/variant references, string arguments and function references, in source
+//! order.
+
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Expr, ExprClosure, ExprMethodCall, Lit, Pat, Path, Token};
+
+use super::{Extractor, FnState};
+use crate::facts::{EventKind, Function};
+
+/// Macro bodies nest; past this depth they are not looked into.
+const MAX_MACRO_DEPTH: u32 = 16;
+
+/// A path as written, `::`-joined, generics dropped, no leading `::`.
+pub(super) fn path_string(path: &Path) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        out.push_str(&seg.ident.to_string());
+    }
+    out
+}
+
+/// Span of the first segment of a path.
+pub(super) fn path_span(path: &Path) -> Span {
+    path.segments
+        .first()
+        .map_or_else(Span::call_site, |s| s.ident.span())
+}
+
+/// Strip `&`, parentheses and invisible groups.
+pub(super) fn peel(e: &Expr) -> &Expr {
+    match e {
+        Expr::Reference(r) => peel(&r.expr),
+        Expr::Paren(p) => peel(&p.expr),
+        Expr::Group(g) => peel(&g.expr),
+        _ => e,
+    }
+}
+
+/// The first character is upper-case (types, variants, constants).
+pub(super) fn is_upper(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Start span of simple expressions (literal, path, field, call, method chain).
+pub(super) fn expr_start(e: &Expr) -> Option<Span> {
+    match e {
+        Expr::Lit(l) => Some(l.lit.span()),
+        Expr::Path(p) => Some(path_span(&p.path)),
+        Expr::Field(f) => expr_start(&f.base),
+        Expr::Reference(r) => Some(r.and_token.span),
+        Expr::Paren(p) => Some(p.paren_token.span.open()),
+        Expr::Call(c) => expr_start(&c.func),
+        Expr::MethodCall(m) => expr_start(&m.receiver),
+        Expr::Macro(m) => Some(path_span(&m.mac.path)),
+        Expr::Closure(c) => Some(c.inputs_begin.span),
+        Expr::Tuple(t) => Some(t.paren_token.span.open()),
+        Expr::Block(b) => Some(b.block.brace_token.span.open()),
+        _ => None,
+    }
+}
+
+/// Method names on the same receiver, ending with `m`, and the root receiver as written.
+fn method_chain(m: &ExprMethodCall) -> (Vec<String>, String) {
+    let mut chain = vec![m.method.to_string()];
+    let mut cur: &Expr = &m.receiver;
+    loop {
+        match cur {
+            Expr::MethodCall(inner) => {
+                chain.push(inner.method.to_string());
+                cur = &inner.receiver;
+            }
+            Expr::Await(a) => cur = &a.base,
+            Expr::Try(t) => cur = &t.expr,
+            Expr::Paren(p) => cur = &p.expr,
+            Expr::Group(g) => cur = &g.expr,
+            _ => break,
+        }
+    }
+    chain.reverse();
+    (chain, receiver_string(cur))
+}
+
+/// `client`, `self.state.llm`, `Self::CLIENT`; empty for anything else.
+fn receiver_string(e: &Expr) -> String {
+    match e {
+        Expr::Path(p) => path_string(&p.path),
+        Expr::Field(f) => {
+            let mut base = receiver_string(&f.base);
+            if !base.is_empty() {
+                base.push('.');
+                match &f.member {
+                    syn::Member::Named(i) => base.push_str(&i.to_string()),
+                    syn::Member::Unnamed(i) => base.push_str(&i.index.to_string()),
+                }
+            }
+            base
+        }
+        Expr::Reference(r) => receiver_string(&r.expr),
+        Expr::Paren(p) => receiver_string(&p.expr),
+        Expr::Group(g) => receiver_string(&g.expr),
+        _ => String::new(),
+    }
+}
+
+impl Extractor<'_> {
+    /// `f(args)`: a `Call` event, then the arguments.
+    pub(super) fn call_expr(&mut self, c: &syn::ExprCall) {
+        let mut handler_fn = false;
+        match &*c.func {
+            Expr::Path(p) => {
+                if let Some(last) = p.path.segments.last() {
+                    let name = last.ident.to_string();
+                    handler_fn = super::routes::http_method(&name).is_some() || name == "on";
+                }
+                self.emit(
+                    EventKind::Call {
+                        path: path_string(&p.path),
+                    },
+                    path_span(&p.path),
+                );
+            }
+            other => self.visit_expr(other),
+        }
+        for arg in &c.args {
+            match arg {
+                Expr::Closure(closure) if handler_fn => self.closure_handler(closure),
+                _ => self.arg(arg),
+            }
+        }
+    }
+
+    /// `recv.m(args)`: the receiver, a `Method` event, route recognition, then the args.
+    pub(super) fn method_call_expr(&mut self, m: &ExprMethodCall) {
+        self.visit_expr(&m.receiver);
+        let (chain, receiver) = method_chain(m);
+        self.emit(EventKind::Method { chain, receiver }, m.method.span());
+        let plan = self.route_method(m);
+        for arg in &m.args {
+            match arg {
+                Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
+                _ => self.arg(arg),
+            }
+        }
+        if plan.pushed > 0 {
+            if let Some(f) = self.fns.last_mut() {
+                let keep = f.prefixes.len().saturating_sub(plan.pushed);
+                f.prefixes.truncate(keep);
+            }
+        }
+    }
+
+    /// An argument of a call, method call or macro: string literals and same-file string
+    /// constants become `Str`, paths become `FnRef`/`TypeRef`.
+    pub(super) fn arg(&mut self, e: &Expr) {
+        match peel(e) {
+            Expr::Lit(l) => {
+                if let Lit::Str(s) = &l.lit {
+                    self.emit(EventKind::Str { value: s.value() }, s.span());
+                }
+                return;
+            }
+            Expr::Path(p) => {
+                self.path_expr(p, true);
+                return;
+            }
+            Expr::Field(f) => {
+                if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
+                    if let Some(ident) = base.path.get_ident() {
+                        let key = format!("{ident}.{member}");
+                        if let Some(v) = self.consts.get(&key) {
+                            let value = v.clone();
+                            self.emit(EventKind::Str { value }, ident.span());
+                        }
+                    }
+                }
+            }
+            Expr::MethodCall(mc) if mc.args.is_empty() => {
+                let owned = ["to_string", "to_owned", "into", "as_str", "as_ref"];
+                if owned.iter().any(|n| mc.method == n) {
+                    if let Expr::Lit(l) = peel(&mc.receiver) {
+                        if let Lit::Str(s) = &l.lit {
+                            self.emit(EventKind::Str { value: s.value() }, s.span());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.visit_expr(e);
+    }
+
+    /// A path used as a value: variants/constants are `TypeRef`, function paths `FnRef`;
+    /// in argument position a same-file string constant is a `Str`.
+    pub(super) fn path_expr(&mut self, p: &syn::ExprPath, in_arg: bool) {
+        let segs = &p.path.segments;
+        let Some(last) = segs.last() else { return };
+        let last_name = last.ident.to_string();
+        let span = path_span(&p.path);
+        if in_arg && is_upper(&last_name) {
+            let first_ok = segs.len() == 1
+                || (segs.len() == 2 && segs.first().is_some_and(|s| s.ident == "Self"));
+            if first_ok {
+                if let Some(v) = self.consts.get(&last_name) {
+                    let value = v.clone();
+                    self.emit(EventKind::Str { value }, span);
+                    return;
+                }
+            }
+        }
+        if segs.len() == 1 && p.qself.is_none() {
+            if last_name == "self" || last_name == "Self" {
+                return;
+            }
+            if is_upper(&last_name) {
+                self.emit(EventKind::TypeRef { path: last_name }, span);
+            } else if in_arg && !self.fns.last().is_some_and(|f| f.locals.contains(&last_name)) {
+                self.emit(EventKind::FnRef { path: last_name }, span);
+            }
+            return;
+        }
+        let path = path_string(&p.path);
+        if is_upper(&last_name) {
+            self.emit(EventKind::TypeRef { path }, span);
+        } else {
+            self.emit(EventKind::FnRef { path }, span);
+        }
+    }
+
+    /// `Type { .. }`: a `TypeRef`, then the field values.
+    pub(super) fn struct_expr(&mut self, s: &syn::ExprStruct) {
+        self.emit(
+            EventKind::TypeRef {
+                path: path_string(&s.path),
+            },
+            path_span(&s.path),
+        );
+        visit::visit_expr_struct(self, s);
+    }
+
+    /// Patterns: record bindings; variant/struct paths are `TypeRef`s.
+    pub(super) fn pat(&mut self, p: &Pat) {
+        if self.fns.is_empty() {
+            return;
+        }
+        let path = match p {
+            Pat::Ident(i) => {
+                let name = i.ident.to_string();
+                if is_upper(&name) && i.subpat.is_none() {
+                    self.emit(EventKind::TypeRef { path: name }, i.ident.span());
+                } else if let Some(f) = self.fns.last_mut() {
+                    f.locals.insert(name);
+                }
+                return;
+            }
+            Pat::Path(pp) => &pp.path,
+            Pat::TupleStruct(t) => &t.path,
+            Pat::Struct(s) => &s.path,
+            _ => return,
+        };
+        self.emit(
+            EventKind::TypeRef {
+                path: path_string(path),
+            },
+            path_span(path),
+        );
+    }
+
+    /// `let x = ..;`: route tables bound to a name.
+    pub(super) fn local_stmt(&mut self, l: &syn::Local) {
+        if let (Pat::Ident(name), Some(init)) = (&l.pat, &l.init) {
+            self.local_table(&name.ident, &init.expr);
+        }
+    }
+
+    /// A macro invocation: the `Macro` event, then whatever its body parses as.
+    pub(super) fn macro_call(&mut self, m: &syn::Macro) {
+        self.emit(
+            EventKind::Macro {
+                name: path_string(&m.path),
+            },
+            path_span(&m.path),
+        );
+        self.macro_body(&m.tokens, 0);
+    }
+
+    /// Parse a macro body as comma-separated expressions (arguments), else as a block of
+    /// statements, else piecewise (select!-style arms, json!-style maps).
+    pub(super) fn macro_body(&mut self, tokens: &TokenStream, depth: u32) {
+        if tokens.is_empty() || depth > MAX_MACRO_DEPTH {
+            return;
+        }
+        if let Ok(args) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
+            for a in &args {
+                self.arg(a);
+            }
+            return;
+        }
+        if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
+            for s in &stmts {
+                self.visit_stmt(s);
+            }
+            return;
+        }
+        self.token_soup(tokens, depth);
+    }
+
+    /// Split at top-level `,` `;` `=>` `:` and a lone `=`; parse each piece (a piece
+    /// before a lone `=` as a pattern); look inside groups of pieces that do not parse.
+    fn token_soup(&mut self, tokens: &TokenStream, depth: u32) {
+        let tts: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let mut start = 0;
+        let mut i = 0;
+        while i < tts.len() {
+            let mut sep_len = 0;
+            let mut as_pat = false;
+            if let TokenTree::Punct(p) = &tts[i] {
+                let prev_joint = i > 0
+                    && matches!(&tts[i - 1], TokenTree::Punct(q) if q.spacing() == Spacing::Joint);
+                let next = tts.get(i + 1);
+                let next_char = match next {
+                    Some(TokenTree::Punct(n)) => Some(n.as_char()),
+                    _ => None,
+                };
+                let joint = p.spacing() == Spacing::Joint;
+                match p.as_char() {
+                    ',' | ';' => sep_len = 1,
+                    '=' if joint && next_char == Some('>') => sep_len = 2,
+                    '=' if !joint && !prev_joint => {
+                        sep_len = 1;
+                        as_pat = true;
+                    }
+                    ':' if !joint && !prev_joint => sep_len = 1,
+                    _ => {}
+                }
+            }
+            if sep_len > 0 {
+                self.soup_piece(&tts[start..i], as_pat, depth);
+                i += sep_len;
+                start = i;
+            } else {
+                i += 1;
+            }
+        }
+        self.soup_piece(&tts[start..], false, depth);
+    }
+
+    fn soup_piece(&mut self, piece: &[TokenTree], as_pat: bool, depth: u32) {
+        match piece {
+            [] | [TokenTree::Ident(_)] => return,
+            [TokenTree::Group(g), rest @ ..] if g.delimiter() == Delimiter::Brace => {
+                self.macro_body(&g.stream(), depth + 1);
+                self.soup_piece(rest, as_pat, depth);
+                return;
+            }
+            _ => {}
+        }
+        let ts: TokenStream = piece.iter().cloned().collect();
+        if as_pat {
+            if let Ok(p) = Pat::parse_multi.parse2(ts) {
+                self.visit_pat(&p);
+            }
+            return;
+        }
+        if let Ok(e) = syn::parse2::<Expr>(ts) {
+            self.arg(&e);
+            return;
+        }
+        for tt in piece {
+            if let TokenTree::Group(g) = tt {
+                self.macro_body(&g.stream(), depth + 1);
+            }
+        }
+    }
+
+    /// The synthetic path of a closure handler in the current function.
+    pub(super) fn closure_path(&self, c: &ExprClosure) -> String {
+        let line = c.inputs_begin.span.start().line;
+        let base = self.fns.last().map_or("crate", |f| f.path.as_str());
+        format!("{base}::{{closure@{line}}}")
+    }
+
+    /// A closure registered as a route handler becomes its own function; the enclosing
+    /// function gets a `FnRef` to it.
+    pub(super) fn closure_handler(&mut self, c: &ExprClosure) {
+        let path = self.closure_path(c);
+        let span = c.inputs_begin.span;
+        self.emit(EventKind::FnRef { path: path.clone() }, span);
+        let end = match &*c.body {
+            Expr::Block(b) => Some(b.block.brace_token.span.close()),
+            Expr::Async(a) => Some(a.block.brace_token.span.close()),
+            _ => None,
+        };
+        self.synthetic(path, span, end, |this| {
+            if let Some(f) = this.fns.last_mut() {
+                for input in &c.inputs {
+                    super::items::bind_names(input, &mut f.locals);
+                }
+            }
+            this.visit_expr(&c.body);
+        });
+    }
+
+    /// Build a synthetic function (closure or match-arm handler) from what `walk` visits.
+    pub(super) fn synthetic(
+        &mut self,
+        path: String,
+        at: Span,
+        end: Option<Span>,
+        walk: impl FnOnce(&mut Self),
+    ) {
+        // Closures and arms see the enclosing bindings.
+        let (self_type, is_test, locals) = self.fns.last().map_or_else(
+            || (None, self.test_depth > 0, Default::default()),
+            |f| (f.self_type.clone(), f.is_test, f.locals.clone()),
+        );
+        self.fns.push(FnState {
+            path,
+            events: Vec::new(),
+            locals,
+            prefixes: Vec::new(),
+            loops: Vec::new(),
+            tables: Default::default(),
+            service_call: false,
+            self_type: self_type.clone(),
+            is_test,
+        });
+        walk(self);
+        let state = self.fns.pop().expect("pushed above");
+        let pos = self.idx.at(at);
+        let last_event = state.events.iter().map(|e| e.pos.line).max().unwrap_or(0);
+        let end_line = end
+            .map_or(0, |s| self.idx.end_line(s))
+            .max(last_event)
+            .max(pos.line);
+        let name = state
+            .path
+            .rsplit_once("::")
+            .map_or(state.path.as_str(), |(_, n)| n)
+            .to_owned();
+        let mut events = state.events;
+        events.sort_by_key(|e| e.pos.offset);
+        self.facts.functions.push(Function {
+            path: state.path,
+            name,
+            self_type,
+            module: self.module().to_owned(),
+            pos,
+            end_line,
+            is_test,
+            provides: Vec::new(),
+            events,
+        });
+    }
+}

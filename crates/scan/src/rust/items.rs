@@ -1,0 +1,434 @@
+//! Items: functions and methods, inline modules, `impl`/`trait` blocks, `use` trees,
+//! string constants, test detection and `// genai-gate: provides` markers.
+
+use syn::visit::Visit;
+use syn::{Attribute, Block, Expr, ImplItem, Item, Lit, Meta, Pat, Signature, Type, UseTree};
+
+use super::{Extractor, FnState, ImplCtx};
+use crate::facts::{ConstString, Function, UseAlias};
+
+/// The marker prefix looked for in comments.
+const MARKER: &str = "genai-gate:";
+
+/// Find `// genai-gate: provides a, b` markers (also `///`, `/* */` forms): (line, caps).
+pub(super) fn scan_markers(text: &str) -> Vec<(u32, Vec<String>)> {
+    let mut out = Vec::new();
+    if !text.contains(MARKER) {
+        return out;
+    }
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let before = &line[..at];
+        let in_comment = before.contains("//")
+            || before.contains("/*")
+            || before.trim_start().starts_with('*');
+        if !in_comment {
+            continue;
+        }
+        let Some(rest) = line[at + MARKER.len()..]
+            .trim_start()
+            .strip_prefix("provides")
+        else {
+            continue;
+        };
+        let rest = rest.split("*/").next().unwrap_or("");
+        let caps: Vec<String> = rest
+            .split(|c: char| c == ',' || c == ':' || c.is_whitespace())
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !caps.is_empty() {
+            out.push((i as u32 + 1, caps));
+        }
+    }
+    out
+}
+
+/// Is the line (trimmed) a comment line?
+fn is_comment_line(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') || t.ends_with("*/")
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`…
+pub(super) fn is_test_attr(attr: &Attribute) -> bool {
+    let path = attr.path();
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let last = &last.ident;
+    if last == "test" || last == "bench" || last == "rstest" || last == "test_case" {
+        return true;
+    }
+    if path.is_ident("cfg") {
+        if let Meta::List(list) = &attr.meta {
+            let tokens = list.tokens.to_string();
+            let has_test = tokens
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == "test");
+            return has_test && !tokens.contains("not");
+        }
+    }
+    false
+}
+
+/// The last path segment of a type (`Dispatcher` for `crate::x::Dispatcher<T>`).
+pub(super) fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(|| "_".to_owned(), |s| s.ident.to_string()),
+        Type::Reference(r) => type_name(&r.elem),
+        Type::Paren(p) => type_name(&p.elem),
+        Type::Group(g) => type_name(&g.elem),
+        _ => "_".to_owned(),
+    }
+}
+
+/// Collect the names bound by a pattern (parameters), without emitting events.
+pub(super) fn bind_names(pat: &Pat, out: &mut std::collections::HashSet<String>) {
+    match pat {
+        Pat::Ident(i) => {
+            out.insert(i.ident.to_string());
+            if let Some((_, sub)) = &i.subpat {
+                bind_names(sub, out);
+            }
+        }
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| bind_names(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| bind_names(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| bind_names(&f.pat, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| bind_names(p, out)),
+        Pat::Or(o) => o.cases.iter().for_each(|p| bind_names(p, out)),
+        Pat::Reference(r) => bind_names(&r.pat, out),
+        Pat::Type(t) => bind_names(&t.pat, out),
+        Pat::Paren(p) => bind_names(&p.pat, out),
+        _ => {}
+    }
+}
+
+impl Extractor<'_> {
+    /// A function, method or trait default method.
+    pub(super) fn fn_item(&mut self, attrs: &[Attribute], sig: &Signature, block: &Block) {
+        let name = sig.ident.to_string();
+        let depth = self.fns.len();
+        let (self_type, service) = match self.impls.last() {
+            Some(c) if c.fn_depth == depth => (Some(c.self_type.clone()), c.is_service),
+            _ => (None, false),
+        };
+        let path = match &self_type {
+            Some(t) => format!("{}::{t}::{name}", self.module()),
+            None => format!("{}::{name}", self.module()),
+        };
+        let is_test = self.test_depth > 0
+            || self.fns.last().is_some_and(|f| f.is_test)
+            || attrs.iter().any(is_test_attr);
+        let pos = self.idx.at(sig.ident.span());
+        let first_line = attrs
+            .iter()
+            .map(|a| a.pound_token.span.start().line as u32)
+            .chain(std::iter::once(sig.fn_token.span.start().line as u32))
+            .min()
+            .unwrap_or(pos.line);
+        let provides = self.markers_for(first_line, pos.line);
+        self.attr_routes(attrs, &path);
+
+        let mut locals = std::collections::HashSet::new();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                bind_names(&t.pat, &mut locals);
+            }
+        }
+        self.fns.push(FnState {
+            path,
+            events: Vec::new(),
+            locals,
+            prefixes: Vec::new(),
+            loops: Vec::new(),
+            tables: Default::default(),
+            service_call: service && name == "call",
+            self_type: self_type.clone(),
+            is_test,
+        });
+        self.visit_block(block);
+        let state = self.fns.pop().expect("pushed above");
+        let end_line = self.idx.end_line(block.brace_token.span.close());
+        let mut events = state.events;
+        events.sort_by_key(|e| e.pos.offset);
+        self.facts.functions.push(Function {
+            path: state.path,
+            name,
+            self_type,
+            module: self.module().to_owned(),
+            pos,
+            end_line,
+            is_test,
+            provides,
+            events,
+        });
+    }
+
+    /// Capabilities of markers on lines `first..=sig`, or on comment lines directly above.
+    fn markers_for(&self, first: u32, sig: u32) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.markers.is_empty() {
+            return out;
+        }
+        let lowest = self.markers[0].0;
+        // Walk up through the comment block directly above the item.
+        let mut top = first;
+        while top > lowest && top > 1 && is_comment_line(self.idx.line_text(top - 1)) {
+            top -= 1;
+        }
+        let start = self.markers.partition_point(|(l, _)| *l < top);
+        for (line, caps) in &self.markers[start..] {
+            if *line > sig {
+                break;
+            }
+            for c in caps {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// `impl [Trait for] Type { .. }`.
+    pub(super) fn impl_item(&mut self, i: &syn::ItemImpl) {
+        let is_service = i.trait_.as_ref().is_some_and(|(p, _)| {
+            p.segments.last().is_some_and(|s| s.ident == "Service")
+        });
+        let test = i.attrs.iter().any(is_test_attr);
+        self.test_depth += usize::from(test);
+        self.impls.push(ImplCtx {
+            fn_depth: self.fns.len(),
+            self_type: type_name(&i.self_ty),
+            is_service,
+        });
+        for item in &i.items {
+            match item {
+                ImplItem::Fn(f) => self.visit_impl_item_fn(f),
+                ImplItem::Const(c) if !self.fns.is_empty() => self.const_item(&c.ident, &c.expr),
+                _ => {}
+            }
+        }
+        self.impls.pop();
+        self.test_depth -= usize::from(test);
+    }
+
+    /// `trait T { fn default_method() { .. } }`.
+    pub(super) fn trait_item(&mut self, t: &syn::ItemTrait) {
+        self.impls.push(ImplCtx {
+            fn_depth: self.fns.len(),
+            self_type: t.ident.to_string(),
+            is_service: false,
+        });
+        for item in &t.items {
+            if let syn::TraitItem::Fn(f) = item {
+                self.visit_trait_item_fn(f);
+            }
+        }
+        self.impls.pop();
+    }
+
+    /// An inline `mod x { .. }` extends the module path; `mod x;` has nothing here.
+    pub(super) fn mod_item(&mut self, m: &syn::ItemMod) {
+        let Some((_, items)) = &m.content else {
+            return;
+        };
+        let test = m.attrs.iter().any(is_test_attr);
+        self.test_depth += usize::from(test);
+        let path = format!("{}::{}", self.module(), m.ident);
+        self.modules.push(path);
+        for item in items {
+            self.visit_item(item);
+        }
+        self.modules.pop();
+        self.test_depth -= usize::from(test);
+    }
+
+    /// Resolve a `use` path prefix: `crate::`, `self::`, `super::` against the module.
+    fn resolve_use(&self, segs: &[String]) -> String {
+        let module = self.module();
+        let mut base: Option<String> = None;
+        let mut rest = segs;
+        match segs.first().map(String::as_str) {
+            Some("crate") => {
+                base = Some(self.crate_name.clone());
+                rest = &segs[1..];
+            }
+            Some("self") => {
+                base = Some(module.to_owned());
+                rest = &segs[1..];
+            }
+            Some("super") => {
+                let mut m = module;
+                while rest.first().is_some_and(|s| s == "super") {
+                    m = m.rsplit_once("::").map_or(m, |(parent, _)| parent);
+                    rest = &rest[1..];
+                }
+                base = Some(m.to_owned());
+            }
+            _ => {}
+        }
+        let mut out = base.unwrap_or_default();
+        for s in rest {
+            if !out.is_empty() {
+                out.push_str("::");
+            }
+            out.push_str(s);
+        }
+        out
+    }
+
+    fn use_tree(&mut self, tree: &UseTree, prefix: &mut Vec<String>) {
+        match tree {
+            UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(&p.tree, prefix);
+                prefix.pop();
+            }
+            UseTree::Name(n) => {
+                if n.ident == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        let target = self.resolve_use(prefix);
+                        self.push_use(last, target);
+                    }
+                } else {
+                    let alias = n.ident.to_string();
+                    prefix.push(alias.clone());
+                    let target = self.resolve_use(prefix);
+                    prefix.pop();
+                    self.push_use(alias, target);
+                }
+            }
+            UseTree::Rename(r) => {
+                if r.rename == "_" {
+                    return;
+                }
+                prefix.push(r.ident.to_string());
+                let target = self.resolve_use(prefix);
+                prefix.pop();
+                self.push_use(r.rename.to_string(), target);
+            }
+            UseTree::Glob(_) => {
+                let target = self.resolve_use(prefix);
+                self.push_use("*".to_owned(), target);
+            }
+            UseTree::Group(g) => {
+                for t in &g.items {
+                    self.use_tree(t, prefix);
+                }
+            }
+        }
+    }
+
+    fn push_use(&mut self, alias: String, target: String) {
+        let module = self.module().to_owned();
+        self.facts.uses.push(UseAlias {
+            module,
+            alias,
+            target,
+        });
+    }
+
+    /// `use a::{b, c as d, e::*};`
+    pub(super) fn use_item(&mut self, u: &syn::ItemUse) {
+        self.use_tree(&u.tree, &mut Vec::new());
+    }
+
+    /// `extern crate foo as bar;`
+    pub(super) fn extern_crate_item(&mut self, e: &syn::ItemExternCrate) {
+        if let Some((_, rename)) = &e.rename {
+            self.push_use(rename.to_string(), e.ident.to_string());
+        }
+    }
+
+    /// A `const`/`static` with a string value, or a struct literal with string fields.
+    pub(super) fn const_item(&mut self, ident: &syn::Ident, expr: &Expr) {
+        let name = ident.to_string();
+        let qualified = match self.impls.last() {
+            Some(c) if c.fn_depth == self.fns.len() => {
+                format!("{}::{}::{name}", self.module(), c.self_type)
+            }
+            _ => format!("{}::{name}", self.module()),
+        };
+        let pos = self.idx.at(ident.span());
+        match peel_const(expr) {
+            Expr::Lit(l) => {
+                if let Lit::Str(s) = &l.lit {
+                    let value = s.value();
+                    self.consts.insert(name, value.clone());
+                    self.facts.consts.push(ConstString {
+                        path: qualified,
+                        value,
+                        pos,
+                    });
+                }
+            }
+            Expr::Struct(s) => {
+                for field in &s.fields {
+                    let (syn::Member::Named(member), Expr::Lit(l)) = (&field.member, peel_const(&field.expr))
+                    else {
+                        continue;
+                    };
+                    let Lit::Str(v) = &l.lit else { continue };
+                    let value = v.value();
+                    self.consts.insert(format!("{name}.{member}"), value.clone());
+                    self.facts.consts.push(ConstString {
+                        path: format!("{qualified}.{member}"),
+                        value,
+                        pos: self.idx.at(member.span()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Pre-pass over items (not bodies): string constants, so that bodies can resolve
+    /// constants declared after them.
+    pub(super) fn collect_consts(&mut self, items: &[Item]) {
+        for item in items {
+            match item {
+                Item::Const(c) => self.const_item(&c.ident, &c.expr),
+                Item::Static(s) => self.const_item(&s.ident, &s.expr),
+                Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        self.modules.push(format!("{}::{}", self.module(), m.ident));
+                        self.collect_consts(inner);
+                        self.modules.pop();
+                    }
+                }
+                Item::Impl(i) => {
+                    self.impls.push(ImplCtx {
+                        fn_depth: 0,
+                        self_type: type_name(&i.self_ty),
+                        is_service: false,
+                    });
+                    for it in &i.items {
+                        if let ImplItem::Const(c) = it {
+                            self.const_item(&c.ident, &c.expr);
+                        }
+                    }
+                    self.impls.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `&"x"` and `("x")` are the same constant value as `"x"`.
+fn peel_const(e: &Expr) -> &Expr {
+    match e {
+        Expr::Reference(r) => peel_const(&r.expr),
+        Expr::Paren(p) => peel_const(&p.expr),
+        Expr::Group(g) => peel_const(&g.expr),
+        _ => e,
+    }
+}

@@ -1,0 +1,288 @@
+//! Rust frontend: parse one `.rs` file with syn and turn it into [`FileFacts`].
+//!
+//! One pass over the syntax tree fills functions (with their body events), `use` aliases,
+//! string constants, route registrations and mounts. Macro bodies are parsed as statements
+//! or expressions where they parse. The syntax tree is dropped before [`extract`] returns;
+//! only facts escape. No code from the scanned file is run.
+//!
+//! ```
+//! use genai_gate_scan::rust::{extract, RustInput};
+//!
+//! let src = r#"
+//! async fn chat(body: String) -> String {
+//!     check_sensitive(&body);
+//!     client.chat().create(body).await
+//! }
+//! "#;
+//! let facts = extract(&RustInput {
+//!     rel_path: "src/api.rs",
+//!     text: src,
+//!     crate_name: "svc",
+//!     module: "svc::api",
+//!     is_test_file: false,
+//! });
+//! assert_eq!(facts.functions[0].path, "svc::api::chat");
+//! assert_eq!(facts.functions[0].events.len(), 3);
+//! ```
+
+mod body;
+mod items;
+mod pos;
+mod routes;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::Span;
+use syn::visit::{self, Visit};
+
+use crate::facts::{Event, EventKind, FileFacts, ParseProblem, RoutePath};
+use pos::LineIndex;
+
+/// One Rust source file to extract facts from.
+#[derive(Debug, Clone, Copy)]
+pub struct RustInput<'a> {
+    /// Path relative to the scanned root, `/`-separated.
+    pub rel_path: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+    /// The Cargo package name (`-` is turned into `_`); empty when unknown (`crate`).
+    pub crate_name: &'a str,
+    /// The module path of the file, e.g. `my_crate::api::chat`, computed by the caller
+    /// from the file location.
+    pub module: &'a str,
+    /// The file is under `tests/`, `benches/` or `examples/`.
+    pub is_test_file: bool,
+}
+
+/// Extract the facts of one Rust file.
+///
+/// Never panics on any input: a file that does not parse yields [`FileFacts::parse_error`]
+/// (line and syn's message) and no other facts. A UTF-8 BOM and a `#!` shebang line are
+/// skipped; positions still count from the start of the original text.
+///
+/// Uses proc-macro2's span-location support and releases the current thread's span
+/// source map before returning, so no proc-macro2 span created earlier on the calling
+/// thread may be used afterwards.
+pub fn extract(input: &RustInput) -> FileFacts {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_inner(input)));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    outcome.unwrap_or_else(|_| FileFacts {
+        path: input.rel_path.to_owned(),
+        parse_error: Some(ParseProblem {
+            line: 1,
+            message: "internal error while reading the file".to_owned(),
+        }),
+        ..FileFacts::default()
+    })
+}
+
+fn extract_inner(input: &RustInput) -> FileFacts {
+    let text = input.text;
+    let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[skip..];
+    let shebang = rest
+        .strip_prefix("#!")
+        .is_some_and(|after| !after.trim_start().starts_with('['));
+    if shebang {
+        skip += rest.find('\n').unwrap_or(rest.len());
+    }
+    let idx = LineIndex::new(text, skip);
+    let mut facts = FileFacts {
+        path: input.rel_path.to_owned(),
+        lines: idx.line_count(),
+        ..FileFacts::default()
+    };
+    let file = match syn::parse_file(&text[skip..]) {
+        Ok(file) => file,
+        Err(err) => {
+            let line = err.span().start().line as u32;
+            facts.parse_error = Some(ParseProblem {
+                line: if line == 0 { facts.lines.max(1) } else { line },
+                message: err.to_string(),
+            });
+            return facts;
+        }
+    };
+    let crate_name = if input.crate_name.is_empty() {
+        "crate".to_owned()
+    } else {
+        input.crate_name.replace('-', "_")
+    };
+    let module = if input.module.is_empty() {
+        crate_name.clone()
+    } else {
+        input.module.to_owned()
+    };
+    let mut ex = Extractor {
+        markers: items::scan_markers(text),
+        idx,
+        crate_name,
+        modules: vec![module],
+        impls: Vec::new(),
+        test_depth: usize::from(input.is_test_file),
+        consts: HashMap::new(),
+        attr_framework: if text.contains("rocket") { "rocket" } else { "actix" },
+        fns: Vec::new(),
+        facts,
+    };
+    ex.collect_consts(&file.items);
+    ex.visit_file(&file);
+    drop(file);
+    let mut facts = ex.facts;
+    facts.functions.sort_by_key(|f| f.pos.offset);
+    facts.routes.sort_by_key(|r| r.pos.offset);
+    facts.mounts.sort_by_key(|m| m.pos.offset);
+    facts
+}
+
+/// An `impl` or `trait` block being walked.
+pub(crate) struct ImplCtx {
+    /// Number of enclosing functions when the block was entered (a fn nested in a method
+    /// body is not a method).
+    fn_depth: usize,
+    /// The implementing type's last path segment (or the trait name for default methods).
+    self_type: String,
+    /// `impl Service<..> for X`: paths matched in `call` are tower routes.
+    is_service: bool,
+}
+
+/// A function (real or synthetic) whose body is being walked.
+pub(crate) struct FnState {
+    /// Qualified path.
+    path: String,
+    /// Body events so far.
+    events: Vec<Event>,
+    /// Names bound in the body (parameters, `let`, patterns): not function references.
+    locals: HashSet<String>,
+    /// Route prefixes of the enclosing `.nest(..)` / `web::scope(..)` arguments.
+    prefixes: Vec<RoutePath>,
+    /// Route tables of enclosing `for (path, handler) in [...]` loops.
+    loops: Vec<routes::LoopTable>,
+    /// Route tables bound by `let name = [...]`.
+    tables: HashMap<String, Vec<routes::TableEntry>>,
+    /// This is `call` of a tower `Service` impl.
+    service_call: bool,
+    /// The `impl` type, for methods.
+    self_type: Option<String>,
+    /// In test code.
+    is_test: bool,
+}
+
+/// The state of one file's extraction.
+pub(crate) struct Extractor<'t> {
+    idx: LineIndex<'t>,
+    crate_name: String,
+    /// `genai-gate: provides` markers: (line, capabilities), sorted by line.
+    markers: Vec<(u32, Vec<String>)>,
+    /// Module path stack; the last one is current.
+    modules: Vec<String>,
+    /// Enclosing `impl`/`trait` blocks.
+    impls: Vec<ImplCtx>,
+    /// Greater than zero inside test code.
+    test_depth: usize,
+    /// Same-file string constants by simple name (and `NAME.field`).
+    consts: HashMap<String, String>,
+    /// Framework of attribute routes (`#[post("/x")]`) in this file.
+    attr_framework: &'static str,
+    /// Functions being walked, innermost last.
+    fns: Vec<FnState>,
+    facts: FileFacts,
+}
+
+impl Extractor<'_> {
+    fn module(&self) -> &str {
+        self.modules.last().map_or("crate", String::as_str)
+    }
+
+    /// Push an event into the innermost function, if any.
+    fn emit(&mut self, kind: EventKind, span: Span) {
+        let pos = self.idx.at(span);
+        if let Some(f) = self.fns.last_mut() {
+            f.events.push(Event { kind, pos });
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Extractor<'_> {
+    fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
+        self.fn_item(&i.attrs, &i.sig, &i.block);
+    }
+    fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
+        self.fn_item(&i.attrs, &i.sig, &i.block);
+    }
+    fn visit_trait_item_fn(&mut self, i: &'ast syn::TraitItemFn) {
+        if let Some(block) = &i.default {
+            self.fn_item(&i.attrs, &i.sig, block);
+        }
+    }
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.impl_item(i);
+    }
+    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+        self.trait_item(i);
+    }
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        self.mod_item(i);
+    }
+    fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
+        self.use_item(i);
+    }
+    fn visit_item_extern_crate(&mut self, i: &'ast syn::ItemExternCrate) {
+        self.extern_crate_item(i);
+    }
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        if !self.fns.is_empty() {
+            self.const_item(&i.ident, &i.expr);
+        }
+    }
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        if !self.fns.is_empty() {
+            self.const_item(&i.ident, &i.expr);
+        }
+    }
+    // Nothing in these reaches a model; skipping them keeps the walk cheap.
+    fn visit_item_struct(&mut self, _: &'ast syn::ItemStruct) {}
+    fn visit_item_enum(&mut self, _: &'ast syn::ItemEnum) {}
+    fn visit_item_union(&mut self, _: &'ast syn::ItemUnion) {}
+    fn visit_item_type(&mut self, _: &'ast syn::ItemType) {}
+    fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
+        if !self.fns.is_empty() && i.ident.is_none() {
+            self.macro_call(&i.mac);
+        }
+    }
+    fn visit_type(&mut self, _: &'ast syn::Type) {}
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+    fn visit_generics(&mut self, _: &'ast syn::Generics) {}
+    fn visit_return_type(&mut self, _: &'ast syn::ReturnType) {}
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if self.fns.is_empty() {
+            return;
+        }
+        match e {
+            syn::Expr::Call(c) => self.call_expr(c),
+            syn::Expr::MethodCall(m) => self.method_call_expr(m),
+            syn::Expr::Path(p) => self.path_expr(p, false),
+            syn::Expr::Struct(s) => self.struct_expr(s),
+            syn::Expr::Match(m) => self.match_expr(m),
+            syn::Expr::If(i) => self.if_expr(i),
+            syn::Expr::ForLoop(f) => self.for_expr(f),
+            _ => visit::visit_expr(self, e),
+        }
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if !self.fns.is_empty() {
+            self.macro_call(m);
+        }
+    }
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        self.local_stmt(l);
+        visit::visit_local(self, l);
+    }
+    fn visit_pat(&mut self, p: &'ast syn::Pat) {
+        self.pat(p);
+        visit::visit_pat(self, p);
+    }
+}

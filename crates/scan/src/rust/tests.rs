@@ -1,0 +1,1031 @@
+//! One test per code shape, on small inline sources, asserting exact facts.
+
+use super::{RustInput, extract};
+use crate::facts::{EventKind, FileFacts, Function, RoutePath};
+
+fn scan(src: &str) -> FileFacts {
+    scan_as(src, "svc::api", false)
+}
+
+fn scan_as(src: &str, module: &str, is_test_file: bool) -> FileFacts {
+    let facts = extract(&RustInput {
+        rel_path: "src/api.rs",
+        text: src,
+        crate_name: "svc",
+        module,
+        is_test_file,
+    });
+    assert_eq!(facts.parse_error, None, "unexpected parse error");
+    facts
+}
+
+fn func<'a>(f: &'a FileFacts, path: &str) -> &'a Function {
+    f.functions.iter().find(|x| x.path == path).unwrap_or_else(|| {
+        let all: Vec<&str> = f.functions.iter().map(|x| x.path.as_str()).collect();
+        panic!("no function {path}; have {all:?}")
+    })
+}
+
+/// Events in a compact form: `call p`, `method recv:a.b`, `macro m`, `type T`, `str s`,
+/// `fnref f`.
+fn ev(f: &FileFacts, path: &str) -> Vec<String> {
+    func(f, path)
+        .events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Call { path } => format!("call {path}"),
+            EventKind::Method { chain, receiver } => {
+                format!("method {receiver}:{}", chain.join("."))
+            }
+            EventKind::Macro { name } => format!("macro {name}"),
+            EventKind::TypeRef { path } => format!("type {path}"),
+            EventKind::Str { value } => format!("str {value}"),
+            EventKind::FnRef { path } => format!("fnref {path}"),
+        })
+        .collect()
+}
+
+fn rp(parts: &[RoutePath]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            RoutePath::Lit(s) => s.clone(),
+            RoutePath::Const(c) => format!("{{{c}}}"),
+            RoutePath::Unknown => "?".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// Routes as `METHOD path+parts -> handler [framework] in fn` (`in -` for attributes).
+fn routes(f: &FileFacts) -> Vec<String> {
+    f.routes
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {} [{}] in {}",
+                r.method,
+                rp(&r.path),
+                r.handler,
+                r.framework,
+                r.registered_in.as_deref().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// Mounts as `prefix+parts => target in fn`.
+fn mounts(f: &FileFacts) -> Vec<String> {
+    f.mounts
+        .iter()
+        .map(|m| format!("{} => {} in {}", rp(&m.prefix), m.target, m.in_fn))
+        .collect()
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_owned()).collect()
+}
+
+// ---- functions and events -------------------------------------------------------------
+
+#[test]
+fn call_method_chain_and_receivers() {
+    let f = scan(
+        r#"
+async fn chat(&self, req: Req) {
+    check_sensitive(&req.text);
+    let out = client.chat().create(req).await?;
+    self.state.llm.generate(x);
+    Self::helper();
+    green::Client::text_moderation(a);
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::chat"),
+        s(&[
+            "call check_sensitive",
+            "method client:chat",
+            "method client:chat.create",
+            "method self.state.llm:generate",
+            "fnref x",
+            "call Self::helper",
+            "call green::Client::text_moderation",
+            "fnref a",
+        ])
+    );
+}
+
+#[test]
+fn generics_are_dropped_from_paths() {
+    let f = scan("fn f() { let c = reqwest::Client::new(); Vec::<u8>::new(); parse::<u32>(); }");
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&["call reqwest::Client::new", "call Vec::new", "call parse"])
+    );
+}
+
+#[test]
+fn chain_continues_through_await_and_try() {
+    let f = scan("async fn f() { client.chat().create_stream(r).await?.next(); }");
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "method client:chat",
+            "method client:chat.create_stream",
+            "fnref r",
+            "method client:chat.create_stream.next",
+        ])
+    );
+}
+
+#[test]
+fn string_arguments_and_same_file_consts() {
+    let f = scan(
+        r#"
+fn f(base: &str) {
+    let unused = "not an argument";
+    http.post("https://api.example.com/v1/chat/completions");
+    http.post(PROVIDER_URL);
+    send(&LATE, "x".to_string());
+    route(CHAT.path);
+    other(crate::x::REMOTE);
+}
+const PROVIDER_URL: &str = "https://dashscope.example.com/compatible-mode/v1";
+static LATE: &str = "late";
+const CHAT: Route = Route { path: "/v1/chat", method: "POST" };
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "method http:post",
+            "str https://api.example.com/v1/chat/completions",
+            "method http:post",
+            "str https://dashscope.example.com/compatible-mode/v1",
+            "call send",
+            "str late",
+            "str x",
+            "method :to_string",
+            "call route",
+            "str /v1/chat",
+            "type CHAT",
+            "call other",
+            "type crate::x::REMOTE",
+        ])
+    );
+}
+
+#[test]
+fn function_references_skip_locals() {
+    let f = scan(
+        "fn f(req: Req) { let s = stream.map(screen_chunk); fut.then(moderate::check); create(req, s); }",
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "method stream:map",
+            "fnref screen_chunk",
+            "method fut:then",
+            "fnref moderate::check",
+            "call create",
+        ])
+    );
+}
+
+#[test]
+fn type_refs_for_variants_struct_literals_and_patterns() {
+    let f = scan(
+        r#"
+fn f(c: Choice) {
+    let args = CreateModerationRequestArgs { input: text };
+    if c.finish_reason == FinishReason::ContentFilter {}
+    match c.kind {
+        Some(Kind::RedactedThinking) => {}
+        Kind::Other { .. } => {}
+        None => {}
+        _ => {}
+    }
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "type CreateModerationRequestArgs",
+            "type FinishReason::ContentFilter",
+            "type Some",
+            "type Kind::RedactedThinking",
+            "type Kind::Other",
+            "type None",
+        ])
+    );
+}
+
+#[test]
+fn closures_and_async_blocks_stay_inline() {
+    let f = scan(
+        "fn f() { let h = tokio::spawn(async move { let r = llm.generate(p).await; screen(&r) }); items.iter().map(|c| check(c)); }",
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "call tokio::spawn",
+            "method llm:generate",
+            "fnref p",
+            "call screen",
+            "method items:iter",
+            "method items:iter.map",
+            "call check",
+        ])
+    );
+}
+
+// ---- macro bodies ---------------------------------------------------------------------
+
+#[test]
+fn calls_inside_stream_macros_are_found() {
+    let f = scan(
+        r#"
+fn f() {
+    let s = async_stream::stream! {
+        let mut rx = client.chat().create_stream(req).await?;
+        while let Some(chunk) = rx.next().await {
+            yield chunk;
+        }
+    };
+    let t = try_stream! { yield infer.generate_stream(p).await?; };
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "macro async_stream::stream",
+            "method client:chat",
+            "method client:chat.create_stream",
+            "fnref req",
+            "type Some",
+            "method rx:next",
+            "macro try_stream",
+            "method infer:generate_stream",
+            "fnref p",
+        ])
+    );
+}
+
+#[test]
+fn select_arms_are_split_and_parsed() {
+    let f = scan(
+        r#"
+async fn f() {
+    tokio::select! {
+        biased;
+        Some(res) = llm.generate(prompt) => { check_output(&res); }
+        _ = shutdown.recv() => break,
+    }
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "macro tokio::select",
+            "type Some",
+            "method llm:generate",
+            "fnref prompt",
+            "call check_output",
+            "method shutdown:recv",
+        ])
+    );
+}
+
+#[test]
+fn join_format_json_and_log_macros() {
+    let f = scan(
+        r#"
+async fn f(text: String) {
+    let (a, b) = tokio::join!(moderate(&text), generate(&text));
+    let url = format!("{}/chat/completions", base);
+    let body = json!({"input": screen(text), "nested": [{"k": call_me()}]});
+    tracing::info!("sent {}", url);
+    info!(target: "audit", "done");
+    let v = vec![format!("x{}", inner(y))];
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "macro tokio::join",
+            "call moderate",
+            "call generate",
+            "macro format",
+            "str {}/chat/completions",
+            "fnref base",
+            "macro json",
+            "str input",
+            "call screen",
+            "str nested",
+            "str k",
+            "call call_me",
+            "macro tracing::info",
+            "str sent {}",
+            "macro info",
+            "str audit",
+            "str done",
+            "macro vec",
+            "macro format",
+            "str x{}",
+            "call inner",
+            "fnref y",
+        ])
+    );
+}
+
+#[test]
+fn unparsable_macro_bodies_are_skipped_silently() {
+    let f = scan("fn f() { weird!(@@ => ## $x:expr); html! { <div>{ render(x) }</div> }; after(); }");
+    let e = ev(&f, "svc::api::f");
+    assert_eq!(e.first().map(String::as_str), Some("macro weird"));
+    assert_eq!(e.last().map(String::as_str), Some("call after"));
+    assert!(e.contains(&"macro html".to_owned()));
+}
+
+// ---- items ----------------------------------------------------------------------------
+
+#[test]
+fn methods_trait_impls_nested_modules_and_trait_defaults() {
+    let f = scan_as(
+        r#"
+struct Dispatcher;
+impl Dispatcher { fn new() -> Self { Dispatcher } }
+impl<S> Service<Request<Body>> for Dispatcher<S> { fn call(&mut self, req: Request<Body>) {} }
+mod inner {
+    mod deeper { pub fn leaf() {} }
+    trait Moderate { fn check(&self) { screen(self) } fn required(&self); }
+}
+fn outer() { fn nested() {} }
+"#,
+        "svc::a::b",
+        false,
+    );
+    let paths: Vec<(&str, Option<&str>, &str)> = f
+        .functions
+        .iter()
+        .map(|x| (x.path.as_str(), x.self_type.as_deref(), x.module.as_str()))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            ("svc::a::b::Dispatcher::new", Some("Dispatcher"), "svc::a::b"),
+            ("svc::a::b::Dispatcher::call", Some("Dispatcher"), "svc::a::b"),
+            ("svc::a::b::inner::deeper::leaf", None, "svc::a::b::inner::deeper"),
+            ("svc::a::b::inner::Moderate::check", Some("Moderate"), "svc::a::b::inner"),
+            ("svc::a::b::outer", None, "svc::a::b"),
+            ("svc::a::b::nested", None, "svc::a::b"),
+        ]
+    );
+    assert_eq!(ev(&f, "svc::a::b::Dispatcher::new"), s(&["type Dispatcher"]));
+}
+
+#[test]
+fn function_position_and_end_line() {
+    let f = scan("// x\nasync fn chat() {\n    a();\n}\n");
+    let c = func(&f, "svc::api::chat");
+    assert_eq!((c.pos.line, c.pos.offset, c.end_line), (2, 14, 4));
+    assert_eq!(f.lines, 4);
+}
+
+#[test]
+fn use_trees_resolve_crate_self_super_groups_globs_and_renames() {
+    let f = scan_as(
+        r#"
+use crate::moderation::check as screen;
+use self::sub::{helper, deep::*, self};
+use super::super::shared::Thing;
+use async_openai::{Client, types::{CreateChatCompletionRequestArgs as Args}};
+use std::io::Read as _;
+mod m { use super::x; }
+extern crate serde_json as json;
+"#,
+        "svc::api::chat",
+        false,
+    );
+    let uses: Vec<String> = f
+        .uses
+        .iter()
+        .map(|u| format!("{}: {} = {}", u.module, u.alias, u.target))
+        .collect();
+    assert_eq!(
+        uses,
+        s(&[
+            "svc::api::chat: screen = svc::moderation::check",
+            "svc::api::chat: helper = svc::api::chat::sub::helper",
+            "svc::api::chat: * = svc::api::chat::sub::deep",
+            "svc::api::chat: sub = svc::api::chat::sub",
+            "svc::api::chat: Thing = svc::shared::Thing",
+            "svc::api::chat: Client = async_openai::Client",
+            "svc::api::chat: Args = async_openai::types::CreateChatCompletionRequestArgs",
+            "svc::api::chat::m: x = svc::api::chat::x",
+            "svc::api::chat: json = serde_json",
+        ])
+    );
+}
+
+#[test]
+fn string_consts_statics_struct_fields_and_assoc_consts() {
+    let f = scan(
+        r#"
+pub const CHAT_PATH: &str = "/v1/chat/completions";
+static MODEL: &'static str = "qwen-max";
+const CHAT_ROUTE: Route = Route { path: "/v1/chat", method: "POST", limit: 3 };
+const NOT_STR: u32 = 3;
+impl Api { const BASE: &str = "https://ark.example.com"; }
+mod inner { pub const KEY: &str = "k"; }
+fn f() { const LOCAL: &str = "local"; }
+"#,
+    );
+    let consts: Vec<String> = f
+        .consts
+        .iter()
+        .map(|c| format!("{}={}@{}", c.path, c.value, c.pos.line))
+        .collect();
+    assert_eq!(
+        consts,
+        s(&[
+            "svc::api::CHAT_PATH=/v1/chat/completions@2",
+            "svc::api::MODEL=qwen-max@3",
+            "svc::api::CHAT_ROUTE.path=/v1/chat@4",
+            "svc::api::CHAT_ROUTE.method=POST@4",
+            "svc::api::Api::BASE=https://ark.example.com@6",
+            "svc::api::inner::KEY=k@7",
+            "svc::api::LOCAL=local@8",
+        ])
+    );
+}
+
+#[test]
+fn test_code_is_detected() {
+    let f = scan(
+        r#"
+#[test] fn a() {}
+#[tokio::test] async fn b() {}
+#[cfg(test)] mod tests { fn helper() {} impl X { fn m() {} } }
+#[cfg(not(test))] fn d() {}
+fn e() {}
+"#,
+    );
+    let t: Vec<(&str, bool)> = f.functions.iter().map(|x| (x.name.as_str(), x.is_test)).collect();
+    assert_eq!(
+        t,
+        vec![("a", true), ("b", true), ("helper", true), ("m", true), ("d", false), ("e", false)]
+    );
+    let g = scan_as("fn g() {}", "svc", true);
+    assert!(g.functions[0].is_test);
+}
+
+#[test]
+fn provides_markers_above_between_attributes_and_on_signature() {
+    let f = scan(
+        r#"
+// genai-gate: provides input-moderation, output-moderation
+/// Screens text.
+#[tracing::instrument]
+// another note
+pub fn screen() {}
+
+#[inline]
+/* genai-gate: provides user-restriction */
+fn limit() {}
+
+fn record() {} // genai-gate: provides record-keeping
+
+// genai-gate: provides detached
+
+fn plain() {}
+/// genai-gate: provides doc-form
+fn documented() {}
+"#,
+    );
+    let p: Vec<(&str, Vec<String>)> = f
+        .functions
+        .iter()
+        .map(|x| (x.name.as_str(), x.provides.clone()))
+        .collect();
+    assert_eq!(
+        p,
+        vec![
+            ("screen", s(&["input-moderation", "output-moderation"])),
+            ("limit", s(&["user-restriction"])),
+            ("record", s(&["record-keeping"])),
+            ("plain", vec![]),
+            ("documented", s(&["doc-form"])),
+        ]
+    );
+}
+
+// ---- robustness -----------------------------------------------------------------------
+
+#[test]
+fn parse_error_reports_line_and_message() {
+    let f = extract(&RustInput {
+        rel_path: "src/bad.rs",
+        text: "fn ok() {}\n\nfn broken( {\n",
+        crate_name: "svc",
+        module: "svc::bad",
+        is_test_file: false,
+    });
+    let err = f.parse_error.expect("parse error");
+    assert_eq!(err.line, 3);
+    assert!(!err.message.is_empty());
+    assert!(f.functions.is_empty());
+    assert_eq!(f.path, "src/bad.rs");
+}
+
+#[test]
+fn bom_and_shebang_keep_offsets_of_the_original_text() {
+    let f = scan("\u{feff}fn a() {}\n");
+    assert_eq!(f.functions[0].pos.offset, 6);
+    let g = scan("#!/usr/bin/env run-cargo-script\nfn b() { x(); }\n");
+    let b = func(&g, "svc::api::b");
+    assert_eq!((b.pos.line, b.pos.offset), (2, 35));
+    assert_eq!(b.events[0].pos.offset, 41);
+    let h = scan("#![allow(dead_code)]\nfn c() {}\n");
+    assert_eq!(h.functions[0].pos.line, 2);
+}
+
+#[test]
+fn offsets_count_bytes_after_multibyte_characters() {
+    let src = "fn f() { log(\"内容审核\"); screen(x); }";
+    let f = scan(src);
+    let e = &func(&f, "svc::api::f").events;
+    let screen_at = src.find("screen").unwrap() as u32;
+    assert_eq!(e[2].pos.offset, screen_at);
+    assert_eq!(e[1].kind, EventKind::Str { value: "内容审核".into() });
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for src in ["", "\u{feff}", "#!", "fn", "}}}", "fn f() { m!{{{ }", "\0\u{7f}"] {
+        let f = extract(&RustInput {
+            rel_path: "x.rs",
+            text: src,
+            crate_name: "",
+            module: "",
+            is_test_file: false,
+        });
+        assert!(f.functions.is_empty());
+    }
+    let f = scan_as("fn f() {}", "", false);
+    assert_eq!(f.functions[0].path, "svc::f");
+}
+
+// ---- axum -----------------------------------------------------------------------------
+
+#[test]
+fn axum_route_chained_method_router_and_routing_paths() {
+    let f = scan(
+        r#"
+pub fn app() -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(chat))
+        .route("/v1/models", get(list).post(handlers::create))
+        .route("/v1/embeddings", routing::post(embed).layer(limit))
+        .route("/v1/*path", any(proxy))
+        .route("/x", on(MethodFilter::PUT, put_it))
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v1/chat/completions -> chat [axum] in svc::api::app",
+            "GET /v1/models -> list [axum] in svc::api::app",
+            "POST /v1/models -> handlers::create [axum] in svc::api::app",
+            "POST /v1/embeddings -> embed [axum] in svc::api::app",
+            "ANY /v1/*path -> proxy [axum] in svc::api::app",
+            "PUT /x -> put_it [axum] in svc::api::app",
+        ])
+    );
+    assert_eq!(f.routes[0].pos.line, 4);
+}
+
+#[test]
+fn axum_route_paths_from_constants() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new().route(CHAT_ROUTE, post(chat)).route(CHAT.path, post(chat2)).route(paths::EMBED, get(e))
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST {CHAT_ROUTE} -> chat [axum] in svc::api::app",
+            "POST {CHAT.path} -> chat2 [axum] in svc::api::app",
+            "GET {paths::EMBED} -> e [axum] in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn axum_nest_and_merge() {
+    let f = scan(
+        r#"
+fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/api", api::router(state.clone()))
+        .nest("/v2", Router::new().route("/chat", post(chat)).nest("/admin", admin()))
+        .merge(health_routes())
+        .merge(Router::new().route("/ping", get(ping)))
+        .with_state(state)
+}
+"#,
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/api => api::router in svc::api::app",
+            "/v2+/admin => admin in svc::api::app",
+            " => health_routes in svc::api::app",
+        ])
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v2+/chat -> chat [axum] in svc::api::app",
+            "GET /ping -> ping [axum] in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn axum_route_table_in_for_loop() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let mut router = Router::new();
+    for (path, handler) in [("/inference", post(inference)), ("/generate", post(generate))] {
+        router = router.route(path, handler);
+    }
+    router
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /inference -> inference [axum] in svc::api::app",
+            "POST /generate -> generate [axum] in svc::api::app",
+        ])
+    );
+    assert_eq!(f.routes[1].pos.line, 4);
+}
+
+#[test]
+fn axum_route_table_bound_to_a_variable() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let routes = vec![(CHAT, post(chat)), ("/embed", get(embed))];
+    let mut r = Router::new();
+    for (p, h) in routes.into_iter() { r = r.route(p, h.clone()); }
+    r
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST {CHAT} -> chat [axum] in svc::api::app",
+            "GET /embed -> embed [axum] in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn axum_closure_handler_becomes_a_synthetic_function() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new().route(
+        "/chat",
+        post(|Json(b): Json<Req>| async move {
+            let out = llm.generate(b).await;
+            Json(out)
+        }),
+    )
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["POST /chat -> svc::api::app::{closure@5} [axum] in svc::api::app"])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::app::{closure@5}"),
+        s(&["method llm:generate", "call Json"])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::app"),
+        s(&[
+            "call Router::new",
+            "method :route",
+            "str /chat",
+            "call post",
+            "fnref svc::api::app::{closure@5}",
+        ])
+    );
+    let c = func(&f, "svc::api::app::{closure@5}");
+    assert_eq!((c.name.as_str(), c.end_line), ("{closure@5}", 8));
+}
+
+#[test]
+fn handler_attributes_do_not_disturb() {
+    let f = scan(
+        r#"
+#[utoipa::path(post, path = "/v1/chat", responses((status = 200)))]
+#[instrument(skip(state))]
+#[async_trait::async_trait]
+pub async fn chat(State(state): State<AppState>, Json(req): Json<Req>) -> Response {
+    state.llm.generate(req).await
+}
+"#,
+    );
+    assert!(f.routes.is_empty());
+    assert_eq!(ev(&f, "svc::api::chat"), s(&["method state.llm:generate"]));
+}
+
+// ---- actix ----------------------------------------------------------------------------
+
+#[test]
+fn actix_attribute_routes() {
+    let f = scan(
+        r#"
+use actix_web::{get, post, route};
+#[post("/chat")]
+async fn chat() {}
+#[get("/health")]
+async fn health() {}
+#[route("/multi", method = "GET", method = "POST")]
+async fn multi() {}
+#[actix_web::delete("/item")]
+async fn del() {}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /chat -> svc::api::chat [actix] in -",
+            "GET /health -> svc::api::health [actix] in -",
+            "GET /multi -> svc::api::multi [actix] in -",
+            "POST /multi -> svc::api::multi [actix] in -",
+            "DELETE /item -> svc::api::del [actix] in -",
+        ])
+    );
+}
+
+#[test]
+fn actix_resources_routes_and_app_routes() {
+    let f = scan(
+        r#"
+fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/chat").route(web::post().to(chat)).route(web::get().to(history)))
+        .service(web::resource("/any").to(anything))
+        .route("/direct", web::post().to(direct))
+        .route("/fallback", web::route().to(fallback))
+        .route("/m", web::method(Method::PUT).to(put_it));
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /chat -> chat [actix] in svc::api::config",
+            "GET /chat -> history [actix] in svc::api::config",
+            "ANY /any -> anything [actix] in svc::api::config",
+            "POST /direct -> direct [actix] in svc::api::config",
+            "ANY /fallback -> fallback [actix] in svc::api::config",
+            "PUT /m -> put_it [actix] in svc::api::config",
+        ])
+    );
+}
+
+#[test]
+fn actix_nested_scopes_services_and_configure() {
+    let f = scan(
+        r#"
+#[actix_web::main]
+async fn main() {
+    HttpServer::new(|| {
+        App::new()
+            .service(
+                web::scope("/api/v1")
+                    .service(
+                        web::scope("/chat")
+                            .service(completions)
+                            .route("/stream", web::post().to(stream_chat))
+                            .service(web::scope("/admin").configure(admin::config)),
+                    )
+                    .service(handlers::models),
+            )
+            .configure(routes::config)
+    });
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["POST /api/v1+/chat+/stream -> stream_chat [actix] in svc::api::main"])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/api/v1+/chat => completions in svc::api::main",
+            "/api/v1+/chat+/admin => admin::config in svc::api::main",
+            "/api/v1 => handlers::models in svc::api::main",
+            " => routes::config in svc::api::main",
+        ])
+    );
+}
+
+#[test]
+fn actix_closure_handler() {
+    let f = scan(
+        "fn cfg(c: &mut ServiceConfig) {\n    c.route(\"/c\", web::post().to(|b: String| async move { llm.generate(b).await }));\n}",
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["POST /c -> svc::api::cfg::{closure@2} [actix] in svc::api::cfg"])
+    );
+    assert_eq!(ev(&f, "svc::api::cfg::{closure@2}"), s(&["method llm:generate"]));
+}
+
+// ---- rocket ---------------------------------------------------------------------------
+
+#[test]
+fn rocket_attributes_and_mounts() {
+    let f = scan(
+        r#"
+use rocket::{post, routes};
+#[post("/chat", data = "<req>")]
+async fn chat(req: Json<Req>) {}
+#[rocket::get("/user/<id>")]
+fn user(id: u32) {}
+#[launch]
+fn rocket() -> _ {
+    rocket::build().mount("/api", routes![chat, user]).mount("/admin", admin::routes())
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /chat -> svc::api::chat [rocket] in -",
+            "GET /user/<id> -> svc::api::user [rocket] in -",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/api => chat in svc::api::rocket",
+            "/api => user in svc::api::rocket",
+            "/admin => admin::routes in svc::api::rocket",
+        ])
+    );
+}
+
+// ---- hyper / tower --------------------------------------------------------------------
+
+#[test]
+fn hyper_match_on_path_with_call_and_block_arms() {
+    let f = scan(
+        r#"
+async fn handle(req: Request<Body>) -> Result<Response<Body>> {
+    match req.uri().path() {
+        "/v1/chat/completions" => handle_chat(req).await,
+        "/v1/embed" | "/v1/embeddings" => Ok(embed(req).await?),
+        "/v1/raw" => {
+            let body = read(req).await;
+            llm.generate(body).await
+        }
+        _ => not_found(),
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "ANY /v1/chat/completions -> handle_chat [hyper] in svc::api::handle",
+            "ANY /v1/embed -> embed [hyper] in svc::api::handle",
+            "ANY /v1/embeddings -> embed [hyper] in svc::api::handle",
+            "ANY /v1/raw -> svc::api::handle::{arm@6} [hyper] in svc::api::handle",
+        ])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::handle::{arm@6}"),
+        s(&["call read", "method llm:generate"])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::handle"),
+        s(&[
+            "method req:uri",
+            "method req:uri.path",
+            "call handle_chat",
+            "call Ok",
+            "call embed",
+            "fnref svc::api::handle::{arm@6}",
+            "call not_found",
+        ])
+    );
+}
+
+#[test]
+fn hyper_match_on_method_and_path_tuple() {
+    let f = scan(
+        r#"
+async fn route(req: Request<Body>) {
+    match (req.method(), req.uri().path()) {
+        (&Method::POST, "/v1/chat") => chat(req).await,
+        (&Method::GET, "/health") => health(),
+        _ => fallback(),
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v1/chat -> chat [hyper] in svc::api::route",
+            "GET /health -> health [hyper] in svc::api::route",
+        ])
+    );
+}
+
+#[test]
+fn hyper_if_chains_on_path() {
+    let f = scan(
+        r#"
+async fn handle(req: Request<Body>) {
+    let path = req.uri().path();
+    if path == "/v1/chat/completions" {
+        return self.chat(req).await;
+    } else if req.method() == Method::POST && req.uri().path() == "/v1/gen" {
+        let x = prep(req);
+        generate(x).await;
+    } else {
+        other();
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "ANY /v1/chat/completions -> Self::chat [hyper] in svc::api::handle",
+            "POST /v1/gen -> svc::api::handle::{arm@6} [hyper] in svc::api::handle",
+        ])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::handle::{arm@6}"),
+        s(&["call prep", "call generate"])
+    );
+}
+
+#[test]
+fn tower_service_call_matching_paths() {
+    let f = scan(
+        r#"
+impl Service<Request<Body>> for Dispatcher {
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            match req.uri().path() {
+                "/v1/chat/completions" => inner.chat(req).await,
+                _ => Ok(not_found()),
+            }
+        })
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "ANY /v1/chat/completions -> svc::api::Dispatcher::call::{arm@7} [tower] in svc::api::Dispatcher::call"
+        ])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::Dispatcher::call::{arm@7}"),
+        s(&["method inner:chat"])
+    );
+}
+
+#[test]
+fn slash_commands_are_not_routes() {
+    let f = scan(r#"fn f(cmd: &str) { match cmd { "/reset" => reset(), _ => {} } }"#);
+    assert!(f.routes.is_empty());
+}

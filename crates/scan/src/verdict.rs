@@ -1,0 +1,263 @@
+//! Verdicts: each active control judged against the evidence, findings for failures.
+
+use std::collections::BTreeMap;
+
+use genai_gate_policy::{Capability, EffectiveControl, EffectivePolicy, EvidenceKind, Order, Requirement, Scope};
+
+use crate::evidence::RepoEvidence;
+use crate::flow::{FlowHit, Summary};
+use crate::report::{ControlVerdict, EndpointRef, Evidence, Finding, Label, Status};
+
+/// An endpoint with its flow, as the verdicts need it.
+#[derive(Debug)]
+pub struct JudgedEndpoint {
+    /// Method.
+    pub method: String,
+    /// Route.
+    pub route: String,
+    /// Handler path.
+    pub handler: String,
+    /// Handler file and line (primary location of findings).
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// Byte offset.
+    pub offset: u32,
+    /// The flow, when observable.
+    pub summary: Option<Summary>,
+}
+
+impl JudgedEndpoint {
+    /// Whether the endpoint reaches a generation call.
+    pub fn generates(&self) -> bool {
+        self.summary.as_ref().is_some_and(|s| s.first_generation.is_some())
+    }
+}
+
+/// Everything verdicts read.
+pub struct Inputs<'a> {
+    /// The effective policy.
+    pub policy: &'a EffectivePolicy,
+    /// Endpoints.
+    pub endpoints: &'a [JudgedEndpoint],
+    /// Repository-wide evidence.
+    pub repo: &'a RepoEvidence,
+    /// File paths by workspace file index (for flow hits).
+    pub rust_paths: &'a [String],
+    /// Why endpoint flow cannot be fully trusted (unparsable files that may hold routes or
+    /// generation calls), if so.
+    pub blind_spot: Option<String>,
+    /// Where generation happens outside any endpoint, if anywhere.
+    pub unreachable_generation: Option<(String, u32)>,
+}
+
+fn hit_evidence(paths: &[String], h: &FlowHit, order: Option<&str>) -> Evidence {
+    Evidence { file: paths[h.file].clone(), line: h.pos.line, what: format!("{} ({})", h.label, h.detector), order: order.map(str::to_owned) }
+}
+
+fn pack_label(c: &EffectiveControl) -> Label {
+    Label { file: c.control.location.file.clone(), line: c.control.location.line as u32, message: format!("{} requires this", c.control.id) }
+}
+
+fn help_for(c: &EffectiveControl, missing: &[Capability]) -> String {
+    if let Some(h) = &c.control.help {
+        return h.clone();
+    }
+    let caps: Vec<String> = missing.iter().map(|m| format!("{} ({})", m, m.summary())).collect();
+    format!("add {}", caps.join("; "))
+}
+
+/// Message for a missing endpoint requirement.
+fn endpoint_message(req: &Requirement, call: &str, summary: &Summary) -> String {
+    let cap = req.capability;
+    let misplaced = match req.order {
+        Some(Order::After) => summary.before.contains_key(&cap),
+        Some(Order::Before) => summary.after.contains_key(&cap),
+        None => false,
+    };
+    if misplaced {
+        let when = if req.order == Some(Order::After) { "before" } else { "after" };
+        return format!("{cap} runs only {when} `{call}`, so it does not cover what it must");
+    }
+    match (cap, req.order) {
+        (Capability::ModerationInput, _) => format!("prompt reaches `{call}` without input moderation"),
+        (Capability::ModerationOutput, _) => format!("output of `{call}` reaches the response without output moderation"),
+        (Capability::GenerationStop, _) => format!("output of `{call}` has no path that stops generation or transmission"),
+        (Capability::UserCheck, _) => format!("`{call}` runs without a check of the user's account state"),
+        (Capability::AuditRecord, _) => format!("`{call}` runs without an audit record"),
+        (_, Some(Order::Before)) => format!("`{call}` runs without {cap} before it"),
+        (_, Some(Order::After)) => format!("output of `{call}` leaves without {cap}"),
+        (_, None) => format!("the endpoint reaching `{call}` has no {cap}"),
+    }
+}
+
+fn endpoint_req_met(req: &Requirement, s: &Summary) -> Option<FlowHit> {
+    let cap = req.capability;
+    match req.order {
+        Some(Order::Before) => s.before.get(&cap).cloned(),
+        Some(Order::After) => s.after.get(&cap).cloned(),
+        None => s.reaches(cap).cloned(),
+    }
+}
+
+/// Judges every control.
+pub fn judge(inp: &Inputs) -> (Vec<ControlVerdict>, Vec<Finding>) {
+    let mut verdicts = Vec::new();
+    let mut findings = Vec::new();
+    for ec in &inp.policy.controls {
+        let c = &ec.control;
+        let mut v = ControlVerdict {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            citations: c.citations.clone(),
+            severity: c.severity,
+            scope: c.scope.to_string(),
+            status: Status::Pass,
+            reason: None,
+            evidence: Vec::new(),
+        };
+        if !ec.active {
+            v.status = Status::NotApplicable;
+            v.reason = ec.inactive_reason.clone();
+            verdicts.push(v);
+            continue;
+        }
+        match c.scope {
+            Scope::Repository => judge_repository(inp, ec, &mut v, &mut findings),
+            Scope::Endpoint => judge_endpoints(inp, ec, &mut v, &mut findings),
+        }
+        verdicts.push(v);
+    }
+    (verdicts, findings)
+}
+
+fn judge_repository(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, findings: &mut Vec<Finding>) {
+    let c = &ec.control;
+    let mut failures: Vec<(String, Option<(String, u32)>, Capability)> = Vec::new();
+    for req in &c.requirements {
+        match inp.repo.check(req) {
+            Ok(ev) => v.evidence.extend(ev),
+            Err(miss) => failures.push((miss.message, miss.place, req.capability)),
+        }
+    }
+    if failures.is_empty() {
+        return;
+    }
+    v.status = Status::Fail;
+    v.reason = Some(failures.iter().map(|f| f.0.clone()).collect::<Vec<_>>().join("; "));
+    let missing: Vec<Capability> = failures.iter().map(|f| f.2).collect();
+    for (message, place, _) in failures {
+        findings.push(Finding {
+            control: c.id.clone(),
+            severity: c.severity,
+            message,
+            file: place.as_ref().map(|p| p.0.clone()),
+            line: place.as_ref().map(|p| p.1),
+            offset: 0,
+            endpoint: None,
+            citations: c.citations.clone(),
+            help: help_for(ec, &missing),
+            labels: vec![pack_label(ec)],
+        });
+    }
+}
+
+fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, findings: &mut Vec<Finding>) {
+    let c = &ec.control;
+    let generating: Vec<&JudgedEndpoint> = inp.endpoints.iter().filter(|e| e.generates()).collect();
+    let unobservable = inp.endpoints.iter().any(|e| e.summary.is_none());
+    if generating.is_empty() {
+        (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
+            (Status::NotObservable, Some(inp.blind_spot.clone().unwrap_or_else(|| "some handlers could not be followed".into())))
+        } else if let Some((file, line)) = &inp.unreachable_generation {
+            (Status::NotObservable, Some(format!("generation happens at {file}:{line} but no recognised endpoint reaches it")))
+        } else {
+            (Status::NotApplicable, Some("no endpoint reaches a generation call".into()))
+        };
+        return;
+    }
+    // Config switches and document rules apply repository-wide, even for endpoint controls.
+    let mut repo_failures = Vec::new();
+    for req in &c.requirements {
+        if let Some(off) = inp.repo.disabled(req.capability) {
+            repo_failures.push((format!("{} is turned off by `{}` at {}:{}", req.capability, off.what, off.file, off.line), (off.file.clone(), off.line), req.capability));
+        } else if req.config.is_some() || req.document.is_some() || !req.accepts(EvidenceKind::Code) {
+            match inp.repo.check(req) {
+                Ok(ev) => v.evidence.extend(ev),
+                Err(m) => repo_failures.push((m.message, m.place.unwrap_or_default(), req.capability)),
+            }
+        }
+    }
+    let mut failed = false;
+    for e in &generating {
+        let s = e.summary.as_ref().expect("generating endpoints have a summary");
+        let call = s.first_generation.as_ref().expect("generating");
+        let gen_label = call.label.clone();
+        let mut missing = Vec::new();
+        let mut messages = Vec::new();
+        for req in &c.requirements {
+            if !req.accepts(EvidenceKind::Code) || req.config.is_some() || req.document.is_some() {
+                continue;
+            }
+            match endpoint_req_met(req, s) {
+                Some(hit) => v.evidence.push(hit_evidence(inp.rust_paths, &hit, req.order.map(|o| o.as_str()))),
+                None => {
+                    missing.push(req.capability);
+                    messages.push(endpoint_message(req, &gen_label, s));
+                }
+            }
+        }
+        for (msg, place, cap) in &repo_failures {
+            missing.push(*cap);
+            messages.push(format!("{msg} (affects {} {})", e.method, e.route));
+            let _ = place;
+        }
+        if messages.is_empty() {
+            continue;
+        }
+        failed = true;
+        let mut labels = vec![
+            Label { file: inp.rust_paths[call.file].clone(), line: call.pos.line, message: format!("generation call `{gen_label}`") },
+            pack_label(ec),
+        ];
+        for (_, (file, line), _) in &repo_failures {
+            if !file.is_empty() {
+                labels.push(Label { file: file.clone(), line: *line, message: "turned off here".into() });
+            }
+        }
+        findings.push(Finding {
+            control: c.id.clone(),
+            severity: c.severity,
+            message: messages.join("; "),
+            file: Some(e.file.clone()),
+            line: Some(e.line),
+            offset: e.offset,
+            endpoint: Some(EndpointRef { method: e.method.clone(), route: e.route.clone() }),
+            citations: c.citations.clone(),
+            help: help_for(ec, &missing),
+            labels,
+        });
+    }
+    if failed {
+        v.status = Status::Fail;
+        v.reason = Some(format!("{} of {} generation endpoint(s) fail", findings.iter().filter(|f| f.control == c.id).count(), generating.len()));
+    } else if unobservable || inp.blind_spot.is_some() {
+        v.status = Status::NotObservable;
+        v.reason = Some(inp.blind_spot.clone().unwrap_or_else(|| "some handlers could not be followed, so not every endpoint was judged".into()));
+    }
+}
+
+/// Groups endpoint flow evidence by capability for the endpoint table.
+pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, Vec<Evidence>> {
+    let mut out: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+    if let Some(g) = &s.first_generation {
+        out.entry(Capability::Generation.to_string()).or_default().push(hit_evidence(paths, g, None));
+    }
+    for (c, h) in &s.before {
+        out.entry(c.to_string()).or_default().push(hit_evidence(paths, h, s.first_generation.as_ref().map(|_| "before")));
+    }
+    for (c, h) in &s.after {
+        out.entry(c.to_string()).or_default().push(hit_evidence(paths, h, Some("after")));
+    }
+    out
+}
