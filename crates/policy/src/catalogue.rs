@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use crate::Capability;
 use crate::model::{ConfigPredicate, DocumentRule, Location};
 use crate::pattern::wildcard_match;
-use crate::Capability;
 
 /// Code patterns shared by detectors and negatives.
 ///
@@ -59,9 +59,7 @@ impl CodePatterns {
     /// Whether a type or variant path matches one of the type patterns (on trailing segments).
     pub fn matches_type(&self, path: &str) -> bool {
         self.types.iter().any(|p| {
-            path == p
-                || path.ends_with(&format!("::{p}"))
-                || wildcard_match(p, path, "::")
+            path == p || path.ends_with(&format!("::{p}")) || wildcard_match(p, path, "::")
         })
     }
 
@@ -147,6 +145,8 @@ pub struct Catalogue {
 impl Catalogue {
     /// Detectors of one capability.
     pub fn detectors_for(&self, capability: Capability) -> impl Iterator<Item = &Detector> {
-        self.detectors.iter().filter(move |d| d.capability == capability)
+        self.detectors
+            .iter()
+            .filter(move |d| d.capability == capability)
     }
 }

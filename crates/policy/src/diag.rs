@@ -18,7 +18,10 @@ pub struct SourceFile {
 impl SourceFile {
     /// A source from a name and text.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// The 1-based line of a byte offset.
@@ -36,7 +39,11 @@ impl SourceFile {
 /// The 1-based line of a byte offset in `text` (offsets past the end count as the last line).
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// One problem in a pack, catalogue or profile.
@@ -84,10 +91,18 @@ pub(crate) struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub(crate) fn new(source: &'a SourceFile) -> Self {
-        Collector { source, diagnostics: Vec::new() }
+        Collector {
+            source,
+            diagnostics: Vec::new(),
+        }
     }
 
-    pub(crate) fn error(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+    pub(crate) fn error(
+        &mut self,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) {
         let line = span.as_ref().map(|s| self.source.line_of(s.start));
         self.diagnostics.push(Diagnostic {
             file: self.source.name.clone(),
@@ -102,7 +117,12 @@ impl<'a> Collector<'a> {
         self.error(Some(span), message.into(), None);
     }
 
-    pub(crate) fn at_help(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn at_help(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.error(Some(span), message.into(), Some(help.into()));
     }
 
@@ -110,7 +130,9 @@ impl<'a> Collector<'a> {
         if self.diagnostics.is_empty() {
             Ok(value)
         } else {
-            Err(LoadError { diagnostics: self.diagnostics })
+            Err(LoadError {
+                diagnostics: self.diagnostics,
+            })
         }
     }
 }
@@ -120,7 +142,12 @@ pub(crate) fn from_toml_error(source: &SourceFile, err: &toml::de::Error) -> Dia
     let span = err.span();
     let message = err.message().trim().to_owned();
     let help = unknown_field_help(&message);
-    let first_line = message.lines().next().unwrap_or_default().trim_end_matches('.').to_owned();
+    let first_line = message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_owned();
     let message = match first_line.chars().next() {
         Some(c) if c.is_uppercase() => {
             let mut m = c.to_lowercase().collect::<String>();

@@ -64,7 +64,13 @@ pub struct PackDiff {
 }
 
 fn cref(c: &Control) -> ControlRef {
-    ControlRef { id: c.id.clone(), topic: c.topic.clone(), title: c.title.clone(), citations: c.citations.clone(), draft_only: c.draft_only }
+    ControlRef {
+        id: c.id.clone(),
+        topic: c.topic.clone(),
+        title: c.title.clone(),
+        citations: c.citations.clone(),
+        draft_only: c.draft_only,
+    }
 }
 
 fn render_applies(a: &Applies) -> String {
@@ -73,12 +79,30 @@ fn render_applies(a: &Applies) -> String {
     }
     let mut parts = Vec::new();
     if !a.modalities.is_empty() {
-        parts.push(format!("modalities any of [{}]", a.modalities.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "modalities any of [{}]",
+            a.modalities
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !a.sectors.is_empty() {
-        parts.push(format!("sectors any of [{}]", a.sectors.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "sectors any of [{}]",
+            a.sectors
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
-    for (name, v) in [("public-opinion", a.public_opinion), ("serves-minors", a.serves_minors), ("trains-models", a.trains_models)] {
+    for (name, v) in [
+        ("public-opinion", a.public_opinion),
+        ("serves-minors", a.serves_minors),
+        ("trains-models", a.trains_models),
+    ] {
         if let Some(v) = v {
             parts.push(format!("{name} = {v}"));
         }
@@ -103,7 +127,14 @@ pub fn render_requirement(r: &Requirement) -> String {
         }
     }
     if !r.evidence.is_empty() {
-        s.push_str(&format!(" (from {})", r.evidence.iter().map(|e| e.as_str()).collect::<Vec<_>>().join("/")));
+        s.push_str(&format!(
+            " (from {})",
+            r.evidence
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join("/")
+        ));
     }
     s
 }
@@ -116,7 +147,14 @@ fn fields(c: &Control) -> Vec<(&'static str, String)> {
         ("severity", c.severity.to_string()),
         ("scope", c.scope.to_string()),
         ("applies", render_applies(&c.applies)),
-        ("requirements", c.requirements.iter().map(render_requirement).collect::<Vec<_>>().join("; ")),
+        (
+            "requirements",
+            c.requirements
+                .iter()
+                .map(render_requirement)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     ]
 }
 
@@ -141,20 +179,40 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
                     .into_iter()
                     .zip(fields(nc))
                     .filter(|(a, b)| a.1 != b.1)
-                    .map(|(a, b)| FieldChange { field: a.0.into(), old: a.1, new: b.1 })
+                    .map(|(a, b)| FieldChange {
+                        field: a.0.into(),
+                        old: a.1,
+                        new: b.1,
+                    })
                     .collect();
                 if oc.id != nc.id {
-                    diffs.insert(0, FieldChange { field: "id".into(), old: oc.id.clone(), new: nc.id.clone() });
+                    diffs.insert(
+                        0,
+                        FieldChange {
+                            field: "id".into(),
+                            old: oc.id.clone(),
+                            new: nc.id.clone(),
+                        },
+                    );
                 }
                 if diffs.is_empty() {
                     unchanged += 1;
                 } else {
-                    changed.push(ChangedControl { old: cref(oc), new: cref(nc), fields: diffs });
+                    changed.push(ChangedControl {
+                        old: cref(oc),
+                        new: cref(nc),
+                        fields: diffs,
+                    });
                 }
             }
         }
     }
-    let added = new.controls.iter().filter(|nc| !old.controls.iter().any(|oc| key(oc) == key(nc))).map(cref).collect();
+    let added = new
+        .controls
+        .iter()
+        .filter(|nc| !old.controls.iter().any(|oc| key(oc) == key(nc)))
+        .map(cref)
+        .collect();
     let scope = |p: &Pack| match &p.meta.scope {
         None => "none".to_owned(),
         Some(s) => format!(
@@ -166,13 +224,29 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
     };
     let meta = [
         ("scope", scope(old), scope(new)),
-        ("published", old.meta.published.clone(), new.meta.published.clone()),
-        ("effective", old.meta.effective.clone().unwrap_or_else(|| "none".into()), new.meta.effective.clone().unwrap_or_else(|| "none".into())),
+        (
+            "published",
+            old.meta.published.clone(),
+            new.meta.published.clone(),
+        ),
+        (
+            "effective",
+            old.meta.effective.clone().unwrap_or_else(|| "none".into()),
+            new.meta.effective.clone().unwrap_or_else(|| "none".into()),
+        ),
     ];
     PackDiff {
         old: old.meta.id.clone(),
         new: new.meta.id.clone(),
-        pack: meta.into_iter().filter(|(_, a, b)| a != b).map(|(f, a, b)| FieldChange { field: f.into(), old: a, new: b }).collect(),
+        pack: meta
+            .into_iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(f, a, b)| FieldChange {
+                field: f.into(),
+                old: a,
+                new: b,
+            })
+            .collect(),
         removed,
         added,
         changed,

@@ -52,10 +52,13 @@ mod validate;
 
 pub use capability::{Capability, UnknownCapability};
 pub use catalogue::{Catalogue, CodePatterns, Detector, Negative};
-pub use diag::{line_of, Diagnostic, LoadError, SourceFile};
-pub use diff::{diff_packs, PackDiff};
+pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
+pub use diff::{PackDiff, diff_packs};
 pub use model::*;
-pub use profile::{Profile, Service, Waiver, PROFILE_FILE};
-pub use resolve::{control_order, resolve, Applicability, ControlChange, EffectiveControl, EffectivePolicy, PackRef, DEFAULT_BASE};
-pub use set::{file_kind, FileKind, PolicySet, EMBEDDED};
+pub use profile::{PROFILE_FILE, Profile, Service, Waiver};
+pub use resolve::{
+    Applicability, ControlChange, DEFAULT_BASE, EffectiveControl, EffectivePolicy, PackRef,
+    control_order, resolve,
+};
+pub use set::{EMBEDDED, FileKind, PolicySet, file_kind};
 pub use validate::{load_catalogue, load_pack, load_profile};

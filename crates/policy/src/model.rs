@@ -298,10 +298,16 @@ impl std::str::FromStr for ConfigPredicate {
             .iter()
             .filter_map(|(text, op)| s.find(text).map(|at| (at, *text, *op)))
             .min_by_key(|(at, text, _)| (*at, std::cmp::Reverse(text.len())))
-            .ok_or_else(|| format!("config predicate `{s}` has no operator (one of = != >= <= > <)"))?;
+            .ok_or_else(|| {
+                format!("config predicate `{s}` has no operator (one of = != >= <= > <)")
+            })?;
         let key = s[..at].trim();
         let raw = s[at + text.len()..].trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_alphanumeric() || "._-*".contains(c)) {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_alphanumeric() || "._-*".contains(c))
+        {
             return Err(format!("config predicate `{s}` has an invalid key `{key}`"));
         }
         if raw.is_empty() {
@@ -314,10 +320,19 @@ impl std::str::FromStr for ConfigPredicate {
         } else {
             ConfigValue::Text(raw.trim_matches('"').to_owned())
         };
-        if matches!(op, CmpOp::Ge | CmpOp::Le | CmpOp::Gt | CmpOp::Lt) && !matches!(value, ConfigValue::Number(_)) {
-            return Err(format!("config predicate `{s}` compares with `{}` but needs a number", op.as_str()));
+        if matches!(op, CmpOp::Ge | CmpOp::Le | CmpOp::Gt | CmpOp::Lt)
+            && !matches!(value, ConfigValue::Number(_))
+        {
+            return Err(format!(
+                "config predicate `{s}` compares with `{}` but needs a number",
+                op.as_str()
+            ));
         }
-        Ok(ConfigPredicate { key: key.to_owned(), op, value })
+        Ok(ConfigPredicate {
+            key: key.to_owned(),
+            op,
+            value,
+        })
     }
 }
 
@@ -333,19 +348,41 @@ impl ConfigPredicate {
         use std::cmp::Ordering;
         let ord = match (&self.value, actual) {
             (ConfigValue::Number(want), ConfigValue::Number(got)) => got.partial_cmp(want),
-            (ConfigValue::Number(want), ConfigValue::Text(got)) => got.trim().parse::<f64>().ok().and_then(|g| g.partial_cmp(want)),
-            (ConfigValue::Bool(want), ConfigValue::Bool(got)) => Some(if want == got { Ordering::Equal } else { Ordering::Less }),
-            (ConfigValue::Bool(want), ConfigValue::Text(got)) => match got.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => Some(if *want { Ordering::Equal } else { Ordering::Less }),
-                "false" | "0" | "no" | "off" => Some(if *want { Ordering::Less } else { Ordering::Equal }),
-                _ => None,
-            },
+            (ConfigValue::Number(want), ConfigValue::Text(got)) => got
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|g| g.partial_cmp(want)),
+            (ConfigValue::Bool(want), ConfigValue::Bool(got)) => Some(if want == got {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }),
+            (ConfigValue::Bool(want), ConfigValue::Text(got)) => {
+                match got.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => Some(if *want {
+                        Ordering::Equal
+                    } else {
+                        Ordering::Less
+                    }),
+                    "false" | "0" | "no" | "off" => Some(if *want {
+                        Ordering::Less
+                    } else {
+                        Ordering::Equal
+                    }),
+                    _ => None,
+                }
+            }
             (ConfigValue::Text(want), got) => {
                 let got = match got {
                     ConfigValue::Text(t) => t.clone(),
                     other => other.to_string(),
                 };
-                Some(if got.eq_ignore_ascii_case(want) { Ordering::Equal } else { Ordering::Less })
+                Some(if got.eq_ignore_ascii_case(want) {
+                    Ordering::Equal
+                } else {
+                    Ordering::Less
+                })
             }
             _ => None,
         };
@@ -367,8 +404,18 @@ impl ConfigPredicate {
             return false;
         }
         match (self.op, &self.value, other.op, &other.value) {
-            (CmpOp::Ge | CmpOp::Gt, ConfigValue::Number(a), CmpOp::Ge | CmpOp::Gt, ConfigValue::Number(b)) => a >= b,
-            (CmpOp::Le | CmpOp::Lt, ConfigValue::Number(a), CmpOp::Le | CmpOp::Lt, ConfigValue::Number(b)) => a <= b,
+            (
+                CmpOp::Ge | CmpOp::Gt,
+                ConfigValue::Number(a),
+                CmpOp::Ge | CmpOp::Gt,
+                ConfigValue::Number(b),
+            ) => a >= b,
+            (
+                CmpOp::Le | CmpOp::Lt,
+                ConfigValue::Number(a),
+                CmpOp::Le | CmpOp::Lt,
+                ConfigValue::Number(b),
+            ) => a <= b,
             _ => self == other,
         }
     }
@@ -510,9 +557,9 @@ pub(crate) fn article_for<'a>(articles: &'a [Article], citation: &str) -> Option
     articles
         .iter()
         .filter(|a| {
-            citation.strip_prefix(a.reference.as_str()).is_some_and(|rest| {
-                rest.is_empty() || rest.starts_with([' ', '(', ','])
-            })
+            citation
+                .strip_prefix(a.reference.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '(', ',']))
         })
         .max_by_key(|a| a.reference.len())
 }

@@ -47,9 +47,21 @@ mod tests {
 
     #[test]
     fn star_in_the_middle_and_end() {
-        assert!(wildcard_match("*/chat/completions", "https://api.x.cn/v1/chat/completions", "::"));
-        assert!(wildcard_match("check_sensitive*", "check_sensitive_words", "::"));
-        assert!(!wildcard_match("check_sensitive*", "precheck_sensitive", "::"));
+        assert!(wildcard_match(
+            "*/chat/completions",
+            "https://api.x.cn/v1/chat/completions",
+            "::"
+        ));
+        assert!(wildcard_match(
+            "check_sensitive*",
+            "check_sensitive_words",
+            "::"
+        ));
+        assert!(!wildcard_match(
+            "check_sensitive*",
+            "precheck_sensitive",
+            "::"
+        ));
         assert!(wildcard_match("a*b*c", "aXXbYYc", "::"));
         assert!(!wildcard_match("a*b*c", "aXXbYY", "::"));
     }

@@ -107,6 +107,9 @@ impl Profile {
 
     /// Whether the service is offered in the PRC.
     pub fn in_prc(&self) -> bool {
-        self.service.regions.iter().any(|r| r.eq_ignore_ascii_case("CN"))
+        self.service
+            .regions
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case("CN"))
     }
 }

@@ -98,7 +98,17 @@ impl EffectivePolicy {
     }
 }
 
-const FIELDS: [&str; 9] = ["title", "citations", "obligation", "severity", "scope", "applies", "requirements", "help", "note"];
+const FIELDS: [&str; 9] = [
+    "title",
+    "citations",
+    "obligation",
+    "severity",
+    "scope",
+    "applies",
+    "requirements",
+    "help",
+    "note",
+];
 
 /// Resolves the effective policy of `profile` against `set`.
 ///
@@ -113,8 +123,15 @@ const FIELDS: [&str; 9] = ["title", "citations", "obligation", "severity", "scop
 /// assert_eq!(policy.packs[0].id, "cn-genai-2023");
 /// assert!(policy.active_controls().count() > 5);
 /// ```
-pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, profile_source: Option<&SourceFile>) -> Result<EffectivePolicy, LoadError> {
-    let spans = profile_source.map(crate::validate::profile_pack_spans).unwrap_or_default();
+pub fn resolve(
+    set: &PolicySet,
+    profile: Profile,
+    profile_is_default: bool,
+    profile_source: Option<&SourceFile>,
+) -> Result<EffectivePolicy, LoadError> {
+    let spans = profile_source
+        .map(crate::validate::profile_pack_spans)
+        .unwrap_or_default();
     let mut errors = Vec::new();
     let mut err = |id: &str, message: String, help: Option<String>| {
         let span = spans.iter().find(|(p, _)| p == id).map(|(_, s)| s.clone());
@@ -122,15 +139,27 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
             (Some(src), Some(s)) => Some(src.line_of(s.start)),
             _ => None,
         };
-        errors.push(Diagnostic { file: profile.file.clone(), span, line, message, help });
+        errors.push(Diagnostic {
+            file: profile.file.clone(),
+            span,
+            line,
+            message,
+            help,
+        });
     };
 
     let ids: Vec<String> = if profile.packs.is_empty() {
         let mut ids = vec![DEFAULT_BASE.to_owned()];
         for sector in &profile.service.sectors {
-            match set.packs.iter().find(|p| p.meta.sector == Some(*sector) && p.meta.extends.as_deref() == Some(DEFAULT_BASE)) {
+            match set.packs.iter().find(|p| {
+                p.meta.sector == Some(*sector) && p.meta.extends.as_deref() == Some(DEFAULT_BASE)
+            }) {
                 Some(p) => ids.push(p.meta.id.clone()),
-                None => err(sector.as_str(), format!("no overlay is loaded for sector `{sector}`"), None),
+                None => err(
+                    sector.as_str(),
+                    format!("no overlay is loaded for sector `{sector}`"),
+                    None,
+                ),
             }
         }
         ids
@@ -142,40 +171,93 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
     for id in &ids {
         match set.pack(id) {
             Some(p) => packs.push(p),
-            None => err(id, format!("unknown pack `{id}`"), Some(match set.suggest_pack(id) {
-                Some(s) => format!("did you mean `{s}`? `genai-gate policy list` shows the packs"),
-                None => "`genai-gate policy list` shows the packs".into(),
-            })),
+            None => err(
+                id,
+                format!("unknown pack `{id}`"),
+                Some(match set.suggest_pack(id) {
+                    Some(s) => {
+                        format!("did you mean `{s}`? `genai-gate policy list` shows the packs")
+                    }
+                    None => "`genai-gate policy list` shows the packs".into(),
+                }),
+            ),
         }
     }
     let base = packs.first().copied();
     if let Some(base) = base {
         if base.meta.kind != PackKind::Base {
-            err(&base.meta.id, format!("the first pack, `{}`, must be a base pack", base.meta.id), Some("list the base pack first, then overlays".into()));
+            err(
+                &base.meta.id,
+                format!("the first pack, `{}`, must be a base pack", base.meta.id),
+                Some("list the base pack first, then overlays".into()),
+            );
         }
         for p in &packs[1..] {
             if p.meta.kind != PackKind::Overlay {
-                err(&p.meta.id, format!("`{}` is a base pack; only one base pack may apply", p.meta.id), None);
+                err(
+                    &p.meta.id,
+                    format!(
+                        "`{}` is a base pack; only one base pack may apply",
+                        p.meta.id
+                    ),
+                    None,
+                );
             } else if p.meta.extends.as_deref() != Some(base.meta.id.as_str()) {
-                err(&p.meta.id, format!("overlay `{}` extends `{}`, not `{}`", p.meta.id, p.meta.extends.as_deref().unwrap_or("?"), base.meta.id), None);
+                err(
+                    &p.meta.id,
+                    format!(
+                        "overlay `{}` extends `{}`, not `{}`",
+                        p.meta.id,
+                        p.meta.extends.as_deref().unwrap_or("?"),
+                        base.meta.id
+                    ),
+                    None,
+                );
             } else if let Some(sector) = p.meta.sector
                 && !profile.service.sectors.contains(&sector)
             {
-                err(&p.meta.id, format!("overlay `{}` is for sector `{sector}`, which `[service] sectors` does not declare", p.meta.id), Some(format!("add \"{sector}\" to `sectors`, or remove the overlay")));
+                err(
+                    &p.meta.id,
+                    format!(
+                        "overlay `{}` is for sector `{sector}`, which `[service] sectors` does not declare",
+                        p.meta.id
+                    ),
+                    Some(format!(
+                        "add \"{sector}\" to `sectors`, or remove the overlay"
+                    )),
+                );
             }
         }
         for sector in &profile.service.sectors {
             let covered = packs.iter().any(|p| p.meta.sector == Some(*sector));
             if !covered && !profile.packs.is_empty() {
-                err(sector.as_str(), format!("the service declares sector `{sector}` but no overlay for it is applied"), Some(format!("add the `{sector}` overlay to `[policy] packs` (see `genai-gate policy list`)")));
+                err(
+                    sector.as_str(),
+                    format!(
+                        "the service declares sector `{sector}` but no overlay for it is applied"
+                    ),
+                    Some(format!(
+                        "add the `{sector}` overlay to `[policy] packs` (see `genai-gate policy list`)"
+                    )),
+                );
             }
         }
     }
     if !errors.is_empty() {
-        return Err(LoadError { diagnostics: errors });
+        return Err(LoadError {
+            diagnostics: errors,
+        });
     }
     let Some(base) = base else {
-        return Err(LoadError { diagnostics: vec![Diagnostic { file: profile.file.clone(), span: None, line: None, message: "no pack applies".into(), help: Some("list packs under `[policy] packs`".into()) }] });
+        return Err(LoadError {
+            diagnostics: vec![Diagnostic {
+                file: profile.file.clone(),
+                span: None,
+                line: None,
+                message: "no pack applies".into(),
+                help: Some("list packs under `[policy] packs`".into()),
+            }],
+        });
     };
 
     let mut controls: Vec<EffectiveControl> = base
@@ -183,7 +265,10 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
         .iter()
         .map(|c| EffectiveControl {
             control: c.clone(),
-            provenance: FIELDS.iter().map(|f| (f.to_string(), base.meta.id.clone())).collect(),
+            provenance: FIELDS
+                .iter()
+                .map(|f| (f.to_string(), base.meta.id.clone()))
+                .collect(),
             changes: Vec::new(),
             active: true,
             inactive_reason: None,
@@ -193,14 +278,25 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
         for c in &overlay.controls {
             controls.push(EffectiveControl {
                 control: c.clone(),
-                provenance: FIELDS.iter().map(|f| (f.to_string(), overlay.meta.id.clone())).collect(),
-                changes: vec![ControlChange { pack: overlay.meta.id.clone(), action: "add".into(), reason: format!("defined by the `{}` overlay", overlay.meta.id), citations: c.citations.clone(), fields: Vec::new() }],
+                provenance: FIELDS
+                    .iter()
+                    .map(|f| (f.to_string(), overlay.meta.id.clone()))
+                    .collect(),
+                changes: vec![ControlChange {
+                    pack: overlay.meta.id.clone(),
+                    action: "add".into(),
+                    reason: format!("defined by the `{}` overlay", overlay.meta.id),
+                    citations: c.citations.clone(),
+                    fields: Vec::new(),
+                }],
                 active: true,
                 inactive_reason: None,
             });
         }
         for a in &overlay.amendments {
-            let Some(ec) = controls.iter_mut().find(|c| c.control.id == a.control) else { continue };
+            let Some(ec) = controls.iter_mut().find(|c| c.control.id == a.control) else {
+                continue;
+            };
             let mut fields = Vec::new();
             let mut set_field = |ec: &mut EffectiveControl, f: &str| {
                 ec.provenance.insert(f.to_owned(), overlay.meta.id.clone());
@@ -213,7 +309,11 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
                 }
             }
             if let Some(sev) = a.severity {
-                c.severity = if a.action == AmendAction::Tighten { c.severity.max(sev) } else { sev };
+                c.severity = if a.action == AmendAction::Tighten {
+                    c.severity.max(sev)
+                } else {
+                    sev
+                };
             }
             if let Some(t) = &a.title {
                 c.title = t.clone();
@@ -253,7 +353,13 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
                     set_field(ec, f);
                 }
             }
-            ec.changes.push(ControlChange { pack: overlay.meta.id.clone(), action: a.action.as_str().into(), reason: a.reason.clone(), citations: a.citations.clone(), fields });
+            ec.changes.push(ControlChange {
+                pack: overlay.meta.id.clone(),
+                action: a.action.as_str().into(),
+                reason: a.reason.clone(),
+                citations: a.citations.clone(),
+                fields,
+            });
         }
     }
 
@@ -269,10 +375,26 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
     }
     controls.sort_by(|a, b| control_order(&a.control.id, &b.control.id));
 
-    let detectors = set.catalogues.iter().flat_map(|c| c.detectors.iter().cloned()).chain(profile.detectors.iter().cloned()).collect();
-    let negatives = set.catalogues.iter().flat_map(|c| c.negatives.iter().cloned()).collect();
+    let detectors = set
+        .catalogues
+        .iter()
+        .flat_map(|c| c.detectors.iter().cloned())
+        .chain(profile.detectors.iter().cloned())
+        .collect();
+    let negatives = set
+        .catalogues
+        .iter()
+        .flat_map(|c| c.negatives.iter().cloned())
+        .collect();
     Ok(EffectivePolicy {
-        packs: packs.iter().map(|p| PackRef { id: p.meta.id.clone(), version: p.meta.version.clone(), kind: p.meta.kind }).collect(),
+        packs: packs
+            .iter()
+            .map(|p| PackRef {
+                id: p.meta.id.clone(),
+                version: p.meta.version.clone(),
+                kind: p.meta.kind,
+            })
+            .collect(),
         profile,
         profile_is_default,
         applicability,
@@ -286,8 +408,14 @@ pub fn resolve(set: &PolicySet, profile: Profile, profile_is_default: bool, prof
 pub fn control_order(a: &str, b: &str) -> std::cmp::Ordering {
     fn key(id: &str) -> (String, u32, u32) {
         let (prefix, rest) = id.rsplit_once('-').unwrap_or(("", id));
-        let mut nums = rest.split('.').map(|n| n.parse::<u32>().unwrap_or(u32::MAX));
-        (prefix.to_owned(), nums.next().unwrap_or(0), nums.next().unwrap_or(0))
+        let mut nums = rest
+            .split('.')
+            .map(|n| n.parse::<u32>().unwrap_or(u32::MAX));
+        (
+            prefix.to_owned(),
+            nums.next().unwrap_or(0),
+            nums.next().unwrap_or(0),
+        )
     }
     key(a).cmp(&key(b)).then_with(|| a.cmp(b))
 }
@@ -309,40 +437,95 @@ fn tighten_requirement(reqs: &mut Vec<Requirement>, new: &Requirement) {
 
 fn applicability(base: &crate::model::Pack, profile: &Profile) -> Applicability {
     let Some(scope) = &base.meta.scope else {
-        return Applicability { applicable: true, reason: format!("`{}` sets no scope condition", base.meta.id) };
+        return Applicability {
+            applicable: true,
+            reason: format!("`{}` sets no scope condition", base.meta.id),
+        };
     };
     if scope.public == Some(true) && !profile.service.public {
         return Applicability {
             applicable: false,
-            reason: format!("not applicable ({} exemption): the service is not offered to the public. {}", scope.citation, scope.exemption),
+            reason: format!(
+                "not applicable ({} exemption): the service is not offered to the public. {}",
+                scope.citation, scope.exemption
+            ),
         };
     }
-    if !scope.regions.is_empty() && !profile.service.regions.iter().any(|r| scope.regions.iter().any(|s| s.eq_ignore_ascii_case(r))) {
+    if !scope.regions.is_empty()
+        && !profile
+            .service
+            .regions
+            .iter()
+            .any(|r| scope.regions.iter().any(|s| s.eq_ignore_ascii_case(r)))
+    {
         return Applicability {
             applicable: false,
-            reason: format!("not applicable ({}): the service is not offered in {}. {}", scope.citation, scope.regions.join(", "), scope.exemption),
+            reason: format!(
+                "not applicable ({}): the service is not offered in {}. {}",
+                scope.citation,
+                scope.regions.join(", "),
+                scope.exemption
+            ),
         };
     }
     Applicability {
         applicable: true,
-        reason: format!("applicable ({}): a {} service offered in {}", scope.citation, if profile.service.public { "public" } else { "non-public" }, profile.service.regions.join(", ")),
+        reason: format!(
+            "applicable ({}): a {} service offered in {}",
+            scope.citation,
+            if profile.service.public {
+                "public"
+            } else {
+                "non-public"
+            },
+            profile.service.regions.join(", ")
+        ),
     }
 }
 
 fn inactive_reason(applies: &Applies, profile: &Profile) -> Option<String> {
     let s = &profile.service;
-    if !applies.modalities.is_empty() && !applies.modalities.iter().any(|m| s.modalities.contains(m)) {
+    if !applies.modalities.is_empty()
+        && !applies.modalities.iter().any(|m| s.modalities.contains(m))
+    {
         let list: Vec<&str> = applies.modalities.iter().map(|m| m.as_str()).collect();
-        return Some(format!("applies to {} output; the service generates {}", list.join("/"), s.modalities.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")));
+        return Some(format!(
+            "applies to {} output; the service generates {}",
+            list.join("/"),
+            s.modalities
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !applies.sectors.is_empty() && !applies.sectors.iter().any(|x| s.sectors.contains(x)) {
-        let list: Vec<&str> = applies.sectors.iter().map(|m: &Sector| m.as_str()).collect();
-        return Some(format!("applies to the {} sector(s); the service declares none of them", list.join("/")));
+        let list: Vec<&str> = applies
+            .sectors
+            .iter()
+            .map(|m: &Sector| m.as_str())
+            .collect();
+        return Some(format!(
+            "applies to the {} sector(s); the service declares none of them",
+            list.join("/")
+        ));
     }
     let flags = [
-        (applies.public_opinion, s.public_opinion, "services with public-opinion attributes or social-mobilisation capacity"),
-        (applies.serves_minors, s.serves_minors, "services used by minors"),
-        (applies.trains_models, s.trains_models, "providers that train or fine-tune models"),
+        (
+            applies.public_opinion,
+            s.public_opinion,
+            "services with public-opinion attributes or social-mobilisation capacity",
+        ),
+        (
+            applies.serves_minors,
+            s.serves_minors,
+            "services used by minors",
+        ),
+        (
+            applies.trains_models,
+            s.trains_models,
+            "providers that train or fine-tune models",
+        ),
     ];
     for (want, have, what) in flags {
         match want {

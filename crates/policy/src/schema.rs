@@ -9,8 +9,17 @@
 pub fn all() -> Vec<(&'static str, String)> {
     let render = |s: schemars::Schema| serde_json::to_string_pretty(&s).unwrap_or_default() + "\n";
     vec![
-        ("pack.schema.json", render(schemars::schema_for!(crate::raw::RawPack))),
-        ("catalogue.schema.json", render(schemars::schema_for!(crate::raw::RawCatalogue))),
-        ("profile.schema.json", render(schemars::schema_for!(crate::raw::RawProfile))),
+        (
+            "pack.schema.json",
+            render(schemars::schema_for!(crate::raw::RawPack)),
+        ),
+        (
+            "catalogue.schema.json",
+            render(schemars::schema_for!(crate::raw::RawCatalogue)),
+        ),
+        (
+            "profile.schema.json",
+            render(schemars::schema_for!(crate::raw::RawProfile)),
+        ),
     ]
 }

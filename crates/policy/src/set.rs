@@ -8,12 +8,30 @@ use crate::validate::{load_catalogue, load_pack};
 
 /// The packs and catalogues shipped inside the binary: `(display name, text)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("<embedded>/policies/cn-genai-2023.toml", include_str!("../../../policies/cn-genai-2023.toml")),
-    ("<embedded>/policies/cn-genai-2023-draft.toml", include_str!("../../../policies/cn-genai-2023-draft.toml")),
-    ("<embedded>/policies/sectors/news.toml", include_str!("../../../policies/sectors/news.toml")),
-    ("<embedded>/policies/sectors/audiovisual.toml", include_str!("../../../policies/sectors/audiovisual.toml")),
-    ("<embedded>/policies/sectors/publishing.toml", include_str!("../../../policies/sectors/publishing.toml")),
-    ("<embedded>/policies/detectors/core.toml", include_str!("../../../policies/detectors/core.toml")),
+    (
+        "<embedded>/policies/cn-genai-2023.toml",
+        include_str!("../../../policies/cn-genai-2023.toml"),
+    ),
+    (
+        "<embedded>/policies/cn-genai-2023-draft.toml",
+        include_str!("../../../policies/cn-genai-2023-draft.toml"),
+    ),
+    (
+        "<embedded>/policies/sectors/news.toml",
+        include_str!("../../../policies/sectors/news.toml"),
+    ),
+    (
+        "<embedded>/policies/sectors/audiovisual.toml",
+        include_str!("../../../policies/sectors/audiovisual.toml"),
+    ),
+    (
+        "<embedded>/policies/sectors/publishing.toml",
+        include_str!("../../../policies/sectors/publishing.toml"),
+    ),
+    (
+        "<embedded>/policies/detectors/core.toml",
+        include_str!("../../../policies/detectors/core.toml"),
+    ),
 ];
 
 /// What kind of policy file a TOML text is, by its top-level table.
@@ -77,7 +95,13 @@ impl PolicySet {
         if let Err(e) = set.check() {
             errors.extend(e.diagnostics);
         }
-        if errors.is_empty() { Ok(set) } else { Err(LoadError { diagnostics: errors }) }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(LoadError {
+                diagnostics: errors,
+            })
+        }
     }
 
     /// Adds a pack or catalogue file (recognised by its top-level table).
@@ -85,7 +109,11 @@ impl PolicySet {
     pub fn add(&mut self, source: SourceFile, embedded: bool) -> Result<(), LoadError> {
         let result = match file_kind(&source.text) {
             Some(FileKind::Catalogue) => load_catalogue(&source).map(|c| self.catalogues.push(c)),
-            Some(FileKind::Profile) => Err(single(&source, "this is a repository profile, not a pack or catalogue", "pass it with `--profile`")),
+            Some(FileKind::Profile) => Err(single(
+                &source,
+                "this is a repository profile, not a pack or catalogue",
+                "pass it with `--profile`",
+            )),
             // A pack, or something unrecognisable: the pack loader reports what is missing.
             Some(FileKind::Pack) | None => load_pack(&source, embedded).map(|p| self.packs.push(p)),
         };
@@ -117,7 +145,10 @@ impl PolicySet {
     /// of their base and do not loosen them.
     pub fn check(&self) -> Result<(), LoadError> {
         let mut errors = Vec::new();
-        let mut err = |file: &str, loc: Option<&crate::model::Location>, message: String, help: Option<String>| {
+        let mut err = |file: &str,
+                       loc: Option<&crate::model::Location>,
+                       message: String,
+                       help: Option<String>| {
             errors.push(Diagnostic {
                 file: file.to_owned(),
                 span: loc.map(|l| l.span.clone()),
@@ -128,33 +159,73 @@ impl PolicySet {
         };
         for (i, p) in self.packs.iter().enumerate() {
             if self.packs[..i].iter().any(|q| q.meta.id == p.meta.id) {
-                err(&p.file, None, format!("pack `{}` is loaded twice", p.meta.id), Some("pack ids must be unique; rename one of them".into()));
+                err(
+                    &p.file,
+                    None,
+                    format!("pack `{}` is loaded twice", p.meta.id),
+                    Some("pack ids must be unique; rename one of them".into()),
+                );
             }
             for link in p.meta.supersedes.iter().chain(&p.meta.superseded_by) {
                 if self.pack(link).is_none() {
-                    err(&p.file, None, format!("pack `{}` links to unknown pack `{link}`", p.meta.id), self.suggest_pack(link).map(|s| format!("did you mean `{s}`?")));
+                    err(
+                        &p.file,
+                        None,
+                        format!("pack `{}` links to unknown pack `{link}`", p.meta.id),
+                        self.suggest_pack(link)
+                            .map(|s| format!("did you mean `{s}`?")),
+                    );
                 }
             }
             if p.meta.kind != PackKind::Overlay {
                 continue;
             }
-            let Some(base_id) = &p.meta.extends else { continue };
+            let Some(base_id) = &p.meta.extends else {
+                continue;
+            };
             let Some(base) = self.pack(base_id) else {
-                err(&p.file, None, format!("overlay `{}` extends unknown pack `{base_id}`", p.meta.id), self.suggest_pack(base_id).map(|s| format!("did you mean `{s}`?")));
+                err(
+                    &p.file,
+                    None,
+                    format!("overlay `{}` extends unknown pack `{base_id}`", p.meta.id),
+                    self.suggest_pack(base_id)
+                        .map(|s| format!("did you mean `{s}`?")),
+                );
                 continue;
             };
             if base.meta.kind != PackKind::Base {
-                err(&p.file, None, format!("overlay `{}` extends `{base_id}`, which is not a base pack", p.meta.id), None);
+                err(
+                    &p.file,
+                    None,
+                    format!(
+                        "overlay `{}` extends `{base_id}`, which is not a base pack",
+                        p.meta.id
+                    ),
+                    None,
+                );
             }
             for c in &p.controls {
                 if base.control(&c.id).is_some() {
-                    err(&p.file, Some(&c.location), format!("overlay control `{}` has the id of a base control", c.id), Some("use `[[amend]]` to change a base control".into()));
+                    err(
+                        &p.file,
+                        Some(&c.location),
+                        format!("overlay control `{}` has the id of a base control", c.id),
+                        Some("use `[[amend]]` to change a base control".into()),
+                    );
                 }
             }
             for a in &p.amendments {
                 let Some(target) = base.control(&a.control) else {
                     let ids = base.controls.iter().map(|c| c.id.as_str());
-                    err(&p.file, Some(&a.location), format!("`{}` amends unknown control `{}` of `{base_id}`", p.meta.id, a.control), did_you_mean(&a.control, ids).map(|s| format!("did you mean `{s}`?")));
+                    err(
+                        &p.file,
+                        Some(&a.location),
+                        format!(
+                            "`{}` amends unknown control `{}` of `{base_id}`",
+                            p.meta.id, a.control
+                        ),
+                        did_you_mean(&a.control, ids).map(|s| format!("did you mean `{s}`?")),
+                    );
                     continue;
                 };
                 if a.action == AmendAction::Tighten
@@ -165,13 +236,21 @@ impl PolicySet {
                 }
                 if a.action == AmendAction::Tighten {
                     for r in &a.requirements {
-                        let same = target.requirements.iter().find(|t| t.capability == r.capability && t.config.is_some());
+                        let same = target
+                            .requirements
+                            .iter()
+                            .find(|t| t.capability == r.capability && t.config.is_some());
                         if let (Some(t), Some(new)) = (same, &r.config)
                             && let Some(old) = &t.config
                             && new.key == old.key
                             && !new.at_least_as_strict_as(old)
                         {
-                            err(&p.file, Some(&r.location), format!("tightening `{}` loosens `{old}` to `{new}`", a.control), None);
+                            err(
+                                &p.file,
+                                Some(&r.location),
+                                format!("tightening `{}` loosens `{old}` to `{new}`", a.control),
+                                None,
+                            );
                         }
                     }
                 }
@@ -181,11 +260,22 @@ impl PolicySet {
         for c in &self.catalogues {
             for d in &c.detectors {
                 if !seen.insert(d.id.clone()) {
-                    err(&c.file, Some(&d.location), format!("detector `{}` is defined in more than one catalogue", d.id), None);
+                    err(
+                        &c.file,
+                        Some(&d.location),
+                        format!("detector `{}` is defined in more than one catalogue", d.id),
+                        None,
+                    );
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(LoadError { diagnostics: errors }) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(LoadError {
+                diagnostics: errors,
+            })
+        }
     }
 }
 

@@ -2,16 +2,18 @@
 
 use std::ops::Range;
 
+use crate::Capability;
 use crate::catalogue::{Catalogue, CodePatterns, Detector, Negative};
-use crate::diag::{from_toml_error, Collector, LoadError, SourceFile};
+use crate::diag::{Collector, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
 use crate::profile::{FileSelection, Profile, Service, Waiver};
 use crate::raw::{self, SStr};
 use crate::suggest::did_you_mean;
-use crate::Capability;
 
 fn parse_toml<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, LoadError> {
-    toml::from_str(&source.text).map_err(|e| LoadError { diagnostics: vec![from_toml_error(source, &e)] })
+    toml::from_str(&source.text).map_err(|e| LoadError {
+        diagnostics: vec![from_toml_error(source, &e)],
+    })
 }
 
 /// Loads and validates a pack from TOML text.
@@ -51,8 +53,14 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
     let meta = pack_meta(&mut c, raw.pack);
     let mut articles: Vec<Article> = Vec::new();
     for a in raw.articles {
-        if articles.iter().any(|x| x.reference == *a.reference.get_ref()) {
-            c.at(a.reference.span(), format!("article `{}` is listed twice", a.reference.get_ref()));
+        if articles
+            .iter()
+            .any(|x| x.reference == *a.reference.get_ref())
+        {
+            c.at(
+                a.reference.span(),
+                format!("article `{}` is listed twice", a.reference.get_ref()),
+            );
         }
         articles.push(Article {
             reference: a.reference.into_inner(),
@@ -65,7 +73,10 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
     for rc in raw.controls {
         let control = control(&mut c, rc, &articles);
         if controls.iter().any(|x| x.id == control.id) {
-            c.at(control.location.span.clone(), format!("control `{}` is defined twice", control.id));
+            c.at(
+                control.location.span.clone(),
+                format!("control `{}` is defined twice", control.id),
+            );
         }
         controls.push(control);
     }
@@ -74,16 +85,37 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
         amendments.push(amendment(&mut c, ra, &articles));
     }
     if meta.kind == PackKind::Base && !amendments.is_empty() {
-        c.error(None, "a base pack cannot `[[amend]]` controls".into(), Some("set `kind = \"overlay\"` and `extends`".into()));
+        c.error(
+            None,
+            "a base pack cannot `[[amend]]` controls".into(),
+            Some("set `kind = \"overlay\"` and `extends`".into()),
+        );
     }
-    c.finish(Pack { meta, articles, controls, amendments, file: source.name.clone(), embedded })
+    c.finish(Pack {
+        meta,
+        articles,
+        controls,
+        amendments,
+        file: source.name.clone(),
+        embedded,
+    })
 }
 
 fn location(c: &Collector, span: Range<usize>) -> Location {
-    Location { file: c.source.name.clone(), line: c.source.line_of(span.start), span }
+    Location {
+        file: c.source.name.clone(),
+        line: c.source.line_of(span.start),
+        span,
+    }
 }
 
-fn word<T>(c: &mut Collector, s: &SStr, what: &str, parse: fn(&str) -> Option<T>, words: &[&str]) -> Option<T> {
+fn word<T>(
+    c: &mut Collector,
+    s: &SStr,
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+    words: &[&str],
+) -> Option<T> {
     let v = parse(s.get_ref());
     if v.is_none() {
         let help = match did_you_mean(s.get_ref(), words.iter().copied()) {
@@ -104,32 +136,69 @@ fn date(c: &mut Collector, d: &toml::Spanned<toml::value::Datetime>, what: &str)
     match (&v.date, &v.time) {
         (Some(date), None) => date.to_string(),
         _ => {
-            c.at(d.span(), format!("{what} must be a date like 2023-08-15, not `{v}`"));
+            c.at(
+                d.span(),
+                format!("{what} must be a date like 2023-08-15, not `{v}`"),
+            );
             v.to_string()
         }
     }
 }
 
 fn is_slug(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
 }
 
 fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
     if !is_slug(m.id.get_ref()) {
-        c.at(m.id.span(), format!("pack id `{}` must be lowercase letters, digits and dashes", m.id.get_ref()));
+        c.at(
+            m.id.span(),
+            format!(
+                "pack id `{}` must be lowercase letters, digits and dashes",
+                m.id.get_ref()
+            ),
+        );
     }
-    let kind = word(c, &m.kind, "pack kind", PackKind::parse_word, &words_of(PackKind::words())).unwrap_or(PackKind::Base);
-    let sector = m.sector.as_ref().and_then(|s| word(c, s, "sector", Sector::parse_word, &words_of(Sector::words())));
+    let kind = word(
+        c,
+        &m.kind,
+        "pack kind",
+        PackKind::parse_word,
+        &words_of(PackKind::words()),
+    )
+    .unwrap_or(PackKind::Base);
+    let sector = m.sector.as_ref().and_then(|s| {
+        word(
+            c,
+            s,
+            "sector",
+            Sector::parse_word,
+            &words_of(Sector::words()),
+        )
+    });
     match kind {
         PackKind::Overlay => {
             if m.extends.is_none() {
-                c.at_help(m.kind.span(), "an overlay must name the base pack it `extends`", "add `extends = \"cn-genai-2023\"` to `[pack]`");
+                c.at_help(
+                    m.kind.span(),
+                    "an overlay must name the base pack it `extends`",
+                    "add `extends = \"cn-genai-2023\"` to `[pack]`",
+                );
             }
             if m.sector.is_none() {
-                c.at_help(m.kind.span(), "an overlay must name its `sector`", format!("one of: {}", words_of(Sector::words()).join(", ")));
+                c.at_help(
+                    m.kind.span(),
+                    "an overlay must name its `sector`",
+                    format!("one of: {}", words_of(Sector::words()).join(", ")),
+                );
             }
             if let Some(scope) = &m.scope {
-                c.at(scope.citation.span(), "an overlay takes its scope from the base pack; remove `[pack.scope]`");
+                c.at(
+                    scope.citation.span(),
+                    "an overlay takes its scope from the base pack; remove `[pack.scope]`",
+                );
             }
         }
         PackKind::Base => {
@@ -151,7 +220,11 @@ fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
         effective,
         version: m.version,
         supersedes: m.supersedes.into_iter().map(|s| s.into_inner()).collect(),
-        superseded_by: m.superseded_by.into_iter().map(|s| s.into_inner()).collect(),
+        superseded_by: m
+            .superseded_by
+            .into_iter()
+            .map(|s| s.into_inner())
+            .collect(),
         extends: m.extends.map(|s| s.into_inner()),
         sector,
         scope: m.scope.map(|s| PackScope {
@@ -166,53 +239,129 @@ fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
 
 fn citations(c: &mut Collector, cites: &[SStr], articles: &[Article], what: &str) -> Vec<String> {
     if cites.is_empty() {
-        c.error(None, format!("{what} has no citation"), Some("add `citations = [\"Art. N\"]`".into()));
+        c.error(
+            None,
+            format!("{what} has no citation"),
+            Some("add `citations = [\"Art. N\"]`".into()),
+        );
     }
     for cite in cites {
         if article_for(articles, cite.get_ref()).is_none() {
             let refs: Vec<&str> = articles.iter().map(|a| a.reference.as_str()).collect();
-            let head: String = cite.get_ref().chars().take_while(|ch| *ch != '(' && *ch != '¶').collect();
+            let head: String = cite
+                .get_ref()
+                .chars()
+                .take_while(|ch| *ch != '(' && *ch != '¶')
+                .collect();
             let help = match did_you_mean(head.trim(), refs.iter().copied()) {
-                Some(r) => format!("did you mean `{r}`? every citation must start with an article from the pack's `[[article]]` list"),
-                None => "add the article to the pack's `[[article]]` list, or correct the citation".into(),
+                Some(r) => format!(
+                    "did you mean `{r}`? every citation must start with an article from the pack's `[[article]]` list"
+                ),
+                None => "add the article to the pack's `[[article]]` list, or correct the citation"
+                    .into(),
             };
-            c.at_help(cite.span(), format!("citation `{}` names no article of this pack", cite.get_ref()), help);
+            c.at_help(
+                cite.span(),
+                format!(
+                    "citation `{}` names no article of this pack",
+                    cite.get_ref()
+                ),
+                help,
+            );
         }
     }
     cites.iter().map(|s| s.get_ref().clone()).collect()
 }
 
 fn control_id_ok(id: &str) -> bool {
-    let Some(rest) = id.strip_prefix("CN-GAI-") else { return false };
+    let Some(rest) = id.strip_prefix("CN-GAI-") else {
+        return false;
+    };
     let mut parts = rest.split('.');
-    let (Some(a), Some(n), None) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let (Some(a), Some(n), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
     let digits = |s: &str| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit());
     digits(a) && digits(n)
 }
 
 fn control(c: &mut Collector, rc: raw::RawControl, articles: &[Article]) -> Control {
     if !control_id_ok(rc.id.get_ref()) {
-        c.at_help(rc.id.span(), format!("control id `{}` is not of the form `CN-GAI-<article>.<n>`", rc.id.get_ref()), "for example `CN-GAI-14.2`");
+        c.at_help(
+            rc.id.span(),
+            format!(
+                "control id `{}` is not of the form `CN-GAI-<article>.<n>`",
+                rc.id.get_ref()
+            ),
+            "for example `CN-GAI-14.2`",
+        );
     }
-    let cites = citations(c, &rc.citations, articles, &format!("control `{}`", rc.id.get_ref()));
-    if let Some(num) = rc.id.get_ref().strip_prefix("CN-GAI-").and_then(|r| r.split('.').next())
-        && !cites.iter().any(|cite| cite.starts_with(&format!("Art. {num}")) && !cite[format!("Art. {num}").len()..].starts_with(|ch: char| ch.is_ascii_digit()))
+    let cites = citations(
+        c,
+        &rc.citations,
+        articles,
+        &format!("control `{}`", rc.id.get_ref()),
+    );
+    if let Some(num) = rc
+        .id
+        .get_ref()
+        .strip_prefix("CN-GAI-")
+        .and_then(|r| r.split('.').next())
+        && !cites.iter().any(|cite| {
+            cite.starts_with(&format!("Art. {num}"))
+                && !cite[format!("Art. {num}").len()..].starts_with(|ch: char| ch.is_ascii_digit())
+        })
     {
-        c.at_help(rc.id.span(), format!("control `{}` is numbered for Art. {num} but does not cite it", rc.id.get_ref()), format!("cite `Art. {num}` or renumber the control"));
+        c.at_help(
+            rc.id.span(),
+            format!(
+                "control `{}` is numbered for Art. {num} but does not cite it",
+                rc.id.get_ref()
+            ),
+            format!("cite `Art. {num}` or renumber the control"),
+        );
     }
-    let severity = word(c, &rc.severity, "severity", Severity::parse_word, &words_of(Severity::words())).unwrap_or(Severity::Error);
-    let scope = word(c, &rc.scope, "scope", Scope::parse_word, &words_of(Scope::words())).unwrap_or(Scope::Repository);
+    let severity = word(
+        c,
+        &rc.severity,
+        "severity",
+        Severity::parse_word,
+        &words_of(Severity::words()),
+    )
+    .unwrap_or(Severity::Error);
+    let scope = word(
+        c,
+        &rc.scope,
+        "scope",
+        Scope::parse_word,
+        &words_of(Scope::words()),
+    )
+    .unwrap_or(Scope::Repository);
     if rc.title.trim().is_empty() {
-        c.at(rc.id.span(), format!("control `{}` has an empty title", rc.id.get_ref()));
+        c.at(
+            rc.id.span(),
+            format!("control `{}` has an empty title", rc.id.get_ref()),
+        );
     }
     if rc.obligation.trim().is_empty() {
-        c.at(rc.id.span(), format!("control `{}` has an empty obligation", rc.id.get_ref()));
+        c.at(
+            rc.id.span(),
+            format!("control `{}` has an empty obligation", rc.id.get_ref()),
+        );
     }
     if rc.require.is_empty() {
-        c.at_help(rc.id.span(), format!("control `{}` requires no evidence", rc.id.get_ref()), "add at least one `[[control.require]]`");
+        c.at_help(
+            rc.id.span(),
+            format!("control `{}` requires no evidence", rc.id.get_ref()),
+            "add at least one `[[control.require]]`",
+        );
     }
     let applies = rc.applies.map(|a| applies(c, a)).unwrap_or_default();
-    let requirements = rc.require.into_iter().map(|r| requirement(c, r, scope)).collect();
+    let requirements = rc
+        .require
+        .into_iter()
+        .map(|r| requirement(c, r, scope))
+        .collect();
     Control {
         location: location(c, rc.id.span()),
         id: rc.id.into_inner(),
@@ -232,8 +381,32 @@ fn control(c: &mut Collector, rc: raw::RawControl, articles: &[Article]) -> Cont
 
 fn applies(c: &mut Collector, a: raw::RawApplies) -> Applies {
     Applies {
-        modalities: a.modalities.iter().filter_map(|m| word(c, m, "modality", Modality::parse_word, &words_of(Modality::words()))).collect(),
-        sectors: a.sectors.iter().filter_map(|s| word(c, s, "sector", Sector::parse_word, &words_of(Sector::words()))).collect(),
+        modalities: a
+            .modalities
+            .iter()
+            .filter_map(|m| {
+                word(
+                    c,
+                    m,
+                    "modality",
+                    Modality::parse_word,
+                    &words_of(Modality::words()),
+                )
+            })
+            .collect(),
+        sectors: a
+            .sectors
+            .iter()
+            .filter_map(|s| {
+                word(
+                    c,
+                    s,
+                    "sector",
+                    Sector::parse_word,
+                    &words_of(Sector::words()),
+                )
+            })
+            .collect(),
         public_opinion: a.public_opinion,
         serves_minors: a.serves_minors,
         trains_models: a.trains_models,
@@ -245,7 +418,9 @@ pub(crate) fn capability(c: &mut Collector, s: &SStr) -> Option<Capability> {
         Ok(cap) => Some(cap),
         Err(e) => {
             let help = match e.suggestion {
-                Some(sug) => format!("did you mean `{sug}`? run `genai-gate policy capabilities` for the vocabulary"),
+                Some(sug) => format!(
+                    "did you mean `{sug}`? run `genai-gate policy capabilities` for the vocabulary"
+                ),
                 None => "run `genai-gate policy capabilities` for the vocabulary".into(),
             };
             c.at_help(s.span(), e.to_string(), help);
@@ -258,7 +433,11 @@ fn predicate(c: &mut Collector, s: &SStr) -> Option<ConfigPredicate> {
     match s.get_ref().parse::<ConfigPredicate>() {
         Ok(p) => Some(p),
         Err(msg) => {
-            c.at_help(s.span(), msg, "write `key op value`, e.g. `*.retention_days >= 180`");
+            c.at_help(
+                s.span(),
+                msg,
+                "write `key op value`, e.g. `*.retention_days >= 180`",
+            );
             None
         }
     }
@@ -267,24 +446,54 @@ fn predicate(c: &mut Collector, s: &SStr) -> Option<ConfigPredicate> {
 fn document(c: &mut Collector, d: raw::RawDocument) -> DocumentRule {
     for p in &d.paths {
         if let Err(e) = globset::Glob::new(p.get_ref()) {
-            c.at(p.span(), format!("invalid path glob `{}`: {e}", p.get_ref()));
+            c.at(
+                p.span(),
+                format!("invalid path glob `{}`: {e}", p.get_ref()),
+            );
         }
     }
     if d.paths.is_empty() {
-        c.error(None, "a document rule needs at least one path glob".into(), None);
+        c.error(
+            None,
+            "a document rule needs at least one path glob".into(),
+            None,
+        );
     }
-    DocumentRule { paths: d.paths.into_iter().map(|p| p.into_inner()).collect(), headings: d.headings, phrases: d.phrases }
+    DocumentRule {
+        paths: d.paths.into_iter().map(|p| p.into_inner()).collect(),
+        headings: d.headings,
+        phrases: d.phrases,
+    }
 }
 
 fn requirement(c: &mut Collector, r: raw::RawRequirement, scope: Scope) -> Requirement {
     let span = r.capability.span();
     let cap = capability(c, &r.capability);
-    let order = r.order.as_ref().and_then(|o| word(c, o, "order", Order::parse_word, &words_of(Order::words())));
+    let order = r
+        .order
+        .as_ref()
+        .and_then(|o| word(c, o, "order", Order::parse_word, &words_of(Order::words())));
     if let (Some(_), Scope::Repository) = (order, scope) {
-        c.at_help(r.order.as_ref().map(|o| o.span()).unwrap_or(span.clone()), "`order` only applies to endpoint-scoped controls", "remove `order`, or set the control's `scope = \"endpoint\"`");
+        c.at_help(
+            r.order.as_ref().map(|o| o.span()).unwrap_or(span.clone()),
+            "`order` only applies to endpoint-scoped controls",
+            "remove `order`, or set the control's `scope = \"endpoint\"`",
+        );
     }
     let config = r.config.as_ref().and_then(|p| predicate(c, p));
-    let evidence = r.evidence.iter().filter_map(|e| word(c, e, "evidence kind", EvidenceKind::parse_word, &words_of(EvidenceKind::words()))).collect();
+    let evidence = r
+        .evidence
+        .iter()
+        .filter_map(|e| {
+            word(
+                c,
+                e,
+                "evidence kind",
+                EvidenceKind::parse_word,
+                &words_of(EvidenceKind::words()),
+            )
+        })
+        .collect();
     Requirement {
         capability: cap.unwrap_or(Capability::Generation),
         order,
@@ -296,20 +505,58 @@ fn requirement(c: &mut Collector, r: raw::RawRequirement, scope: Scope) -> Requi
 }
 
 fn amendment(c: &mut Collector, ra: raw::RawAmendment, articles: &[Article]) -> Amendment {
-    let action = word(c, &ra.action, "amendment action", AmendAction::parse_word, &words_of(AmendAction::words())).unwrap_or(AmendAction::Tighten);
-    let cites = citations(c, &ra.citations, articles, &format!("amendment of `{}`", ra.control.get_ref()));
-    let severity = ra.severity.as_ref().and_then(|s| word(c, s, "severity", Severity::parse_word, &words_of(Severity::words())));
-    let scope = ra.scope.as_ref().and_then(|s| word(c, s, "scope", Scope::parse_word, &words_of(Scope::words())));
+    let action = word(
+        c,
+        &ra.action,
+        "amendment action",
+        AmendAction::parse_word,
+        &words_of(AmendAction::words()),
+    )
+    .unwrap_or(AmendAction::Tighten);
+    let cites = citations(
+        c,
+        &ra.citations,
+        articles,
+        &format!("amendment of `{}`", ra.control.get_ref()),
+    );
+    let severity = ra.severity.as_ref().and_then(|s| {
+        word(
+            c,
+            s,
+            "severity",
+            Severity::parse_word,
+            &words_of(Severity::words()),
+        )
+    });
+    let scope = ra
+        .scope
+        .as_ref()
+        .and_then(|s| word(c, s, "scope", Scope::parse_word, &words_of(Scope::words())));
     if action == AmendAction::Tighten {
-        let replace_only = [("title", ra.title.is_some()), ("obligation", ra.obligation.is_some()), ("scope", ra.scope.is_some()), ("applies", ra.applies.is_some())];
+        let replace_only = [
+            ("title", ra.title.is_some()),
+            ("obligation", ra.obligation.is_some()),
+            ("scope", ra.scope.is_some()),
+            ("applies", ra.applies.is_some()),
+        ];
         for (field, set) in replace_only {
             if set {
-                c.at_help(ra.action.span(), format!("`{field}` can only be changed by `action = \"replace\"`"), "a tightening amendment may set `severity`, `require` and `help`");
+                c.at_help(
+                    ra.action.span(),
+                    format!("`{field}` can only be changed by `action = \"replace\"`"),
+                    "a tightening amendment may set `severity`, `require` and `help`",
+                );
             }
         }
     }
     if action == AmendAction::Replace && ra.require.is_empty() {
-        c.at(ra.action.span(), format!("replacing `{}` needs the new `require` list", ra.control.get_ref()));
+        c.at(
+            ra.action.span(),
+            format!(
+                "replacing `{}` needs the new `require` list",
+                ra.control.get_ref()
+            ),
+        );
     }
     let req_scope = scope.unwrap_or(Scope::Endpoint);
     Amendment {
@@ -322,42 +569,84 @@ fn amendment(c: &mut Collector, ra: raw::RawAmendment, articles: &[Article]) -> 
         obligation: ra.obligation,
         scope,
         applies: ra.applies.map(|a| applies(c, a)),
-        requirements: ra.require.into_iter().map(|r| requirement(c, r, req_scope)).collect(),
+        requirements: ra
+            .require
+            .into_iter()
+            .map(|r| requirement(c, r, req_scope))
+            .collect(),
         help: ra.help,
         control: ra.control.into_inner(),
     }
 }
 
-fn code_patterns(c: &mut Collector, calls: Vec<SStr>, methods: Vec<SStr>, types: Vec<SStr>, macros: Vec<SStr>, strings: Vec<SStr>) -> CodePatterns {
+fn code_patterns(
+    c: &mut Collector,
+    calls: Vec<SStr>,
+    methods: Vec<SStr>,
+    types: Vec<SStr>,
+    macros: Vec<SStr>,
+    strings: Vec<SStr>,
+) -> CodePatterns {
     let mut chains = Vec::new();
     for m in &methods {
-        let segs: Vec<String> = m.get_ref().split('.').map(|s| s.trim_end_matches("()").to_owned()).collect();
-        if segs.iter().any(|s| s.is_empty() || !s.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '*')) {
-            c.at_help(m.span(), format!("method chain `{}` is not of the form `a().b`", m.get_ref()), "write the calls in order, e.g. `moderations().create`");
+        let segs: Vec<String> = m
+            .get_ref()
+            .split('.')
+            .map(|s| s.trim_end_matches("()").to_owned())
+            .collect();
+        if segs.iter().any(|s| {
+            s.is_empty()
+                || !s
+                    .chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '*')
+        }) {
+            c.at_help(
+                m.span(),
+                format!("method chain `{}` is not of the form `a().b`", m.get_ref()),
+                "write the calls in order, e.g. `moderations().create`",
+            );
         }
         chains.push(segs);
     }
     for p in calls.iter().chain(&types) {
         if p.get_ref().contains('.') || p.get_ref().contains('(') {
-            c.at_help(p.span(), format!("path `{}` should use `::` between segments", p.get_ref()), "method chains go in `methods`");
+            c.at_help(
+                p.span(),
+                format!("path `{}` should use `::` between segments", p.get_ref()),
+                "method chains go in `methods`",
+            );
         }
     }
     CodePatterns {
         calls: calls.into_iter().map(|s| s.into_inner()).collect(),
         methods: chains,
         types: types.into_iter().map(|s| s.into_inner()).collect(),
-        macros: macros.into_iter().map(|s| s.into_inner().trim_end_matches('!').to_owned()).collect(),
+        macros: macros
+            .into_iter()
+            .map(|s| s.into_inner().trim_end_matches('!').to_owned())
+            .collect(),
         strings: strings.into_iter().map(|s| s.into_inner()).collect(),
     }
 }
 
 pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
     let cap = capability(c, &d.capability);
-    let config = d.config.iter().filter_map(|p| predicate(c, p)).collect::<Vec<_>>();
-    let documents = d.documents.into_iter().map(|doc| document(c, doc)).collect::<Vec<_>>();
+    let config = d
+        .config
+        .iter()
+        .filter_map(|p| predicate(c, p))
+        .collect::<Vec<_>>();
+    let documents = d
+        .documents
+        .into_iter()
+        .map(|doc| document(c, doc))
+        .collect::<Vec<_>>();
     let code = code_patterns(c, d.calls, d.methods, d.types, d.macros, d.strings);
     if code.is_empty() && config.is_empty() && documents.is_empty() {
-        c.at(d.id.span(), format!("detector `{}` has no pattern", d.id.get_ref()));
+        c.at(
+            d.id.span(),
+            format!("detector `{}` has no pattern", d.id.get_ref()),
+        );
     }
     Detector {
         location: location(c, d.id.span()),
@@ -394,21 +683,40 @@ pub fn load_catalogue(source: &SourceFile) -> Result<Catalogue, LoadError> {
     for d in raw.detectors {
         let det = detector(&mut c, d);
         if detectors.iter().any(|x| x.id == det.id) {
-            c.at(det.location.span.clone(), format!("detector `{}` is defined twice", det.id));
+            c.at(
+                det.location.span.clone(),
+                format!("detector `{}` is defined twice", det.id),
+            );
         }
         detectors.push(det);
     }
     let mut negatives: Vec<Negative> = Vec::new();
     for n in raw.negatives {
-        let caps = n.capabilities.iter().filter_map(|s| capability(&mut c, s)).collect();
+        let caps = n
+            .capabilities
+            .iter()
+            .filter_map(|s| capability(&mut c, s))
+            .collect();
         let code = code_patterns(&mut c, n.calls, n.methods, n.types, Vec::new(), n.strings);
         if code.is_empty() {
-            c.at(n.id.span(), format!("negative `{}` has no pattern", n.id.get_ref()));
+            c.at(
+                n.id.span(),
+                format!("negative `{}` has no pattern", n.id.get_ref()),
+            );
         }
         if negatives.iter().any(|x| x.id == *n.id.get_ref()) {
-            c.at(n.id.span(), format!("negative `{}` is defined twice", n.id.get_ref()));
+            c.at(
+                n.id.span(),
+                format!("negative `{}` is defined twice", n.id.get_ref()),
+            );
         }
-        negatives.push(Negative { location: location(&c, n.id.span()), id: n.id.into_inner(), reason: n.reason, capabilities: caps, code });
+        negatives.push(Negative {
+            location: location(&c, n.id.span()),
+            id: n.id.into_inner(),
+            reason: n.reason,
+            capabilities: caps,
+            code,
+        });
     }
     let meta = raw.catalogue;
     c.finish(Catalogue {
@@ -442,21 +750,53 @@ pub fn load_profile(source: &SourceFile) -> Result<Profile, LoadError> {
     for r in &s.regions {
         let ok = r.get_ref().len() == 2 && r.get_ref().chars().all(|ch| ch.is_ascii_uppercase());
         if !ok {
-            c.at_help(r.span(), format!("region `{}` is not an ISO 3166 alpha-2 code", r.get_ref()), "use upper-case codes such as `CN`, `HK`, `SG`");
+            c.at_help(
+                r.span(),
+                format!("region `{}` is not an ISO 3166 alpha-2 code", r.get_ref()),
+                "use upper-case codes such as `CN`, `HK`, `SG`",
+            );
         }
     }
     let service = Service {
         name: s.name,
         public: s.public,
         regions: s.regions.iter().map(|r| r.get_ref().clone()).collect(),
-        modalities: s.modalities.iter().filter_map(|m| word(&mut c, m, "modality", Modality::parse_word, &words_of(Modality::words()))).collect(),
-        sectors: s.sectors.iter().filter_map(|m| word(&mut c, m, "sector", Sector::parse_word, &words_of(Sector::words()))).collect(),
+        modalities: s
+            .modalities
+            .iter()
+            .filter_map(|m| {
+                word(
+                    &mut c,
+                    m,
+                    "modality",
+                    Modality::parse_word,
+                    &words_of(Modality::words()),
+                )
+            })
+            .collect(),
+        sectors: s
+            .sectors
+            .iter()
+            .filter_map(|m| {
+                word(
+                    &mut c,
+                    m,
+                    "sector",
+                    Sector::parse_word,
+                    &words_of(Sector::words()),
+                )
+            })
+            .collect(),
         public_opinion: s.public_opinion,
         serves_minors: s.serves_minors,
         trains_models: s.trains_models,
     };
     let sel = raw.policy.unwrap_or_default();
-    let detectors = raw.detectors.into_iter().map(|d| detector(&mut c, d)).collect();
+    let detectors = raw
+        .detectors
+        .into_iter()
+        .map(|d| detector(&mut c, d))
+        .collect();
     let files = raw.files.unwrap_or_default();
     for g in files.include.iter().chain(&files.exclude) {
         if let Err(e) = globset::Glob::new(g.get_ref()) {
@@ -486,7 +826,11 @@ pub fn load_profile(source: &SourceFile) -> Result<Profile, LoadError> {
             }
         };
         for m in missing {
-            c.at_help(span.clone(), format!("waiver of `{}` has no `{m}`", w.control.get_ref()), "every waiver needs a `reason`, an `owner` and an `expires` date");
+            c.at_help(
+                span.clone(),
+                format!("waiver of `{}` has no `{m}`", w.control.get_ref()),
+                "every waiver needs a `reason`, an `owner` and an `expires` date",
+            );
         }
         for p in &w.paths {
             if let Err(e) = globset::Glob::new(p.get_ref()) {
@@ -523,6 +867,11 @@ pub(crate) fn profile_pack_spans(source: &SourceFile) -> Vec<(String, Range<usiz
     toml::from_str::<raw::RawProfile>(&source.text)
         .ok()
         .and_then(|p| p.policy)
-        .map(|p| p.packs.into_iter().map(|s| (s.get_ref().clone(), s.span())).collect())
+        .map(|p| {
+            p.packs
+                .into_iter()
+                .map(|s| (s.get_ref().clone(), s.span()))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -1,56 +1,11 @@
 //! Items: functions and methods, inline modules, `impl`/`trait` blocks, `use` trees,
-//! string constants, test detection and `// genai-gate: provides` markers.
+//! string constants and test detection. Markers are in `markers.rs`.
 
 use syn::visit::Visit;
 use syn::{Attribute, Block, Expr, ImplItem, Item, Lit, Meta, Pat, Signature, Type, UseTree};
 
 use super::{Extractor, FnState, ImplCtx};
 use crate::facts::{ConstString, Function, UseAlias};
-
-/// The marker prefix looked for in comments.
-const MARKER: &str = "genai-gate:";
-
-/// Find `// genai-gate: provides a, b` markers (also `///`, `/* */` forms): (line, caps).
-pub(super) fn scan_markers(text: &str) -> Vec<(u32, Vec<String>)> {
-    let mut out = Vec::new();
-    if !text.contains(MARKER) {
-        return out;
-    }
-    for (i, line) in text.lines().enumerate() {
-        let Some(at) = line.find(MARKER) else {
-            continue;
-        };
-        let before = &line[..at];
-        let in_comment = before.contains("//")
-            || before.contains("/*")
-            || before.trim_start().starts_with('*');
-        if !in_comment {
-            continue;
-        }
-        let Some(rest) = line[at + MARKER.len()..]
-            .trim_start()
-            .strip_prefix("provides")
-        else {
-            continue;
-        };
-        let rest = rest.split("*/").next().unwrap_or("");
-        let caps: Vec<String> = rest
-            .split(|c: char| c == ',' || c == ':' || c.is_whitespace())
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if !caps.is_empty() {
-            out.push((i as u32 + 1, caps));
-        }
-    }
-    out
-}
-
-/// Is the line (trimmed) a comment line?
-fn is_comment_line(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') || t.ends_with("*/")
-}
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`…
 pub(super) fn is_test_attr(attr: &Attribute) -> bool {
@@ -171,37 +126,12 @@ impl Extractor<'_> {
         });
     }
 
-    /// Capabilities of markers on lines `first..=sig`, or on comment lines directly above.
-    fn markers_for(&self, first: u32, sig: u32) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.markers.is_empty() {
-            return out;
-        }
-        let lowest = self.markers[0].0;
-        // Walk up through the comment block directly above the item.
-        let mut top = first;
-        while top > lowest && top > 1 && is_comment_line(self.idx.line_text(top - 1)) {
-            top -= 1;
-        }
-        let start = self.markers.partition_point(|(l, _)| *l < top);
-        for (line, caps) in &self.markers[start..] {
-            if *line > sig {
-                break;
-            }
-            for c in caps {
-                if !out.contains(c) {
-                    out.push(c.clone());
-                }
-            }
-        }
-        out
-    }
-
     /// `impl [Trait for] Type { .. }`.
     pub(super) fn impl_item(&mut self, i: &syn::ItemImpl) {
-        let is_service = i.trait_.as_ref().is_some_and(|(p, _)| {
-            p.segments.last().is_some_and(|s| s.ident == "Service")
-        });
+        let is_service = i
+            .trait_
+            .as_ref()
+            .is_some_and(|(p, _)| p.segments.last().is_some_and(|s| s.ident == "Service"));
         let test = i.attrs.iter().any(is_test_attr);
         self.test_depth += usize::from(test);
         self.impls.push(ImplCtx {
@@ -372,13 +302,15 @@ impl Extractor<'_> {
             }
             Expr::Struct(s) => {
                 for field in &s.fields {
-                    let (syn::Member::Named(member), Expr::Lit(l)) = (&field.member, peel_const(&field.expr))
+                    let (syn::Member::Named(member), Expr::Lit(l)) =
+                        (&field.member, peel_const(&field.expr))
                     else {
                         continue;
                     };
                     let Lit::Str(v) = &l.lit else { continue };
                     let value = v.value();
-                    self.consts.insert(format!("{name}.{member}"), value.clone());
+                    self.consts
+                        .insert(format!("{name}.{member}"), value.clone());
                     self.facts.consts.push(ConstString {
                         path: format!("{qualified}.{member}"),
                         value,

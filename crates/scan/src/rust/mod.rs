@@ -27,6 +27,8 @@
 
 mod body;
 mod items;
+mod macros;
+mod markers;
 mod pos;
 mod routes;
 #[cfg(test)]
@@ -116,14 +118,18 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         input.module.to_owned()
     };
     let mut ex = Extractor {
-        markers: items::scan_markers(text),
+        markers: markers::scan_markers(text),
         idx,
         crate_name,
         modules: vec![module],
         impls: Vec::new(),
         test_depth: usize::from(input.is_test_file),
         consts: HashMap::new(),
-        attr_framework: if text.contains("rocket") { "rocket" } else { "actix" },
+        attr_framework: if text.contains("rocket") {
+            "rocket"
+        } else {
+            "actix"
+        },
         fns: Vec::new(),
         facts,
     };

@@ -20,10 +20,13 @@ fn scan_as(src: &str, module: &str, is_test_file: bool) -> FileFacts {
 }
 
 fn func<'a>(f: &'a FileFacts, path: &str) -> &'a Function {
-    f.functions.iter().find(|x| x.path == path).unwrap_or_else(|| {
-        let all: Vec<&str> = f.functions.iter().map(|x| x.path.as_str()).collect();
-        panic!("no function {path}; have {all:?}")
-    })
+    f.functions
+        .iter()
+        .find(|x| x.path == path)
+        .unwrap_or_else(|| {
+            let all: Vec<&str> = f.functions.iter().map(|x| x.path.as_str()).collect();
+            panic!("no function {path}; have {all:?}")
+        })
 }
 
 /// Events in a compact form: `call p`, `method recv:a.b`, `macro m`, `type T`, `str s`,
@@ -345,7 +348,8 @@ async fn f(text: String) {
 
 #[test]
 fn unparsable_macro_bodies_are_skipped_silently() {
-    let f = scan("fn f() { weird!(@@ => ## $x:expr); html! { <div>{ render(x) }</div> }; after(); }");
+    let f =
+        scan("fn f() { weird!(@@ => ## $x:expr); html! { <div>{ render(x) }</div> }; after(); }");
     let e = ev(&f, "svc::api::f");
     assert_eq!(e.first().map(String::as_str), Some("macro weird"));
     assert_eq!(e.last().map(String::as_str), Some("call after"));
@@ -378,15 +382,34 @@ fn outer() { fn nested() {} }
     assert_eq!(
         paths,
         vec![
-            ("svc::a::b::Dispatcher::new", Some("Dispatcher"), "svc::a::b"),
-            ("svc::a::b::Dispatcher::call", Some("Dispatcher"), "svc::a::b"),
-            ("svc::a::b::inner::deeper::leaf", None, "svc::a::b::inner::deeper"),
-            ("svc::a::b::inner::Moderate::check", Some("Moderate"), "svc::a::b::inner"),
+            (
+                "svc::a::b::Dispatcher::new",
+                Some("Dispatcher"),
+                "svc::a::b"
+            ),
+            (
+                "svc::a::b::Dispatcher::call",
+                Some("Dispatcher"),
+                "svc::a::b"
+            ),
+            (
+                "svc::a::b::inner::deeper::leaf",
+                None,
+                "svc::a::b::inner::deeper"
+            ),
+            (
+                "svc::a::b::inner::Moderate::check",
+                Some("Moderate"),
+                "svc::a::b::inner"
+            ),
             ("svc::a::b::outer", None, "svc::a::b"),
             ("svc::a::b::nested", None, "svc::a::b"),
         ]
     );
-    assert_eq!(ev(&f, "svc::a::b::Dispatcher::new"), s(&["type Dispatcher"]));
+    assert_eq!(
+        ev(&f, "svc::a::b::Dispatcher::new"),
+        s(&["type Dispatcher"])
+    );
 }
 
 #[test]
@@ -476,10 +499,21 @@ fn test_code_is_detected() {
 fn e() {}
 "#,
     );
-    let t: Vec<(&str, bool)> = f.functions.iter().map(|x| (x.name.as_str(), x.is_test)).collect();
+    let t: Vec<(&str, bool)> = f
+        .functions
+        .iter()
+        .map(|x| (x.name.as_str(), x.is_test))
+        .collect();
     assert_eq!(
         t,
-        vec![("a", true), ("b", true), ("helper", true), ("m", true), ("d", false), ("e", false)]
+        vec![
+            ("a", true),
+            ("b", true),
+            ("helper", true),
+            ("m", true),
+            ("d", false),
+            ("e", false)
+        ]
     );
     let g = scan_as("fn g() {}", "svc", true);
     assert!(g.functions[0].is_test);
@@ -562,12 +596,25 @@ fn offsets_count_bytes_after_multibyte_characters() {
     let e = &func(&f, "svc::api::f").events;
     let screen_at = src.find("screen").unwrap() as u32;
     assert_eq!(e[2].pos.offset, screen_at);
-    assert_eq!(e[1].kind, EventKind::Str { value: "内容审核".into() });
+    assert_eq!(
+        e[1].kind,
+        EventKind::Str {
+            value: "内容审核".into()
+        }
+    );
 }
 
 #[test]
 fn never_panics_on_odd_input() {
-    for src in ["", "\u{feff}", "#!", "fn", "}}}", "fn f() { m!{{{ }", "\0\u{7f}"] {
+    for src in [
+        "",
+        "\u{feff}",
+        "#!",
+        "fn",
+        "}}}",
+        "fn f() { m!{{{ }",
+        "\0\u{7f}",
+    ] {
         let f = extract(&RustInput {
             rel_path: "x.rs",
             text: src,
@@ -860,7 +907,10 @@ fn actix_closure_handler() {
         routes(&f),
         s(&["POST /c -> svc::api::cfg::{closure@2} [actix] in svc::api::cfg"])
     );
-    assert_eq!(ev(&f, "svc::api::cfg::{closure@2}"), s(&["method llm:generate"]));
+    assert_eq!(
+        ev(&f, "svc::api::cfg::{closure@2}"),
+        s(&["method llm:generate"])
+    );
 }
 
 // ---- rocket ---------------------------------------------------------------------------
@@ -1028,4 +1078,74 @@ impl Service<Request<Body>> for Dispatcher {
 fn slash_commands_are_not_routes() {
     let f = scan(r#"fn f(cmd: &str) { match cmd { "/reset" => reset(), _ => {} } }"#);
     assert!(f.routes.is_empty());
+}
+
+#[test]
+fn actix_scope_routes_guards_and_scope_new() {
+    let f = scan(
+        r#"
+fn cfg(c: &mut ServiceConfig) {
+    c.service(
+        web::scope("/v1")
+            .route("/chat", web::route().guard(guard::Post()).to(chat))
+            .service(Scope::new("/inner").route("/x", web::get().to(x))),
+    );
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v1+/chat -> chat [actix] in svc::api::cfg",
+            "GET /v1+/inner+/x -> x [actix] in svc::api::cfg",
+        ])
+    );
+    assert!(f.mounts.is_empty());
+}
+
+#[test]
+fn nest_of_a_local_router_is_not_a_mount() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let api = Router::new().route("/chat", post(chat));
+    Router::new().nest("/api", api)
+}
+"#,
+    );
+    assert!(f.mounts.is_empty());
+    assert_eq!(
+        routes(&f),
+        s(&["POST /chat -> chat [axum] in svc::api::app"])
+    );
+}
+
+#[test]
+fn synthetic_handlers_inherit_test_flag_and_self_type() {
+    let f = scan(
+        r#"
+#[cfg(test)]
+mod tests {
+    impl Harness {
+        fn app(&self) -> Router { Router::new().route("/t", get(|| async { Self::probe() })) }
+    }
+}
+"#,
+    );
+    let c = func(&f, "svc::api::tests::Harness::app::{closure@5}");
+    assert!(c.is_test);
+    assert_eq!(c.self_type.as_deref(), Some("Harness"));
+    assert_eq!(c.module, "svc::api::tests");
+    assert_eq!(
+        ev(&f, "svc::api::tests::Harness::app::{closure@5}"),
+        s(&["call Self::probe"])
+    );
+}
+
+#[test]
+fn uses_inside_function_bodies_belong_to_the_module() {
+    let f = scan("fn f() { use super::moderation::screen; screen(x); }");
+    assert_eq!(f.uses.len(), 1);
+    assert_eq!(f.uses[0].target, "svc::moderation::screen");
+    assert_eq!(f.uses[0].module, "svc::api");
 }

@@ -102,7 +102,9 @@ impl Extractor<'_> {
             path.push(scope);
         }
         path.push(self.route_path(path_arg));
-        let pos = self.idx.at(expr_start(path_arg).unwrap_or_else(|| m.method.span()));
+        let pos = self
+            .idx
+            .at(expr_start(path_arg).unwrap_or_else(|| m.method.span()));
         for (method, handler) in router.routes {
             self.push_route(&method, path.clone(), handler, router.framework, pos);
         }
@@ -146,7 +148,11 @@ impl Extractor<'_> {
     /// name bound to one by `let`).
     fn table_entries(&self, e: &Expr) -> Vec<TableEntry> {
         match peel(e) {
-            Expr::Array(a) => a.elems.iter().filter_map(|el| self.table_entry(el)).collect(),
+            Expr::Array(a) => a
+                .elems
+                .iter()
+                .filter_map(|el| self.table_entry(el))
+                .collect(),
             Expr::MethodCall(m) if m.args.is_empty() => self.table_entries(&m.receiver),
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let parsed = syn::parse::Parser::parse2(

@@ -238,7 +238,9 @@ impl Extractor<'_> {
                 _ => None,
             };
             let handler = single_call(&arm.body);
-            self.path_branch(paths, methods, handler, end, |this| this.visit_expr(&arm.body));
+            self.path_branch(paths, methods, handler, end, |this| {
+                this.visit_expr(&arm.body)
+            });
         }
     }
 

@@ -88,7 +88,14 @@ impl Extractor<'_> {
         prefix.push(self.route_path(&m.args[0]));
         let pos = self.idx.at(m.method.span());
         match peel(&m.args[1]) {
-            Expr::Macro(mac) if mac.mac.path.segments.last().is_some_and(|s| s.ident == "routes") => {
+            Expr::Macro(mac)
+                if mac
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "routes") =>
+            {
                 let parsed = Punctuated::<syn::Path, Token![,]>::parse_terminated
                     .parse2(mac.mac.tokens.clone());
                 for p in parsed.iter().flatten() {

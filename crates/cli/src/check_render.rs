@@ -1,0 +1,178 @@
+//! Human rendering of a check report: findings with snippets (miette), the endpoint table
+//! and the control summary. Everything goes to one string, printed on stderr by the caller.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use genai_gate_policy::{PolicySet, Severity};
+use genai_gate_scan::{Finding, Report, Status};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+
+use crate::table::{Style, Table};
+
+/// Width of rendered findings; fixed so output does not depend on the terminal.
+const WIDTH: usize = 100;
+
+/// Capabilities shown as columns of the endpoint table, with their headers.
+const COLUMNS: [(&str, &str, Option<&str>); 5] = [
+    ("in", "moderation.input", Some("before")),
+    ("out", "moderation.output", Some("after")),
+    ("stop", "generation.stop", Some("after")),
+    ("user", "user.check", Some("before")),
+    ("audit", "audit.record", None),
+];
+
+/// Byte range of a 1-based line (without its newline), trimmed of leading white space.
+fn line_span(text: &str, line: u32) -> Option<(usize, usize)> {
+    let mut start = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            let body = l.trim_end_matches(['\n', '\r']);
+            let lead = body.len() - body.trim_start().len();
+            return Some((start + lead, body.trim().len().max(1)));
+        }
+        start += l.len();
+    }
+    None
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    }
+}
+
+fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut String) {
+    let mut help = f.help.clone();
+    let _ = write!(help, "\ncited: {}", f.citations.join("; "));
+    let text = f.file.as_ref().and_then(|file| std::fs::read_to_string(root.join(file)).ok());
+    let mut labels = Vec::new();
+    let mut elsewhere = Vec::new();
+    if let (Some(file), Some(line), Some(text)) = (&f.file, f.line, &text) {
+        if let Some(span) = line_span(text, line) {
+            let what = match &f.endpoint {
+                Some(e) => format!("handler of {} {}", e.method, e.route),
+                None => "here".to_owned(),
+            };
+            labels.push(LabeledSpan::new_primary_with_span(Some(what), span));
+        }
+        for l in &f.labels {
+            match (&l.file == file).then(|| line_span(text, l.line)).flatten() {
+                Some(span) if l.line != line => labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span)),
+                _ => elsewhere.push(l),
+            }
+        }
+    } else {
+        elsewhere.extend(&f.labels);
+    }
+    for l in elsewhere {
+        let _ = write!(help, "\n{}: {}:{}", l.message, l.file, l.line);
+    }
+    let title = match (&f.file, f.line) {
+        (Some(file), Some(line)) if text.is_none() => format!("{} ({file}:{line})", f.message),
+        _ => f.message.clone(),
+    };
+    let diag = MietteDiagnostic::new(title).with_code(f.control.clone()).with_severity(miette_severity(f.severity)).with_help(help).with_labels(labels);
+    let report = match (&f.file, text) {
+        (Some(file), Some(text)) => miette::Report::new(diag).with_source_code(NamedSource::new(file, text)),
+        _ => miette::Report::new(diag),
+    };
+    if handler.render_report(out, report.as_ref()).is_err() {
+        let _ = writeln!(out, "{}: {}", f.control, f.message);
+    }
+    out.push('\n');
+}
+
+fn mark(style: Style, e: &genai_gate_scan::Endpoint, cap: &str, order: Option<&str>) -> String {
+    if !e.observable {
+        return "?".into();
+    }
+    if !e.generates {
+        return style.dim("·");
+    }
+    let found = e.capabilities.get(cap).is_some_and(|v| v.iter().any(|ev| order.is_none() || ev.order.as_deref() == order));
+    if found { "✓".into() } else { "✗".into() }
+}
+
+/// Renders the report for people.
+pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
+    let style = Style { color };
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false);
+    let mut out = String::new();
+    let _ = set;
+    if report.profile.default && !quiet {
+        let _ = writeln!(out, "{}: no {} found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.\n", style.bold("note"), genai_gate_policy::PROFILE_FILE);
+    }
+    if !report.applicable.applicable {
+        let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
+        return out;
+    }
+    for f in &report.findings {
+        finding(&handler, root, f, &mut out);
+    }
+    for d in &report.diagnostics {
+        let place = match d.line {
+            Some(l) => format!("{}:{l}", d.file),
+            None => d.file.clone(),
+        };
+        let _ = writeln!(out, "{}: {place}: {} ({})", style.severity(Severity::Warning), d.message, d.kind);
+    }
+    if !report.diagnostics.is_empty() {
+        out.push('\n');
+    }
+    if quiet {
+        return out;
+    }
+    let _ = writeln!(out, "{}", style.bold("Endpoints"));
+    if report.endpoints.is_empty() {
+        let _ = writeln!(out, "  none recognised");
+    } else {
+        let mut header = vec!["method", "route", "gen"];
+        header.extend(COLUMNS.iter().map(|c| c.0));
+        header.push("handler");
+        let mut t = Table::new(&header);
+        for e in &report.endpoints {
+            let gen_mark = if !e.observable { "?".to_owned() } else if e.generates { "✓".to_owned() } else { style.dim("·") };
+            let mut row = vec![e.method.clone(), e.route.clone(), gen_mark];
+            row.extend(COLUMNS.iter().map(|(_, cap, order)| mark(style, e, cap, *order)));
+            row.push(format!("{} ({}:{})", e.handler, e.file, e.line));
+            t.row(row);
+        }
+        out.push_str(&t.render(2, style));
+        let _ = writeln!(out, "  {}", style.dim("in: input moderation before generation · out: output moderation after · stop: stop path · user: user check before · audit: record"));
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", style.bold("Controls"));
+    let mut t = Table::new(&["control", "status", "severity", "title"]);
+    let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
+    for c in &report.controls {
+        *counts.entry(c.status).or_default() += 1;
+        let status = match c.status {
+            Status::Fail => style.severity(Severity::Error).replace("error", "fail"),
+            Status::Pass => "pass".into(),
+            s => style.dim(s.as_str()),
+        };
+        t.row(vec![c.id.clone(), status, style.severity(c.severity), c.title.clone()]);
+    }
+    out.push_str(&t.render(2, style));
+    let n = |s| counts.get(&s).copied().unwrap_or(0);
+    let by_sev = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} controls: {} failed, {} passed, {} not observable, {} not applicable; {} findings ({} errors, {} warnings, {} notes)",
+        report.controls.len(),
+        n(Status::Fail),
+        n(Status::Pass),
+        n(Status::NotObservable),
+        n(Status::NotApplicable),
+        report.findings.len(),
+        by_sev(Severity::Error),
+        by_sev(Severity::Warning),
+        by_sev(Severity::Note),
+    );
+    out
+}

@@ -1,0 +1,135 @@
+//! `policy diff`: controls removed, added and changed between two packs.
+
+use std::fmt::Write;
+use std::process::ExitCode;
+
+use genai_gate_policy::{PackDiff, control_order, diff_packs};
+
+use super::{DiffArgs, pack_arg, print_json};
+use crate::table::{MAX_WIDTH, Style, wrap};
+use crate::{Exit, Format, Globals};
+
+fn cref_line(c: &genai_gate_policy::diff::ControlRef) -> String {
+    let mut s = format!("{}  {}", c.id, c.title);
+    if !c.citations.is_empty() {
+        s.push_str(&format!("  ({})", c.citations.join("; ")));
+    }
+    if c.draft_only {
+        s.push_str("  [draft only]");
+    }
+    s
+}
+
+/// List-valued fields (rendered `a; b` by the library) one item a line, the rest whole.
+fn field_lines<'a>(field: &str, value: &'a str) -> Vec<&'a str> {
+    match field {
+        "requirements" | "citations" if !value.is_empty() => value.split("; ").collect(),
+        _ => vec![value],
+    }
+}
+
+/// One old or new value under a changed field, wrapped with a hanging indent.
+fn marked(out: &mut String, mark: &str, text: &str) {
+    let wrapped = wrap(text, 10, MAX_WIDTH);
+    if wrapped.is_empty() {
+        let _ = writeln!(out, "        {mark} (none)");
+    }
+    for (i, line) in wrapped.lines().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "        {mark} {}", &line[10..]);
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+/// Sorts a diff's lists by control id so output does not depend on pack order.
+fn sort_diff(d: &mut PackDiff) {
+    d.removed.sort_by(|a, b| control_order(&a.id, &b.id));
+    d.added.sort_by(|a, b| control_order(&a.id, &b.id));
+    d.changed.sort_by(|a, b| {
+        control_order(&a.new.id, &b.new.id).then_with(|| control_order(&a.old.id, &b.old.id))
+    });
+}
+
+/// Renders a diff for people.
+fn render_diff(d: &PackDiff, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} → {}: {} removed, {} added, {} changed, {} unchanged",
+        style.bold(&d.old),
+        style.bold(&d.new),
+        d.removed.len(),
+        d.added.len(),
+        d.changed.len(),
+        d.unchanged
+    );
+    if !d.pack.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("Pack"));
+        for f in &d.pack {
+            let _ = writeln!(out, "  {}\n    - {}\n    + {}", f.field, f.old, f.new);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Removed ({})", d.removed.len()))
+    );
+    for c in &d.removed {
+        let _ = writeln!(out, "  - {}", cref_line(c));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Added ({})", d.added.len()))
+    );
+    for c in &d.added {
+        let _ = writeln!(out, "  + {}", cref_line(c));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Changed ({})", d.changed.len()))
+    );
+    for c in &d.changed {
+        let head = if c.old.id == c.new.id {
+            c.new.id.clone()
+        } else {
+            format!("{} → {}", c.old.id, c.new.id)
+        };
+        let _ = writeln!(out, "  ~ {}  {}", head, c.new.title);
+        for f in &c.fields {
+            let _ = writeln!(out, "      {}", f.field);
+            for line in field_lines(&f.field, &f.old) {
+                marked(&mut out, "-", line);
+            }
+            for line in field_lines(&f.field, &f.new) {
+                marked(&mut out, "+", line);
+            }
+        }
+    }
+    out
+}
+
+/// Runs `policy diff`.
+pub(super) fn diff(args: &DiffArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let set = globals.policy_set()?;
+    let old = pack_arg(&set, &args.old)?;
+    let new = pack_arg(&set, &args.new)?;
+    let mut d = diff_packs(&old, &new);
+    sort_diff(&mut d);
+    if args.format == Format::Json {
+        return print_json(&d);
+    }
+    print!(
+        "{}",
+        render_diff(
+            &d,
+            Style {
+                color: globals.color_stdout
+            }
+        )
+    );
+    Ok(Exit::Ok.into())
+}
