@@ -54,34 +54,68 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn check(dir: &Path, jobs: &str) -> (i32, String) {
-    let out = Command::cargo_bin("genai-gate").unwrap().args(["check", "--format", "json", "--jobs", jobs]).arg(dir).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+    let out = Command::cargo_bin("genai-gate")
+        .unwrap()
+        .args(["check", "--format", "json", "--jobs", jobs])
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 fn has_order(ep: &Value, cap: &str, order: Option<&str>) -> bool {
-    ep["capabilities"][cap].as_array().is_some_and(|v| v.iter().any(|e| order.is_none() || e["order"].as_str() == order))
+    ep["capabilities"][cap].as_array().is_some_and(|v| {
+        v.iter()
+            .any(|e| order.is_none() || e["order"].as_str() == order)
+    })
 }
 
 #[test]
 fn every_fixture_meets_its_expectations() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 15, "expected at least 15 fixtures, found {}", fixtures.len());
+    assert!(
+        fixtures.len() >= 15,
+        "expected at least 15 fixtures, found {}",
+        fixtures.len()
+    );
     let mut failures = Vec::new();
+    let mut snapshots = Vec::new();
     for dir in &fixtures {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expected: Expected = toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap()).unwrap_or_else(|e| panic!("{name}/expected.toml: {e}"));
+        let expected: Expected =
+            toml::from_str(&std::fs::read_to_string(dir.join("expected.toml")).unwrap())
+                .unwrap_or_else(|e| panic!("{name}/expected.toml: {e}"));
         let (code, stdout) = check(dir, "2");
-        let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {stdout}"));
+        let report: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {stdout}"));
         let mut fail = |msg: String| failures.push(format!("{name}: {msg}"));
         if code != expected.exit {
             fail(format!("exit code {code}, expected {}", expected.exit));
         }
         if report["applicable"]["applicable"].as_bool() != Some(expected.applicable) {
-            fail(format!("applicable is {}, expected {}", report["applicable"]["applicable"], expected.applicable));
+            fail(format!(
+                "applicable is {}, expected {}",
+                report["applicable"]["applicable"], expected.applicable
+            ));
         }
         let endpoints = report["endpoints"].as_array().unwrap();
-        let mut found: Vec<(String, String)> = endpoints.iter().map(|e| (e["method"].as_str().unwrap().to_owned(), e["route"].as_str().unwrap().to_owned())).collect();
-        let mut want: Vec<(String, String)> = expected.endpoint.iter().map(|e| (e.method.clone(), e.route.clone())).collect();
+        let mut found: Vec<(String, String)> = endpoints
+            .iter()
+            .map(|e| {
+                (
+                    e["method"].as_str().unwrap().to_owned(),
+                    e["route"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let mut want: Vec<(String, String)> = expected
+            .endpoint
+            .iter()
+            .map(|e| (e.method.clone(), e.route.clone()))
+            .collect();
         found.sort();
         want.sort();
         found.dedup();
@@ -89,37 +123,67 @@ fn every_fixture_meets_its_expectations() {
             fail(format!("endpoints {found:?}, expected {want:?}"));
         }
         for e in &expected.endpoint {
-            let Some(ep) = endpoints.iter().find(|x| x["method"] == e.method.as_str() && x["route"] == e.route.as_str()) else { continue };
+            let Some(ep) = endpoints
+                .iter()
+                .find(|x| x["method"] == e.method.as_str() && x["route"] == e.route.as_str())
+            else {
+                continue;
+            };
             if ep["generates"].as_bool() != Some(e.generates) {
-                fail(format!("{} {}: generates is {}, expected {}", e.method, e.route, ep["generates"], e.generates));
+                fail(format!(
+                    "{} {}: generates is {}, expected {}",
+                    e.method, e.route, ep["generates"], e.generates
+                ));
             }
             for cap in &e.before {
                 if !has_order(ep, cap, Some("before")) {
-                    fail(format!("{} {}: {cap} not reached before generation", e.method, e.route));
+                    fail(format!(
+                        "{} {}: {cap} not reached before generation",
+                        e.method, e.route
+                    ));
                 }
             }
             for cap in &e.after {
                 if !has_order(ep, cap, Some("after")) {
-                    fail(format!("{} {}: {cap} not reached after generation", e.method, e.route));
+                    fail(format!(
+                        "{} {}: {cap} not reached after generation",
+                        e.method, e.route
+                    ));
                 }
             }
             for cap in &e.absent {
                 if has_order(ep, cap, None) {
-                    fail(format!("{} {}: {cap} reached, expected absent", e.method, e.route));
+                    fail(format!(
+                        "{} {}: {cap} reached, expected absent",
+                        e.method, e.route
+                    ));
                 }
             }
         }
         for (id, status) in &expected.controls {
-            let got = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).map(|c| c["status"].as_str().unwrap_or_default().to_owned());
+            let got = report["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id.as_str())
+                .map(|c| c["status"].as_str().unwrap_or_default().to_owned());
             if got.as_deref() != Some(status.as_str()) {
                 fail(format!("{id} is {got:?}, expected {status}"));
             }
         }
-        insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false }, {
+        snapshots.push((name, stdout));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} expectation(s) not met:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    for (name, stdout) in snapshots {
+        insta::with_settings!({ snapshot_suffix => name, prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("check_json", stdout);
         });
     }
-    assert!(failures.is_empty(), "{} expectation(s) not met:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -128,6 +192,11 @@ fn output_is_identical_for_any_number_of_jobs() {
         let (code1, one) = check(&dir, "1");
         let (code4, four) = check(&dir, "4");
         assert_eq!(code1, code4, "{}", dir.display());
-        assert_eq!(one, four, "JSON differs between --jobs 1 and --jobs 4 on {}", dir.display());
+        assert_eq!(
+            one,
+            four,
+            "JSON differs between --jobs 1 and --jobs 4 on {}",
+            dir.display()
+        );
     }
 }

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{load_profile, resolve, Profile, Severity, SourceFile, PROFILE_FILE};
-use genai_gate_scan::{scan_with, Report, ScanOptions};
+use genai_gate_policy::{PROFILE_FILE, Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_scan::{Report, ScanOptions, scan_with};
 
 use crate::diagnostics::LoadFailure;
-use crate::{add_file, read_source, Exit, Globals};
+use crate::{Exit, Globals, add_file, read_source};
 
 /// Examples shown by `check --help`.
 pub const EXAMPLES: &str = "\
@@ -76,7 +76,10 @@ pub struct CheckArgs {
 }
 
 /// Loads the profile: explicit, at the root, or the embedded default.
-fn profile(args: &CheckArgs, root: &Path) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
+fn profile(
+    args: &CheckArgs,
+    root: &Path,
+) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
     let path = match &args.profile {
         Some(p) => Some(p.clone()),
         None => Some(root.join(PROFILE_FILE)).filter(|p| p.is_file()),
@@ -85,7 +88,8 @@ fn profile(args: &CheckArgs, root: &Path) -> anyhow::Result<(Profile, bool, Opti
         return Ok((Profile::default_profile(), true, None, None));
     };
     let source = read_source(&path)?;
-    let profile = load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
+    let profile =
+        load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
     Ok((profile, false, Some(source), Some(path)))
 }
 
@@ -98,7 +102,11 @@ pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut set = globals.policy_set()?;
     let (profile, is_default, source, profile_path) = profile(&args, &root)?;
     if !profile.load.is_empty() {
-        let base = profile_path.as_deref().and_then(Path::parent).unwrap_or(&root).to_owned();
+        let base = profile_path
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&root)
+            .to_owned();
         let mut diagnostics = Vec::new();
         for rel in &profile.load {
             for file in crate::toml_files(&base.join(rel))? {
@@ -114,17 +122,32 @@ pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
         }
     }
-    let policy = resolve(&set, profile, is_default, source.as_ref()).map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
-    let profile_file = profile_path.as_deref().and_then(|p| p.strip_prefix(&root).ok()).map(|p| p.to_string_lossy().replace('\\', "/"));
-    let opts = ScanOptions { jobs: args.jobs, profile_file };
-    let report = scan_with(&policy, &root, &opts).with_context(|| format!("cannot scan `{}`", root.display()))?;
+    let policy = resolve(&set, profile, is_default, source.as_ref())
+        .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
+    let profile_file = profile_path
+        .as_deref()
+        .and_then(|p| p.strip_prefix(&root).ok())
+        .map(|p| p.to_string_lossy().replace('\\', "/"));
+    let opts = ScanOptions {
+        jobs: args.jobs,
+        profile_file,
+    };
+    let report = scan_with(&policy, &root, &opts)
+        .with_context(|| format!("cannot scan `{}`", root.display()))?;
     match args.format {
         CheckFormat::Json => {
-            let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+            let json =
+                serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
             println!("{json}");
         }
         CheckFormat::Human => {
-            let text = crate::check_render::render(&report, &root, &set, globals.color_stderr, globals.quiet);
+            let text = crate::check_render::render(
+                &report,
+                &root,
+                &set,
+                globals.color_stderr,
+                globals.quiet,
+            );
             eprint!("{text}");
         }
     }
@@ -132,5 +155,13 @@ pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {
-    if report.findings_at_least(fail_on.severity()).next().is_some() { Exit::Findings } else { Exit::Ok }
+    if report
+        .findings_at_least(fail_on.severity())
+        .next()
+        .is_some()
+    {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    }
 }

@@ -48,7 +48,10 @@ fn miette_severity(s: Severity) -> miette::Severity {
 fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut String) {
     let mut help = f.help.clone();
     let _ = write!(help, "\ncited: {}", f.citations.join("; "));
-    let text = f.file.as_ref().and_then(|file| std::fs::read_to_string(root.join(file)).ok());
+    let text = f
+        .file
+        .as_ref()
+        .and_then(|file| std::fs::read_to_string(root.join(file)).ok());
     let mut labels = Vec::new();
     let mut elsewhere = Vec::new();
     if let (Some(file), Some(line), Some(text)) = (&f.file, f.line, &text) {
@@ -61,7 +64,9 @@ fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut
         }
         for l in &f.labels {
             match (&l.file == file).then(|| line_span(text, l.line)).flatten() {
-                Some(span) if l.line != line => labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span)),
+                Some(span) if l.line != line => {
+                    labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span))
+                }
                 _ => elsewhere.push(l),
             }
         }
@@ -75,9 +80,15 @@ fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut
         (Some(file), Some(line)) if text.is_none() => format!("{} ({file}:{line})", f.message),
         _ => f.message.clone(),
     };
-    let diag = MietteDiagnostic::new(title).with_code(f.control.clone()).with_severity(miette_severity(f.severity)).with_help(help).with_labels(labels);
+    let diag = MietteDiagnostic::new(title)
+        .with_code(f.control.clone())
+        .with_severity(miette_severity(f.severity))
+        .with_help(help)
+        .with_labels(labels);
     let report = match (&f.file, text) {
-        (Some(file), Some(text)) => miette::Report::new(diag).with_source_code(NamedSource::new(file, text)),
+        (Some(file), Some(text)) => {
+            miette::Report::new(diag).with_source_code(NamedSource::new(file, text))
+        }
         _ => miette::Report::new(diag),
     };
     if handler.render_report(out, report.as_ref()).is_err() {
@@ -93,19 +104,33 @@ fn mark(style: Style, e: &genai_gate_scan::Endpoint, cap: &str, order: Option<&s
     if !e.generates {
         return style.dim("·");
     }
-    let found = e.capabilities.get(cap).is_some_and(|v| v.iter().any(|ev| order.is_none() || ev.order.as_deref() == order));
+    let found = e.capabilities.get(cap).is_some_and(|v| {
+        v.iter()
+            .any(|ev| order.is_none() || ev.order.as_deref() == order)
+    });
     if found { "✓".into() } else { "✗".into() }
 }
 
 /// Renders the report for people.
 pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
     let style = Style { color };
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(WIDTH).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_links(false);
     let mut out = String::new();
     let _ = set;
     if report.profile.default && !quiet {
-        let _ = writeln!(out, "{}: no {} found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.\n", style.bold("note"), genai_gate_policy::PROFILE_FILE);
+        let _ = writeln!(
+            out,
+            "{}: no {} found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.\n",
+            style.bold("note"),
+            genai_gate_policy::PROFILE_FILE
+        );
     }
     if !report.applicable.applicable {
         let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
@@ -119,7 +144,13 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             Some(l) => format!("{}:{l}", d.file),
             None => d.file.clone(),
         };
-        let _ = writeln!(out, "{}: {place}: {} ({})", style.severity(Severity::Warning), d.message, d.kind);
+        let _ = writeln!(
+            out,
+            "{}: {place}: {} ({})",
+            style.severity(Severity::Warning),
+            d.message,
+            d.kind
+        );
     }
     if !report.diagnostics.is_empty() {
         out.push('\n');
@@ -136,9 +167,19 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         header.push("handler");
         let mut t = Table::new(&header);
         for e in &report.endpoints {
-            let gen_mark = if !e.observable { "?".to_owned() } else if e.generates { "✓".to_owned() } else { style.dim("·") };
+            let gen_mark = if !e.observable {
+                "?".to_owned()
+            } else if e.generates {
+                "✓".to_owned()
+            } else {
+                style.dim("·")
+            };
             let mut row = vec![e.method.clone(), e.route.clone(), gen_mark];
-            row.extend(COLUMNS.iter().map(|(_, cap, order)| mark(style, e, cap, *order)));
+            row.extend(
+                COLUMNS
+                    .iter()
+                    .map(|(_, cap, order)| mark(style, e, cap, *order)),
+            );
             row.push(format!("{} ({}:{})", e.handler, e.file, e.line));
             t.row(row);
         }
@@ -156,7 +197,12 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             Status::Pass => "pass".into(),
             s => style.dim(s.as_str()),
         };
-        t.row(vec![c.id.clone(), status, style.severity(c.severity), c.title.clone()]);
+        t.row(vec![
+            c.id.clone(),
+            status,
+            style.severity(c.severity),
+            c.title.clone(),
+        ]);
     }
     out.push_str(&t.render(2, style));
     let n = |s| counts.get(&s).copied().unwrap_or(0);

@@ -595,11 +595,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn check_is_a_placeholder_for_now() {
-    gg().arg("check").assert().code(2);
-}
-
-#[test]
 fn colour_follows_the_flag() {
     let never = gg()
         .args([

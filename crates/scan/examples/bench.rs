@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use genai_gate_policy::{resolve, PolicySet, Profile};
+use genai_gate_policy::{PolicySet, Profile, resolve};
 use rayon::prelude::*;
 
 fn module_source(i: usize) -> String {
@@ -160,19 +160,33 @@ fn generate(root: &Path, lines: usize) -> std::io::Result<(usize, usize)> {
     let n = (lines / per).max(1);
     let src = root.join("src");
     std::fs::create_dir_all(src.join("api"))?;
-    std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"bench-service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")?;
-    let mut routes = String::from("use axum::{routing::post, Router};\n\npub fn router() -> Router {\n    Router::new()\n");
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"bench-service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )?;
+    let mut routes = String::from(
+        "use axum::{routing::post, Router};\n\npub fn router() -> Router {\n    Router::new()\n",
+    );
     let mut mods = String::new();
     for i in 0..n {
         std::fs::write(src.join("api").join(format!("m{i}.rs")), module_source(i))?;
-        let _ = writeln!(routes, "        .route(\"/v1/m{i}/chat\", post(crate::api::m{i}::handler_{i}))");
+        let _ = writeln!(
+            routes,
+            "        .route(\"/v1/m{i}/chat\", post(crate::api::m{i}::handler_{i}))"
+        );
         let _ = writeln!(mods, "pub mod m{i};");
     }
     routes.push_str("}\n");
     std::fs::write(src.join("api/mod.rs"), mods)?;
     std::fs::write(src.join("routes.rs"), routes)?;
-    std::fs::write(src.join("state.rs"), "pub struct AppState { pub openai: async_openai::Client, pub db: sqlx::PgPool, pub users: Users }\npub struct Users;\n")?;
-    std::fs::write(src.join("main.rs"), "mod api;\nmod routes;\nmod state;\n\n#[tokio::main]\nasync fn main() {\n    let app = routes::router();\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n")?;
+    std::fs::write(
+        src.join("state.rs"),
+        "pub struct AppState { pub openai: async_openai::Client, pub db: sqlx::PgPool, pub users: Users }\npub struct Users;\n",
+    )?;
+    std::fs::write(
+        src.join("main.rs"),
+        "mod api;\nmod routes;\nmod state;\n\n#[tokio::main]\nasync fn main() {\n    let app = routes::router();\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app).await.unwrap();\n}\n",
+    )?;
     Ok((n, n * per))
 }
 
@@ -190,23 +204,38 @@ fn reset_peak() {
 fn main() {
     let mut args = std::env::args().skip(1);
     let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(500_000);
-    let jobs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let dir = std::env::temp_dir().join(format!("genai-gate-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (files, total) = generate(&dir, lines).expect("generate the synthetic workspace");
     println!("workspace: {files} modules, {total} lines of Rust, {jobs} threads");
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .expect("thread pool");
     let set = PolicySet::embedded().expect("embedded packs");
     let policy = resolve(&set, Profile::default_profile(), true, None).expect("default policy");
-    let opts = genai_gate_scan::ScanOptions { jobs: Some(jobs), profile_file: None };
+    let opts = genai_gate_scan::ScanOptions {
+        jobs: Some(jobs),
+        profile_file: None,
+    };
 
     // Warm the page cache so neither phase pays for the first read.
     let _ = genai_gate_scan::scan_with(&policy, &dir, &opts);
 
     reset_peak();
     let t = Instant::now();
-    let paths: Vec<_> = ignore::WalkBuilder::new(&dir).build().filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "rs")).map(|e| e.into_path()).collect();
+    let paths: Vec<_> = ignore::WalkBuilder::new(&dir)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
+        .collect();
     let parsed: usize = pool.install(|| {
         paths
             .par_iter()
@@ -226,8 +255,23 @@ fn main() {
     let check_peak = peak_rss_kib();
 
     let _ = std::fs::remove_dir_all(&dir);
-    println!("parsed {parsed} files; check found {} endpoints, {} findings", report.endpoints.len(), report.findings.len());
-    println!("parse-only: {:>8.3} s   peak RSS {} MiB", parse_time.as_secs_f64(), parse_peak.map_or("?".into(), |k| (k / 1024).to_string()));
-    println!("check:      {:>8.3} s   peak RSS {} MiB", check_time.as_secs_f64(), check_peak.map_or("?".into(), |k| (k / 1024).to_string()));
-    println!("ratio check / parse-only: {:.2}", check_time.as_secs_f64() / parse_time.as_secs_f64());
+    println!(
+        "parsed {parsed} files; check found {} endpoints, {} findings",
+        report.endpoints.len(),
+        report.findings.len()
+    );
+    println!(
+        "parse-only: {:>8.3} s   peak RSS {} MiB",
+        parse_time.as_secs_f64(),
+        parse_peak.map_or("?".into(), |k| (k / 1024).to_string())
+    );
+    println!(
+        "check:      {:>8.3} s   peak RSS {} MiB",
+        check_time.as_secs_f64(),
+        check_peak.map_or("?".into(), |k| (k / 1024).to_string())
+    );
+    println!(
+        "ratio check / parse-only: {:.2}",
+        check_time.as_secs_f64() / parse_time.as_secs_f64()
+    );
 }

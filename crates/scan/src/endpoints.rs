@@ -36,7 +36,10 @@ fn render(ws: &Workspace, module: &str, parts: &[RoutePath]) -> String {
     for p in parts {
         let seg = match p {
             RoutePath::Lit(s) => s.clone(),
-            RoutePath::Const(name) => ws.resolve_const(module, name).map(|c| c.value.clone()).unwrap_or_else(|| format!("{{{name}}}")),
+            RoutePath::Const(name) => ws
+                .resolve_const(module, name)
+                .map(|c| c.value.clone())
+                .unwrap_or_else(|| format!("{{{name}}}")),
             RoutePath::Unknown => "{?}".to_owned(),
         };
         let seg = seg.trim_end_matches('/');
@@ -64,7 +67,9 @@ impl Mounts<'_, '_> {
             return out;
         }
         for (_, m) in &self.all {
-            let Some(in_fn) = self.ws.by_path(&m.in_fn).first().copied() else { continue };
+            let Some(in_fn) = self.ws.by_path(&m.in_fn).first().copied() else {
+                continue;
+            };
             let from = self.ws.func(in_fn);
             if !self.ws.resolve_path(from, &m.target).contains(&target) {
                 continue;
@@ -88,12 +93,20 @@ impl Mounts<'_, '_> {
 pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
     let mounts = Mounts {
         ws,
-        all: ws.files.iter().enumerate().flat_map(|(i, f)| f.mounts.iter().map(move |m| (i, m))).collect(),
+        all: ws
+            .files
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| f.mounts.iter().map(move |m| (i, m)))
+            .collect(),
     };
     let mut out = BTreeSet::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for r in &file.routes {
-            let registrar = r.registered_in.as_deref().and_then(|p| ws.by_path(p).first().copied());
+            let registrar = r
+                .registered_in
+                .as_deref()
+                .and_then(|p| ws.by_path(p).first().copied());
             if registrar.is_some_and(|id| ws.func(id).is_test) {
                 continue;
             }
@@ -110,14 +123,31 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 (None, None) => String::new(),
             };
             let own = render(ws, &module, &r.path);
-            let mount_target = if r.registered_in.is_some() { registrar } else { handler_fn };
-            let prefixes = mount_target.map(|t| mounts.prefixes(t, 0)).unwrap_or_default();
+            let mount_target = if r.registered_in.is_some() {
+                registrar
+            } else {
+                handler_fn
+            };
+            let prefixes = mount_target
+                .map(|t| mounts.prefixes(t, 0))
+                .unwrap_or_default();
             let routes: Vec<String> = if prefixes.is_empty() {
                 vec![own.clone()]
             } else {
-                prefixes.into_iter().map(|p| if own == "/" && !p.is_empty() { p } else { format!("{p}{own}") }).collect()
+                prefixes
+                    .into_iter()
+                    .map(|p| {
+                        if own == "/" && !p.is_empty() {
+                            p
+                        } else {
+                            format!("{p}{own}")
+                        }
+                    })
+                    .collect()
             };
-            let handler = handler_fn.map(|h| ws.func(h).path.clone()).unwrap_or_else(|| r.handler.clone());
+            let handler = handler_fn
+                .map(|h| ws.func(h).path.clone())
+                .unwrap_or_else(|| r.handler.clone());
             for route in routes {
                 out.insert(RawEndpoint {
                     method: r.method.clone(),

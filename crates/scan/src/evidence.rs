@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use genai_gate_policy::{Capability, CmpOp, ConfigValue, Detector, EvidenceKind, Requirement};
 
-use crate::config::{entry_matches, ConfigEntry};
-use crate::docs::{document_matches, DocFacts};
+use crate::config::{ConfigEntry, entry_matches};
+use crate::docs::{DocFacts, document_matches};
 use crate::report::Evidence;
 
 /// Why a requirement is not met, and where to point.
@@ -34,17 +34,39 @@ fn is_enable_flag(p: &genai_gate_policy::ConfigPredicate) -> bool {
 
 impl RepoEvidence {
     /// Builds the evidence from code hits, config files and documents.
-    pub fn new(code: BTreeMap<Capability, Vec<Evidence>>, configs: Vec<(String, Vec<ConfigEntry>)>, docs: Vec<DocFacts>, detectors: &[Detector]) -> Self {
-        let mut ev = RepoEvidence { code, configs, docs, ..Default::default() };
+    pub fn new(
+        code: BTreeMap<Capability, Vec<Evidence>>,
+        configs: Vec<(String, Vec<ConfigEntry>)>,
+        docs: Vec<DocFacts>,
+        detectors: &[Detector],
+    ) -> Self {
+        let mut ev = RepoEvidence {
+            code,
+            configs,
+            docs,
+            ..Default::default()
+        };
         for d in detectors {
             for p in &d.config {
                 for (file, entries) in &ev.configs {
                     for e in entries {
                         match entry_matches(p, e) {
-                            Some(true) => ev.config.entry(d.capability).or_default().push(Evidence { file: file.clone(), line: e.line, what: format!("{} = {}", e.raw_key, e.value), order: None }),
+                            Some(true) => {
+                                ev.config.entry(d.capability).or_default().push(Evidence {
+                                    file: file.clone(),
+                                    line: e.line,
+                                    what: format!("{} = {}", e.raw_key, e.value),
+                                    order: None,
+                                })
+                            }
                             // A flag that must be true and is not turns the capability off.
                             Some(false) if is_enable_flag(p) => {
-                                ev.off.entry(d.capability).or_insert(Evidence { file: file.clone(), line: e.line, what: format!("{} = {}", e.raw_key, e.value), order: None });
+                                ev.off.entry(d.capability).or_insert(Evidence {
+                                    file: file.clone(),
+                                    line: e.line,
+                                    what: format!("{} = {}", e.raw_key, e.value),
+                                    order: None,
+                                });
                             }
                             _ => {}
                         }
@@ -56,12 +78,25 @@ impl RepoEvidence {
                     if let Some(m) = document_matches(rule, doc)
                         && m.missing.is_empty()
                     {
-                        ev.docs_hits.entry(d.capability).or_default().push(Evidence { file: doc.rel.clone(), line: m.line, what: format!("document ({})", d.id), order: None });
+                        ev.docs_hits
+                            .entry(d.capability)
+                            .or_default()
+                            .push(Evidence {
+                                file: doc.rel.clone(),
+                                line: m.line,
+                                what: format!("document ({})", d.id),
+                                order: None,
+                            });
                     }
                 }
             }
         }
-        for v in ev.code.values_mut().chain(ev.config.values_mut()).chain(ev.docs_hits.values_mut()) {
+        for v in ev
+            .code
+            .values_mut()
+            .chain(ev.config.values_mut())
+            .chain(ev.docs_hits.values_mut())
+        {
             v.sort();
             v.dedup();
         }
@@ -82,22 +117,41 @@ impl RepoEvidence {
     pub fn check(&self, req: &Requirement) -> Result<Vec<Evidence>, Missing> {
         let cap = req.capability;
         if let Some(off) = self.disabled(cap) {
-            return Err(Missing { message: format!("{cap} is turned off by `{}`", off.what), place: Some((off.file.clone(), off.line)) });
+            return Err(Missing {
+                message: format!("{cap} is turned off by `{}`", off.what),
+                place: Some((off.file.clone(), off.line)),
+            });
         }
         if let Some(pred) = &req.config {
             let mut failing = None;
             for (file, entries) in &self.configs {
                 for e in entries {
                     match entry_matches(pred, e) {
-                        Some(true) => return Ok(vec![Evidence { file: file.clone(), line: e.line, what: format!("{} = {}", e.raw_key, e.value), order: None }]),
-                        Some(false) if failing.is_none() => failing = Some((file.clone(), e.line, format!("{} = {}", e.raw_key, e.value))),
+                        Some(true) => {
+                            return Ok(vec![Evidence {
+                                file: file.clone(),
+                                line: e.line,
+                                what: format!("{} = {}", e.raw_key, e.value),
+                                order: None,
+                            }]);
+                        }
+                        Some(false) if failing.is_none() => {
+                            failing =
+                                Some((file.clone(), e.line, format!("{} = {}", e.raw_key, e.value)))
+                        }
                         _ => {}
                     }
                 }
             }
             return Err(match failing {
-                Some((file, line, what)) => Missing { message: format!("`{what}` does not satisfy `{pred}` ({cap})"), place: Some((file, line)) },
-                None => Missing { message: format!("no config key matches `{pred}` ({cap})"), place: None },
+                Some((file, line, what)) => Missing {
+                    message: format!("`{what}` does not satisfy `{pred}` ({cap})"),
+                    place: Some((file, line)),
+                },
+                None => Missing {
+                    message: format!("no config key matches `{pred}` ({cap})"),
+                    place: None,
+                },
             });
         }
         if let Some(rule) = &req.document {
@@ -105,7 +159,12 @@ impl RepoEvidence {
             for doc in &self.docs {
                 if let Some(m) = document_matches(rule, doc) {
                     if m.missing.is_empty() {
-                        return Ok(vec![Evidence { file: doc.rel.clone(), line: m.line, what: "document".into(), order: None }]);
+                        return Ok(vec![Evidence {
+                            file: doc.rel.clone(),
+                            line: m.line,
+                            what: "document".into(),
+                            order: None,
+                        }]);
                     }
                     if partial.is_none() {
                         partial = Some((doc.rel.clone(), m.line, m.missing));
@@ -113,8 +172,28 @@ impl RepoEvidence {
                 }
             }
             return Err(match partial {
-                Some((file, line, missing)) => Missing { message: format!("`{file}` lacks {} ({cap})", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")), place: Some((file, line)) },
-                None => Missing { message: format!("no document matches {} ({cap})", rule.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(" or ")), place: None },
+                Some((file, line, missing)) => Missing {
+                    message: format!(
+                        "`{file}` lacks {} ({cap})",
+                        missing
+                            .iter()
+                            .map(|m| format!("`{m}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    place: Some((file, line)),
+                },
+                None => Missing {
+                    message: format!(
+                        "no document matches {} ({cap})",
+                        rule.paths
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                    place: None,
+                },
             });
         }
         let mut ev = Vec::new();
@@ -128,8 +207,19 @@ impl RepoEvidence {
             ev.extend(self.docs_hits.get(&cap).into_iter().flatten().cloned());
         }
         if ev.is_empty() {
-            let kinds: Vec<&str> = EvidenceKind::ALL.iter().filter(|k| req.accepts(**k)).map(|k| k.as_str()).collect();
-            return Err(Missing { message: format!("no evidence of {cap} ({}) in {}", cap.summary(), kinds.join(", ")), place: None });
+            let kinds: Vec<&str> = EvidenceKind::ALL
+                .iter()
+                .filter(|k| req.accepts(**k))
+                .map(|k| k.as_str())
+                .collect();
+            return Err(Missing {
+                message: format!(
+                    "no evidence of {cap} ({}) in {}",
+                    cap.summary(),
+                    kinds.join(", ")
+                ),
+                place: None,
+            });
         }
         Ok(ev)
     }

@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A position in a scanned file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Pos {
     /// 1-based line.
     pub line: u32,

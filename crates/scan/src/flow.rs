@@ -54,7 +54,11 @@ impl Summary {
             }
             return;
         }
-        let side = if self.first_generation.is_some() { &mut self.after } else { &mut self.before };
+        let side = if self.first_generation.is_some() {
+            &mut self.after
+        } else {
+            &mut self.before
+        };
         side.entry(cap).or_insert(hit);
     }
 
@@ -65,7 +69,9 @@ impl Summary {
                 self.after.entry(*c).or_insert_with(|| h.clone());
             }
             if let Some(g) = &next.first_generation {
-                self.after.entry(Capability::Generation).or_insert_with(|| g.clone());
+                self.after
+                    .entry(Capability::Generation)
+                    .or_insert_with(|| g.clone());
             }
         } else {
             for (c, h) in &next.before {
@@ -75,6 +81,17 @@ impl Summary {
             for (c, h) in &next.after {
                 self.after.entry(*c).or_insert_with(|| h.clone());
             }
+        }
+    }
+
+    /// Screening has a side: a check before the model call is input moderation, one after it
+    /// is output moderation. Catalogue detectors of moderation APIs evidence both (the same
+    /// API screens prompts and outputs), so once an endpoint's flow is complete, drop
+    /// output moderation seen before generation and input moderation seen after it.
+    pub fn settle_sides(&mut self) {
+        if self.first_generation.is_some() {
+            self.before.remove(&Capability::ModerationOutput);
+            self.after.remove(&Capability::ModerationInput);
         }
     }
 
@@ -99,7 +116,9 @@ pub struct Flow<'w, 'a> {
 /// A short label for an event, for messages.
 pub fn label(kind: &EventKind) -> String {
     match kind {
-        EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => path.clone(),
+        EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => {
+            path.clone()
+        }
         EventKind::Method { chain, .. } => {
             let n = chain.len().min(2);
             chain[chain.len() - n..].join("().")
@@ -112,7 +131,13 @@ pub fn label(kind: &EventKind) -> String {
 impl<'w, 'a> Flow<'w, 'a> {
     /// A flow computer over a workspace.
     pub fn new(ws: &'w Workspace<'a>, matcher: &'w Matcher<'w>) -> Self {
-        Flow { ws, matcher, memo: HashMap::new(), on_stack: Vec::new(), hits: Vec::new() }
+        Flow {
+            ws,
+            matcher,
+            memo: HashMap::new(),
+            on_stack: Vec::new(),
+            hits: Vec::new(),
+        }
     }
 
     /// Whether a function's summary was computed (it is reachable from a flow followed so far).
@@ -137,7 +162,15 @@ impl<'w, 'a> Flow<'w, 'a> {
             self.matcher.hits(&ev.kind, &mut self.hits);
             let hits = std::mem::take(&mut self.hits);
             for h in &hits {
-                s.push(h.capability, FlowHit { file: id.file, pos: ev.pos, detector: h.detector.clone(), label: label(&ev.kind) });
+                s.push(
+                    h.capability,
+                    FlowHit {
+                        file: id.file,
+                        pos: ev.pos,
+                        detector: h.detector.clone(),
+                        label: label(&ev.kind),
+                    },
+                );
             }
             self.hits = hits;
             let callees = match &ev.kind {
@@ -158,7 +191,15 @@ impl<'w, 'a> Flow<'w, 'a> {
                 }
                 for p in &cf.provides {
                     if let Ok(cap) = p.parse::<Capability>() {
-                        s.push(cap, FlowHit { file: id.file, pos: ev.pos, detector: "marker".into(), label: cf.path.clone() });
+                        s.push(
+                            cap,
+                            FlowHit {
+                                file: id.file,
+                                pos: ev.pos,
+                                detector: "marker".into(),
+                                label: cf.path.clone(),
+                            },
+                        );
                     }
                 }
                 let inner = self.summary(callee);

@@ -71,8 +71,14 @@ impl<'a> Workspace<'a> {
                 ws.by_path.entry(func.path.as_str()).or_default().push(id);
                 ws.by_name.entry(func.name.as_str()).or_default().push(id);
                 if let Some(t) = &func.self_type {
-                    ws.methods.entry((t.as_str(), func.name.as_str())).or_default().push(id);
-                    ws.methods_by_name.entry(func.name.as_str()).or_default().push(id);
+                    ws.methods
+                        .entry((t.as_str(), func.name.as_str()))
+                        .or_default()
+                        .push(id);
+                    ws.methods_by_name
+                        .entry(func.name.as_str())
+                        .or_default()
+                        .push(id);
                 }
             }
             for u in &f.uses {
@@ -94,7 +100,10 @@ impl<'a> Workspace<'a> {
 
     /// A function by exact qualified path.
     pub fn by_path(&self, path: &str) -> &[FnId] {
-        self.by_path.get(path).map(Vec::as_slice).unwrap_or_default()
+        self.by_path
+            .get(path)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Expands `crate`/`self`/`super`/aliases at the head of `path`, giving candidate
@@ -175,7 +184,10 @@ impl<'a> Workspace<'a> {
             Some(ids) if ids.len() == 1 => {
                 // A qualified path must agree with the candidate's module on its qualifier.
                 let f = self.func(ids[0]);
-                if segs.len() == 1 || f.path.ends_with(&segs[segs.len().saturating_sub(2)..].join("::")) {
+                if segs.len() == 1
+                    || f.path
+                        .ends_with(&segs[segs.len().saturating_sub(2)..].join("::"))
+                {
                     ids.clone()
                 } else {
                     Vec::new()
@@ -228,7 +240,8 @@ fn join(base: &str, segs: &[&str]) -> String {
     if segs.is_empty() {
         return base.to_owned();
     }
-    let mut s = String::with_capacity(base.len() + 2 + segs.iter().map(|x| x.len() + 2).sum::<usize>());
+    let mut s =
+        String::with_capacity(base.len() + 2 + segs.iter().map(|x| x.len() + 2).sum::<usize>());
     s.push_str(base);
     for seg in segs {
         s.push_str("::");

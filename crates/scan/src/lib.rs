@@ -71,5 +71,5 @@ pub mod rust;
 pub mod verdict;
 pub mod walk;
 
-pub use pipeline::{scan, scan_with, ScanError, ScanOptions};
+pub use pipeline::{ScanError, ScanOptions, scan, scan_with};
 pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};

@@ -45,7 +45,11 @@ impl<'p> Matcher<'p> {
             let c = &d.code;
             let mut keys: Vec<Option<String>> = Vec::new();
             keys.extend(c.calls.iter().map(|p| indexable(last_segment(p))));
-            keys.extend(c.methods.iter().map(|m| m.last().and_then(|s| indexable(s))));
+            keys.extend(
+                c.methods
+                    .iter()
+                    .map(|m| m.last().and_then(|s| indexable(s))),
+            );
             keys.extend(c.types.iter().map(|p| indexable(last_segment(p))));
             keys.extend(c.macros.iter().map(|p| indexable(last_segment(p))));
             if keys.iter().any(Option::is_none) || !c.strings.is_empty() {
@@ -58,13 +62,20 @@ impl<'p> Matcher<'p> {
                 }
             }
         }
-        Matcher { detectors, negatives, by_last, unindexed }
+        Matcher {
+            detectors,
+            negatives,
+            by_last,
+            unindexed,
+        }
     }
 
     /// Hits of one event, traps removed. Appends to `out`.
     pub fn hits(&self, event: &EventKind, out: &mut Vec<Hit>) {
         let key = match event {
-            EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => last_segment(path),
+            EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
+                last_segment(path)
+            }
             EventKind::Method { chain, .. } => chain.last().map(String::as_str).unwrap_or_default(),
             EventKind::Macro { name } => last_segment(name),
             EventKind::Str { .. } => "",
@@ -75,19 +86,30 @@ impl<'p> Matcher<'p> {
             EventKind::Call { path } => parent(path).map(last_segment),
             _ => None,
         };
-        let by_owner = owner.and_then(|k| self.by_last.get(k)).map(Vec::as_slice).unwrap_or_default();
+        let by_owner = owner
+            .and_then(|k| self.by_last.get(k))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let start = out.len();
         for &i in indexed.iter().chain(by_owner).chain(self.unindexed.iter()) {
             let d = &self.detectors[i];
-            if matches(&d.code, event) && !out[start..].iter().any(|h| h.detector == d.id) && !self.vetoed(d.capability, event) {
-                out.push(Hit { capability: d.capability, detector: d.id.clone() });
+            if matches(&d.code, event)
+                && !out[start..].iter().any(|h| h.detector == d.id)
+                && !self.vetoed(d.capability, event)
+            {
+                out.push(Hit {
+                    capability: d.capability,
+                    detector: d.id.clone(),
+                });
             }
         }
     }
 
     /// Whether a trap blocks `capability` for this event.
     pub fn vetoed(&self, capability: Capability, event: &EventKind) -> bool {
-        self.negatives.iter().any(|n| n.blocks(capability) && matches(&n.code, event))
+        self.negatives
+            .iter()
+            .any(|n| n.blocks(capability) && matches(&n.code, event))
     }
 }
 
@@ -98,7 +120,11 @@ fn parent(path: &str) -> Option<&str> {
 /// Whether one set of code patterns matches an event.
 pub fn matches(p: &CodePatterns, event: &EventKind) -> bool {
     match event {
-        EventKind::Call { path } => p.matches_call(path) || p.matches_type(path) || parent(path).is_some_and(|t| p.matches_type(t)),
+        EventKind::Call { path } => {
+            p.matches_call(path)
+                || p.matches_type(path)
+                || parent(path).is_some_and(|t| p.matches_type(t))
+        }
         EventKind::FnRef { path } => p.matches_call(path),
         EventKind::Method { chain, .. } => {
             let chain: Vec<&str> = chain.iter().map(String::as_str).collect();

@@ -6,8 +6,8 @@ use std::path::Path;
 use genai_gate_policy::{Capability, EffectivePolicy, PROFILE_FILE};
 use rayon::prelude::*;
 
-use crate::config::{extract_config, ConfigEntry};
-use crate::docs::{extract_doc, DocFacts};
+use crate::config::{ConfigEntry, extract_config};
+use crate::docs::{DocFacts, extract_doc};
 use crate::endpoints::endpoints;
 use crate::evidence::RepoEvidence;
 use crate::facts::FileFacts;
@@ -15,9 +15,9 @@ use crate::flow::Flow;
 use crate::graph::{FnId, Workspace};
 use crate::matcher::{Hit, Matcher};
 use crate::report::*;
-use crate::rust::{extract, RustInput};
-use crate::verdict::{endpoint_capabilities, judge, Inputs, JudgedEndpoint};
-use crate::walk::{walk, FileKind, SourceFile};
+use crate::rust::{RustInput, extract};
+use crate::verdict::{Inputs, JudgedEndpoint, endpoint_capabilities, judge};
+use crate::walk::{FileKind, SourceFile, walk};
 
 /// Options of a scan.
 #[derive(Debug, Clone, Default)]
@@ -54,29 +54,72 @@ enum Extracted {
 }
 
 /// Substrings that suggest an unparsable file holds routes or generation calls.
-const RELEVANT: &[&str] = &[".route(", "#[post", "#[get", "#[route", "web::", "routes!", "Router", ".chat()", "create_stream", "/completions", "generate", "invoke_model", "converse"];
+const RELEVANT: &[&str] = &[
+    ".route(",
+    "#[post",
+    "#[get",
+    "#[route",
+    "web::",
+    "routes!",
+    "Router",
+    ".chat()",
+    "create_stream",
+    "/completions",
+    "generate",
+    "invoke_model",
+    "converse",
+];
 
 fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
     let bytes = match std::fs::read(&f.abs) {
         Ok(b) => b,
-        Err(e) => return vec![Extracted::Problem(ScanDiagnostic { kind: "skipped".into(), file: f.rel.clone(), line: None, message: format!("unreadable: {e}") })],
+        Err(e) => {
+            return vec![Extracted::Problem(ScanDiagnostic {
+                kind: "skipped".into(),
+                file: f.rel.clone(),
+                line: None,
+                message: format!("unreadable: {e}"),
+            })];
+        }
     };
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
-            return vec![Extracted::Problem(ScanDiagnostic { kind: "skipped".into(), file: f.rel.clone(), line: Some(line), message: "not valid UTF-8".into() })];
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u32
+                + 1;
+            return vec![Extracted::Problem(ScanDiagnostic {
+                kind: "skipped".into(),
+                file: f.rel.clone(),
+                line: Some(line),
+                message: "not valid UTF-8".into(),
+            })];
         }
     };
     match f.kind {
         FileKind::Rust => {
             let module = f.module.clone().unwrap_or_else(|| "crate".into());
             let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
-            let facts = extract(&RustInput { rel_path: &f.rel, text, crate_name: &crate_name, module: &module, is_test_file: f.is_test_file });
+            let facts = extract(&RustInput {
+                rel_path: &f.rel,
+                text,
+                crate_name: &crate_name,
+                module: &module,
+                is_test_file: f.is_test_file,
+            });
             let mut out = Vec::new();
-            let relevant = facts.parse_error.is_some() && !f.is_test_file && RELEVANT.iter().any(|p| text.contains(p));
+            let relevant = facts.parse_error.is_some()
+                && !f.is_test_file
+                && RELEVANT.iter().any(|p| text.contains(p));
             if let Some(p) = &facts.parse_error {
-                out.push(Extracted::Problem(ScanDiagnostic { kind: "parse-error".into(), file: f.rel.clone(), line: Some(p.line), message: p.message.clone() }));
+                out.push(Extracted::Problem(ScanDiagnostic {
+                    kind: "parse-error".into(),
+                    file: f.rel.clone(),
+                    line: Some(p.line),
+                    message: p.message.clone(),
+                }));
             }
             let mut hits = Vec::new();
             let mut buf = Vec::new();
@@ -86,7 +129,14 @@ fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
                 }
                 for p in &func.provides {
                     if let Ok(cap) = p.parse::<Capability>() {
-                        hits.push((i, func.pos.line, Hit { capability: cap, detector: "marker".into() }));
+                        hits.push((
+                            i,
+                            func.pos.line,
+                            Hit {
+                                capability: cap,
+                                detector: "marker".into(),
+                            },
+                        ));
                     }
                 }
                 for ev in &func.events {
@@ -99,16 +149,30 @@ fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
             out
         }
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
-        FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => match extract_config(&f.rel, text, f.kind) {
-            Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
-            Err(p) => vec![Extracted::Problem(ScanDiagnostic { kind: "config-error".into(), file: f.rel.clone(), line: Some(p.line), message: p.message })],
-        },
+        FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
+            match extract_config(&f.rel, text, f.kind) {
+                Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
+                Err(p) => vec![Extracted::Problem(ScanDiagnostic {
+                    kind: "config-error".into(),
+                    file: f.rel.clone(),
+                    line: Some(p.line),
+                    message: p.message,
+                })],
+            }
+        }
     }
 }
 
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    !(name == "Cargo.toml" || name == "Cargo.lock" || name == PROFILE_FILE || Some(rel) == profile_file || name == "package.json" || name == "package-lock.json" || name.ends_with(".schema.json") || name == "expected.toml")
+    !(name == "Cargo.toml"
+        || name == "Cargo.lock"
+        || name == PROFILE_FILE
+        || Some(rel) == profile_file
+        || name == "package.json"
+        || name == "package-lock.json"
+        || name.ends_with(".schema.json")
+        || name == "expected.toml")
 }
 
 /// Scans a repository against an effective policy.
@@ -125,7 +189,11 @@ pub fn scan(policy: &EffectivePolicy, root: &Path) -> Result<Report, ScanError> 
 }
 
 /// [`scan`] with options.
-pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> Result<Report, ScanError> {
+pub fn scan_with(
+    policy: &EffectivePolicy,
+    root: &Path,
+    opts: &ScanOptions,
+) -> Result<Report, ScanError> {
     if !root.is_dir() {
         return Err(ScanError::NotADirectory(root.display().to_string()));
     }
@@ -135,11 +203,32 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
     if let Some(j) = opts.jobs {
         builder = builder.num_threads(j.max(1));
     }
-    let pool = builder.build().map_err(|e| ScanError::Threads { jobs: opts.jobs.unwrap_or(0), message: e.to_string() })?;
-    let extracted: Vec<Vec<Extracted>> = pool.install(|| walked.files.par_iter().map(|f| extract_one(f, &matcher)).collect());
+    let pool = builder.build().map_err(|e| ScanError::Threads {
+        jobs: opts.jobs.unwrap_or(0),
+        message: e.to_string(),
+    })?;
+    let extracted: Vec<Vec<Extracted>> = pool.install(|| {
+        walked
+            .files
+            .par_iter()
+            .map(|f| extract_one(f, &matcher))
+            .collect()
+    });
 
-    let mut stats = Stats { files: walked.files.len(), ..Stats::default() };
-    let mut diagnostics: Vec<ScanDiagnostic> = walked.skipped.iter().map(|s| ScanDiagnostic { kind: "skipped".into(), file: s.rel.clone(), line: None, message: s.reason.clone() }).collect();
+    let mut stats = Stats {
+        files: walked.files.len(),
+        ..Stats::default()
+    };
+    let mut diagnostics: Vec<ScanDiagnostic> = walked
+        .skipped
+        .iter()
+        .map(|s| ScanDiagnostic {
+            kind: "skipped".into(),
+            file: s.rel.clone(),
+            line: None,
+            message: s.reason.clone(),
+        })
+        .collect();
     let mut rust: Vec<FileFacts> = Vec::new();
     let mut code_hits: BTreeMap<Capability, Vec<Evidence>> = BTreeMap::new();
     let mut configs = Vec::new();
@@ -158,7 +247,12 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
                         "marker" => format!("marker on {}", facts.functions[func].path),
                         d => d.to_owned(),
                     };
-                    code_hits.entry(hit.capability).or_default().push(Evidence { file: facts.path.clone(), line, what, order: None });
+                    code_hits.entry(hit.capability).or_default().push(Evidence {
+                        file: facts.path.clone(),
+                        line,
+                        what,
+                        order: None,
+                    });
                 }
                 rust.push(*facts);
             }
@@ -187,11 +281,26 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
         let (summary, file, line, offset) = match e.handler_fn {
             Some(id) => {
                 let f = ws.func(id);
-                (Some(flow.summary(id)), rust_paths[id.file].clone(), f.pos.line, f.pos.offset)
+                let mut s = flow.summary(id);
+                s.settle_sides();
+                (
+                    Some(s),
+                    rust_paths[id.file].clone(),
+                    f.pos.line,
+                    f.pos.offset,
+                )
             }
             None => {
                 if blind.is_empty() {
-                    diagnostics.push(ScanDiagnostic { kind: "unresolved-handler".into(), file: rust_paths[e.reg_file].clone(), line: Some(e.reg_line), message: format!("handler `{}` of {} {} was not found in the scanned code", e.handler, e.method, e.route) });
+                    diagnostics.push(ScanDiagnostic {
+                        kind: "unresolved-handler".into(),
+                        file: rust_paths[e.reg_file].clone(),
+                        line: Some(e.reg_line),
+                        message: format!(
+                            "handler `{}` of {} {} was not found in the scanned code",
+                            e.handler, e.method, e.route
+                        ),
+                    });
                 }
                 (None, rust_paths[e.reg_file].clone(), e.reg_line, 0)
             }
@@ -207,13 +316,29 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
             handler: e.handler.clone(),
             file: file.clone(),
             line,
-            registered_at: Place { file: rust_paths[e.reg_file].clone(), line: e.reg_line },
+            registered_at: Place {
+                file: rust_paths[e.reg_file].clone(),
+                line: e.reg_line,
+            },
             framework: e.framework.clone(),
-            generates: summary.as_ref().is_some_and(|s| s.first_generation.is_some()),
+            generates: summary
+                .as_ref()
+                .is_some_and(|s| s.first_generation.is_some()),
             observable: summary.is_some(),
-            capabilities: summary.as_ref().map(|s| endpoint_capabilities(&rust_paths, s)).unwrap_or_default(),
+            capabilities: summary
+                .as_ref()
+                .map(|s| endpoint_capabilities(&rust_paths, s))
+                .unwrap_or_default(),
         });
-        judged.push(JudgedEndpoint { method: e.method.clone(), route: e.route.clone(), handler: e.handler.clone(), file, line, offset, summary });
+        judged.push(JudgedEndpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file,
+            line,
+            offset,
+            summary,
+        });
     }
     let unreachable_generation = unreachable_generation(&ws, &matcher, &flow, &rust_paths);
     if let Some((file, line)) = &unreachable_generation
@@ -221,18 +346,51 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
     {
         diagnostics.push(ScanDiagnostic { kind: "unreachable-generation".into(), file: file.clone(), line: Some(*line), message: "a generation call is not reachable from any recognised endpoint; if it serves users, genai-gate cannot judge its route".into() });
     }
-    let blind_spot = (!blind.is_empty()).then(|| format!("{} could not be parsed and may hold endpoints or generation calls", blind.join(", ")));
+    let blind_spot = (!blind.is_empty()).then(|| {
+        format!(
+            "{} could not be parsed and may hold endpoints or generation calls",
+            blind.join(", ")
+        )
+    });
     let (controls, findings) = if policy.applicability.applicable {
-        judge(&Inputs { policy, endpoints: &judged, repo: &repo, rust_paths: &rust_paths, blind_spot, unreachable_generation })
+        judge(&Inputs {
+            policy,
+            endpoints: &judged,
+            repo: &repo,
+            rust_paths: &rust_paths,
+            blind_spot,
+            unreachable_generation,
+        })
     } else {
-        (judge(&Inputs { policy, endpoints: &[], repo: &repo, rust_paths: &rust_paths, blind_spot: None, unreachable_generation: None }).0, Vec::new())
+        (
+            judge(&Inputs {
+                policy,
+                endpoints: &[],
+                repo: &repo,
+                rust_paths: &rust_paths,
+                blind_spot: None,
+                unreachable_generation: None,
+            })
+            .0,
+            Vec::new(),
+        )
     };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "genai-gate".into(), version: env!("CARGO_PKG_VERSION").into() },
-        profile: ProfileInfo { default: policy.profile_is_default, file: opts.profile_file.clone(), service: policy.profile.service.clone() },
+        tool: Tool {
+            name: "genai-gate".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        profile: ProfileInfo {
+            default: policy.profile_is_default,
+            file: opts.profile_file.clone(),
+            service: policy.profile.service.clone(),
+        },
         packs: policy.packs.clone(),
-        applicable: Applicable { applicable: policy.applicability.applicable, reason: policy.applicability.reason.clone() },
+        applicable: Applicable {
+            applicable: policy.applicability.applicable,
+            reason: policy.applicability.reason.clone(),
+        },
         endpoints: out_endpoints,
         controls,
         findings,
@@ -244,7 +402,12 @@ pub fn scan_with(policy: &EffectivePolicy, root: &Path, opts: &ScanOptions) -> R
 }
 
 /// The first generation call (in path order) in a function no endpoint reaches.
-fn unreachable_generation(ws: &Workspace, matcher: &Matcher, flow: &Flow, paths: &[String]) -> Option<(String, u32)> {
+fn unreachable_generation(
+    ws: &Workspace,
+    matcher: &Matcher,
+    flow: &Flow,
+    paths: &[String],
+) -> Option<(String, u32)> {
     let mut buf = Vec::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for (i, func) in file.functions.iter().enumerate() {

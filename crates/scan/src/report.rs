@@ -243,15 +243,20 @@ impl Report {
 
     /// Sorts every list into its canonical order.
     pub fn sort(&mut self) {
-        self.endpoints.sort_by(|a, b| (&a.route, &a.method, &a.handler, &a.file, a.line).cmp(&(&b.route, &b.method, &b.handler, &b.file, b.line)));
-        self.controls.sort_by(|a, b| genai_gate_policy::control_order(&a.id, &b.id));
+        self.endpoints.sort_by(|a, b| {
+            (&a.route, &a.method, &a.handler, &a.file, a.line)
+                .cmp(&(&b.route, &b.method, &b.handler, &b.file, b.line))
+        });
+        self.controls
+            .sort_by(|a, b| genai_gate_policy::control_order(&a.id, &b.id));
         for c in &mut self.controls {
             c.evidence.sort();
             c.evidence.dedup();
         }
+        // Findings with a place first, by (path, offset); repository-level ones without a place last.
         self.findings.sort_by(|a, b| {
-            (&a.file, a.offset, a.line)
-                .cmp(&(&b.file, b.offset, b.line))
+            (a.file.is_none(), &a.file, a.offset, a.line)
+                .cmp(&(b.file.is_none(), &b.file, b.offset, b.line))
                 .then_with(|| genai_gate_policy::control_order(&a.control, &b.control))
                 .then_with(|| a.endpoint.cmp(&b.endpoint))
                 .then_with(|| a.message.cmp(&b.message))

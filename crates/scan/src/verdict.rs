@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use genai_gate_policy::{Capability, EffectiveControl, EffectivePolicy, EvidenceKind, Order, Requirement, Scope};
+use genai_gate_policy::{
+    Capability, EffectiveControl, EffectivePolicy, EvidenceKind, Order, Requirement, Scope,
+};
 
 use crate::evidence::RepoEvidence;
 use crate::flow::{FlowHit, Summary};
@@ -30,7 +32,9 @@ pub struct JudgedEndpoint {
 impl JudgedEndpoint {
     /// Whether the endpoint reaches a generation call.
     pub fn generates(&self) -> bool {
-        self.summary.as_ref().is_some_and(|s| s.first_generation.is_some())
+        self.summary
+            .as_ref()
+            .is_some_and(|s| s.first_generation.is_some())
     }
 }
 
@@ -52,18 +56,30 @@ pub struct Inputs<'a> {
 }
 
 fn hit_evidence(paths: &[String], h: &FlowHit, order: Option<&str>) -> Evidence {
-    Evidence { file: paths[h.file].clone(), line: h.pos.line, what: format!("{} ({})", h.label, h.detector), order: order.map(str::to_owned) }
+    Evidence {
+        file: paths[h.file].clone(),
+        line: h.pos.line,
+        what: format!("{} ({})", h.label, h.detector),
+        order: order.map(str::to_owned),
+    }
 }
 
 fn pack_label(c: &EffectiveControl) -> Label {
-    Label { file: c.control.location.file.clone(), line: c.control.location.line as u32, message: format!("{} requires this", c.control.id) }
+    Label {
+        file: c.control.location.file.clone(),
+        line: c.control.location.line as u32,
+        message: format!("{} requires this", c.control.id),
+    }
 }
 
 fn help_for(c: &EffectiveControl, missing: &[Capability]) -> String {
     if let Some(h) = &c.control.help {
         return h.clone();
     }
-    let caps: Vec<String> = missing.iter().map(|m| format!("{} ({})", m, m.summary())).collect();
+    let caps: Vec<String> = missing
+        .iter()
+        .map(|m| format!("{} ({})", m, m.summary()))
+        .collect();
     format!("add {}", caps.join("; "))
 }
 
@@ -76,14 +92,26 @@ fn endpoint_message(req: &Requirement, call: &str, summary: &Summary) -> String 
         None => false,
     };
     if misplaced {
-        let when = if req.order == Some(Order::After) { "before" } else { "after" };
+        let when = if req.order == Some(Order::After) {
+            "before"
+        } else {
+            "after"
+        };
         return format!("{cap} runs only {when} `{call}`, so it does not cover what it must");
     }
     match (cap, req.order) {
-        (Capability::ModerationInput, _) => format!("prompt reaches `{call}` without input moderation"),
-        (Capability::ModerationOutput, _) => format!("output of `{call}` reaches the response without output moderation"),
-        (Capability::GenerationStop, _) => format!("output of `{call}` has no path that stops generation or transmission"),
-        (Capability::UserCheck, _) => format!("`{call}` runs without a check of the user's account state"),
+        (Capability::ModerationInput, _) => {
+            format!("prompt reaches `{call}` without input moderation")
+        }
+        (Capability::ModerationOutput, _) => {
+            format!("output of `{call}` reaches the response without output moderation")
+        }
+        (Capability::GenerationStop, _) => {
+            format!("output of `{call}` has no path that stops generation or transmission")
+        }
+        (Capability::UserCheck, _) => {
+            format!("`{call}` runs without a check of the user's account state")
+        }
         (Capability::AuditRecord, _) => format!("`{call}` runs without an audit record"),
         (_, Some(Order::Before)) => format!("`{call}` runs without {cap} before it"),
         (_, Some(Order::After)) => format!("output of `{call}` leaves without {cap}"),
@@ -131,66 +159,118 @@ pub fn judge(inp: &Inputs) -> (Vec<ControlVerdict>, Vec<Finding>) {
     (verdicts, findings)
 }
 
-fn judge_repository(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, findings: &mut Vec<Finding>) {
+fn judge_repository(
+    inp: &Inputs,
+    ec: &EffectiveControl,
+    v: &mut ControlVerdict,
+    findings: &mut Vec<Finding>,
+) {
     let c = &ec.control;
-    let mut failures: Vec<(String, Option<(String, u32)>, Capability)> = Vec::new();
+    let mut missing = Vec::new();
+    let mut gaps: Vec<crate::evidence::Missing> = Vec::new();
     for req in &c.requirements {
         match inp.repo.check(req) {
             Ok(ev) => v.evidence.extend(ev),
-            Err(miss) => failures.push((miss.message, miss.place, req.capability)),
+            Err(miss) => {
+                missing.push(req.capability);
+                gaps.push(miss);
+            }
         }
     }
-    if failures.is_empty() {
+    if gaps.is_empty() {
         return;
     }
+    let message = gaps
+        .iter()
+        .map(|g| g.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let place = gaps.iter().find_map(|g| g.place.clone());
     v.status = Status::Fail;
-    v.reason = Some(failures.iter().map(|f| f.0.clone()).collect::<Vec<_>>().join("; "));
-    let missing: Vec<Capability> = failures.iter().map(|f| f.2).collect();
-    for (message, place, _) in failures {
-        findings.push(Finding {
-            control: c.id.clone(),
-            severity: c.severity,
-            message,
-            file: place.as_ref().map(|p| p.0.clone()),
-            line: place.as_ref().map(|p| p.1),
-            offset: 0,
-            endpoint: None,
-            citations: c.citations.clone(),
-            help: help_for(ec, &missing),
-            labels: vec![pack_label(ec)],
-        });
-    }
+    v.reason = Some(message.clone());
+    findings.push(Finding {
+        control: c.id.clone(),
+        severity: c.severity,
+        message,
+        file: place.as_ref().map(|p| p.0.clone()),
+        line: place.as_ref().map(|p| p.1),
+        offset: 0,
+        endpoint: None,
+        citations: c.citations.clone(),
+        help: help_for(ec, &missing),
+        labels: vec![pack_label(ec)],
+    });
 }
 
-fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, findings: &mut Vec<Finding>) {
+fn judge_endpoints(
+    inp: &Inputs,
+    ec: &EffectiveControl,
+    v: &mut ControlVerdict,
+    findings: &mut Vec<Finding>,
+) {
     let c = &ec.control;
     let generating: Vec<&JudgedEndpoint> = inp.endpoints.iter().filter(|e| e.generates()).collect();
     let unobservable = inp.endpoints.iter().any(|e| e.summary.is_none());
     if generating.is_empty() {
         (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
-            (Status::NotObservable, Some(inp.blind_spot.clone().unwrap_or_else(|| "some handlers could not be followed".into())))
+            (
+                Status::NotObservable,
+                Some(
+                    inp.blind_spot
+                        .clone()
+                        .unwrap_or_else(|| "some handlers could not be followed".into()),
+                ),
+            )
         } else if let Some((file, line)) = &inp.unreachable_generation {
-            (Status::NotObservable, Some(format!("generation happens at {file}:{line} but no recognised endpoint reaches it")))
+            (
+                Status::NotObservable,
+                Some(format!(
+                    "generation happens at {file}:{line} but no recognised endpoint reaches it"
+                )),
+            )
         } else {
-            (Status::NotApplicable, Some("no endpoint reaches a generation call".into()))
+            (
+                Status::NotApplicable,
+                Some("no endpoint reaches a generation call".into()),
+            )
         };
         return;
     }
     // Config switches and document rules apply repository-wide, even for endpoint controls.
-    let mut repo_failures = Vec::new();
+    struct Gap {
+        message: String,
+        place: Option<(String, u32)>,
+        cap: Capability,
+    }
+    let mut repo_failures: Vec<Gap> = Vec::new();
     for req in &c.requirements {
         if let Some(off) = inp.repo.disabled(req.capability) {
-            repo_failures.push((format!("{} is turned off by `{}` at {}:{}", req.capability, off.what, off.file, off.line), (off.file.clone(), off.line), req.capability));
-        } else if req.config.is_some() || req.document.is_some() || !req.accepts(EvidenceKind::Code) {
+            repo_failures.push(Gap {
+                message: format!(
+                    "{} is turned off by `{}` at {}:{}",
+                    req.capability, off.what, off.file, off.line
+                ),
+                place: Some((off.file.clone(), off.line)),
+                cap: req.capability,
+            });
+        } else if req.config.is_some() || req.document.is_some() || !req.accepts(EvidenceKind::Code)
+        {
             match inp.repo.check(req) {
                 Ok(ev) => v.evidence.extend(ev),
-                Err(m) => repo_failures.push((m.message, m.place.unwrap_or_default(), req.capability)),
+                Err(m) => repo_failures.push(Gap {
+                    message: m.message,
+                    place: m.place,
+                    cap: req.capability,
+                }),
             }
         }
     }
     let mut failed = false;
     for e in &generating {
-        let s = e.summary.as_ref().expect("generating endpoints have a summary");
+        let s = e
+            .summary
+            .as_ref()
+            .expect("generating endpoints have a summary");
         let call = s.first_generation.as_ref().expect("generating");
         let gen_label = call.label.clone();
         let mut missing = Vec::new();
@@ -200,29 +280,40 @@ fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, 
                 continue;
             }
             match endpoint_req_met(req, s) {
-                Some(hit) => v.evidence.push(hit_evidence(inp.rust_paths, &hit, req.order.map(|o| o.as_str()))),
+                Some(hit) => v.evidence.push(hit_evidence(
+                    inp.rust_paths,
+                    &hit,
+                    req.order.map(|o| o.as_str()),
+                )),
                 None => {
                     missing.push(req.capability);
                     messages.push(endpoint_message(req, &gen_label, s));
                 }
             }
         }
-        for (msg, place, cap) in &repo_failures {
-            missing.push(*cap);
-            messages.push(format!("{msg} (affects {} {})", e.method, e.route));
-            let _ = place;
+        for gap in &repo_failures {
+            missing.push(gap.cap);
+            messages.push(gap.message.clone());
         }
         if messages.is_empty() {
             continue;
         }
         failed = true;
         let mut labels = vec![
-            Label { file: inp.rust_paths[call.file].clone(), line: call.pos.line, message: format!("generation call `{gen_label}`") },
+            Label {
+                file: inp.rust_paths[call.file].clone(),
+                line: call.pos.line,
+                message: format!("generation call `{gen_label}`"),
+            },
             pack_label(ec),
         ];
-        for (_, (file, line), _) in &repo_failures {
-            if !file.is_empty() {
-                labels.push(Label { file: file.clone(), line: *line, message: "turned off here".into() });
+        for gap in &repo_failures {
+            if let Some((file, line)) = &gap.place {
+                labels.push(Label {
+                    file: file.clone(),
+                    line: *line,
+                    message: format!("{} is decided here", gap.cap),
+                });
             }
         }
         findings.push(Finding {
@@ -232,7 +323,10 @@ fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, 
             file: Some(e.file.clone()),
             line: Some(e.line),
             offset: e.offset,
-            endpoint: Some(EndpointRef { method: e.method.clone(), route: e.route.clone() }),
+            endpoint: Some(EndpointRef {
+                method: e.method.clone(),
+                route: e.route.clone(),
+            }),
             citations: c.citations.clone(),
             help: help_for(ec, &missing),
             labels,
@@ -240,10 +334,16 @@ fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, 
     }
     if failed {
         v.status = Status::Fail;
-        v.reason = Some(format!("{} of {} generation endpoint(s) fail", findings.iter().filter(|f| f.control == c.id).count(), generating.len()));
+        v.reason = Some(format!(
+            "{} of {} generation endpoint(s) fail",
+            findings.iter().filter(|f| f.control == c.id).count(),
+            generating.len()
+        ));
     } else if unobservable || inp.blind_spot.is_some() {
         v.status = Status::NotObservable;
-        v.reason = Some(inp.blind_spot.clone().unwrap_or_else(|| "some handlers could not be followed, so not every endpoint was judged".into()));
+        v.reason = Some(inp.blind_spot.clone().unwrap_or_else(|| {
+            "some handlers could not be followed, so not every endpoint was judged".into()
+        }));
     }
 }
 
@@ -251,13 +351,21 @@ fn judge_endpoints(inp: &Inputs, ec: &EffectiveControl, v: &mut ControlVerdict, 
 pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, Vec<Evidence>> {
     let mut out: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
     if let Some(g) = &s.first_generation {
-        out.entry(Capability::Generation.to_string()).or_default().push(hit_evidence(paths, g, None));
+        out.entry(Capability::Generation.to_string())
+            .or_default()
+            .push(hit_evidence(paths, g, None));
     }
     for (c, h) in &s.before {
-        out.entry(c.to_string()).or_default().push(hit_evidence(paths, h, s.first_generation.as_ref().map(|_| "before")));
+        out.entry(c.to_string()).or_default().push(hit_evidence(
+            paths,
+            h,
+            s.first_generation.as_ref().map(|_| "before"),
+        ));
     }
     for (c, h) in &s.after {
-        out.entry(c.to_string()).or_default().push(hit_evidence(paths, h, Some("after")));
+        out.entry(c.to_string())
+            .or_default()
+            .push(hit_evidence(paths, h, Some("after")));
     }
     out
 }

@@ -104,6 +104,19 @@ fn receiver_string(e: &Expr) -> String {
     }
 }
 
+/// Methods whose first argument is a route path (never evidence of a provider URL).
+const ROUTE_PATH_METHODS: [&str; 6] = [
+    "route",
+    "nest",
+    "route_service",
+    "nest_service",
+    "mount",
+    "at",
+];
+
+/// Functions whose first argument is a route path or prefix.
+const ROUTE_PATH_CALLS: [&str; 3] = ["resource", "scope", "route"];
+
 impl Extractor<'_> {
     /// `f(args)`: a `Call` event, then the arguments.
     pub(super) fn call_expr(&mut self, c: &syn::ExprCall) {
@@ -123,9 +136,19 @@ impl Extractor<'_> {
             }
             other => self.visit_expr(other),
         }
-        for arg in &c.args {
+        let route_path_arg = match &*c.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|l| ROUTE_PATH_CALLS.iter().any(|n| l.ident == n)),
+            _ => false,
+        };
+        for (i, arg) in c.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if handler_fn => self.closure_handler(closure),
+                // A route path such as "/v1/chat/completions" is not a provider URL.
+                _ if route_path_arg && i == 0 => self.visit_expr(arg),
                 _ => self.arg(arg),
             }
         }
@@ -137,9 +160,12 @@ impl Extractor<'_> {
         let (chain, receiver) = method_chain(m);
         self.emit(EventKind::Method { chain, receiver }, m.method.span());
         let plan = self.route_method(m);
-        for arg in &m.args {
+        let route_path_arg = ROUTE_PATH_METHODS.iter().any(|n| m.method == n);
+        for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
+                // A route path such as "/v1/chat/completions" is not a provider URL.
+                _ if route_path_arg && i == 0 => self.visit_expr(arg),
                 _ => self.arg(arg),
             }
         }

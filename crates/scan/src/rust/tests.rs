@@ -151,7 +151,7 @@ fn f(base: &str) {
     http.post("https://api.example.com/v1/chat/completions");
     http.post(PROVIDER_URL);
     send(&LATE, "x".to_string());
-    route(CHAT.path);
+    fetch(CHAT.path);
     other(crate::x::REMOTE);
 }
 const PROVIDER_URL: &str = "https://dashscope.example.com/compatible-mode/v1";
@@ -170,13 +170,29 @@ const CHAT: Route = Route { path: "/v1/chat", method: "POST" };
             "str late",
             "str x",
             "method :to_string",
-            "call route",
+            "call fetch",
             "str /v1/chat",
             "type CHAT",
             "call other",
             "type crate::x::REMOTE",
         ])
     );
+}
+
+#[test]
+fn route_paths_are_not_string_evidence() {
+    // "/v1/chat/completions" registered as a route must not look like a provider URL.
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new().route("/v1/chat/completions", post(chat)).nest("/v1/completions", sub())
+}
+fn actix() { App::new().service(web::resource("/v1/chat/completions").route(web::post().to(chat))); }
+"#,
+    );
+    for func in ["svc::api::app", "svc::api::actix"] {
+        assert!(!ev(&f, func).iter().any(|e| e.starts_with("str ")), "{func}: {:?}", ev(&f, func));
+    }
 }
 
 #[test]
@@ -780,7 +796,6 @@ fn app() -> Router {
         s(&[
             "call Router::new",
             "method :route",
-            "str /chat",
             "call post",
             "fnref svc::api::app::{closure@5}",
         ])
