@@ -191,7 +191,11 @@ fn actix() { App::new().service(web::resource("/v1/chat/completions").route(web:
 "#,
     );
     for func in ["svc::api::app", "svc::api::actix"] {
-        assert!(!ev(&f, func).iter().any(|e| e.starts_with("str ")), "{func}: {:?}", ev(&f, func));
+        assert!(
+            !ev(&f, func).iter().any(|e| e.starts_with("str ")),
+            "{func}: {:?}",
+            ev(&f, func)
+        );
     }
 }
 
