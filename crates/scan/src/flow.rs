@@ -14,7 +14,7 @@ use genai_gate_policy::Capability;
 
 use crate::facts::{EventKind, Pos};
 use crate::graph::{FnId, Workspace};
-use crate::matcher::{Hit, Matcher};
+use crate::matcher::{Hit, MARKER};
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
@@ -104,13 +104,17 @@ impl Summary {
     }
 }
 
+/// Detector hits of every function, computed once per file: `hits[file][func]` lists
+/// `(event index, hit)` in event order.
+pub type FunctionHits = Vec<Vec<Vec<(u32, Hit)>>>;
+
 /// Computes and memoises flow summaries.
 pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
-    matcher: &'w Matcher<'w>,
+    hits: &'w FunctionHits,
+    names: &'w [String],
     memo: HashMap<FnId, Summary>,
     on_stack: Vec<FnId>,
-    hits: Vec<Hit>,
 }
 
 /// A short label for an event, for messages.
@@ -129,14 +133,22 @@ pub fn label(kind: &EventKind) -> String {
 }
 
 impl<'w, 'a> Flow<'w, 'a> {
-    /// A flow computer over a workspace.
-    pub fn new(ws: &'w Workspace<'a>, matcher: &'w Matcher<'w>) -> Self {
+    /// A flow computer over a workspace, its per-function hits and the detector ids.
+    pub fn new(ws: &'w Workspace<'a>, hits: &'w FunctionHits, names: &'w [String]) -> Self {
         Flow {
             ws,
-            matcher,
+            hits,
+            names,
             memo: HashMap::new(),
             on_stack: Vec::new(),
-            hits: Vec::new(),
+        }
+    }
+
+    fn name(&self, detector: u32) -> String {
+        if detector == MARKER {
+            "marker".to_owned()
+        } else {
+            self.names[detector as usize].clone()
         }
     }
 
@@ -157,22 +169,28 @@ impl<'w, 'a> Flow<'w, 'a> {
         let ws = self.ws;
         let func = ws.func(id);
         let mut s = Summary::default();
-        for ev in &func.events {
-            self.hits.clear();
-            self.matcher.hits(&ev.kind, &mut self.hits);
-            let hits = std::mem::take(&mut self.hits);
-            for h in &hits {
-                s.push(
-                    h.capability,
-                    FlowHit {
-                        file: id.file,
-                        pos: ev.pos,
-                        detector: h.detector.clone(),
-                        label: label(&ev.kind),
-                    },
-                );
+        let hits: &[(u32, Hit)] = self
+            .hits
+            .get(id.file)
+            .and_then(|f| f.get(id.func))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut cursor = 0;
+        for (i, ev) in func.events.iter().enumerate() {
+            while let Some((at, h)) = hits.get(cursor).filter(|(at, _)| *at as usize <= i) {
+                if *at as usize == i {
+                    s.push(
+                        h.capability,
+                        FlowHit {
+                            file: id.file,
+                            pos: ev.pos,
+                            detector: self.name(h.detector),
+                            label: label(&ev.kind),
+                        },
+                    );
+                }
+                cursor += 1;
             }
-            self.hits = hits;
             let callees = match &ev.kind {
                 EventKind::Call { path } | EventKind::FnRef { path } => ws.resolve_path(func, path),
                 EventKind::Method { chain, receiver } => match chain.last() {

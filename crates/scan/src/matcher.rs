@@ -1,137 +1,336 @@
 //! Matching code events against the detector catalogue and its traps.
 //!
-//! Detectors are indexed once per scan by the last segment of each call or method pattern,
-//! so matching an event costs a hash lookup plus the few wildcard patterns that cannot be
-//! indexed. Traps (negatives) veto a match for the capabilities they block.
+//! Every pattern is compiled once per scan into a [`Glob`] and indexed by the last segment it
+//! requires, so matching an event costs one or two hash lookups plus the few patterns whose
+//! last segment is itself a wildcard. String patterns are tried only on string events. Traps
+//! (negatives) are compiled the same way and veto a hit for the capabilities they block.
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
+
+use genai_gate_policy::pattern::Glob;
 use genai_gate_policy::{Capability, CodePatterns, Detector, Negative};
 
 use crate::facts::EventKind;
 
+/// The detector index of a hit that comes from a `// genai-gate: provides` marker.
+pub const MARKER: u32 = u32::MAX;
+
 /// A detector hit on one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     /// The capability evidenced.
     pub capability: Capability,
-    /// The detector id (or `marker` for a `// genai-gate: provides` comment).
-    pub detector: String,
+    /// Index of the detector in the effective policy's list, or [`MARKER`].
+    pub detector: u32,
 }
 
-/// The catalogue compiled for matching.
 #[derive(Debug)]
-pub struct Matcher<'p> {
-    detectors: &'p [Detector],
-    negatives: &'p [Negative],
+enum Pat {
+    Call(Glob),
+    Type(Glob),
+    Method(Vec<Glob>),
+    Macro(Glob),
+    Str(Glob),
+}
+
+/// A set of compiled patterns, each owned by a detector or a negative.
+/// Patterns that cannot be looked up by an exact last segment, prefiltered by the longest
+/// literal each one requires: only patterns whose literal occurs in the event's text are tried.
+#[derive(Debug, Default)]
+struct Prefilter {
+    automaton: Option<AhoCorasick>,
+    owners: Vec<Vec<usize>>,
+    always: Vec<usize>,
+}
+
+impl Prefilter {
+    fn build(pats: &[(u32, Pat)], members: &[usize]) -> Prefilter {
+        let mut needles: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for &i in members {
+            match pats[i].1.needle() {
+                Some(n) => match needles.iter().position(|x| *x == n) {
+                    Some(at) => owners[at].push(i),
+                    None => {
+                        needles.push(n);
+                        owners.push(vec![i]);
+                    }
+                },
+                None => always.push(i),
+            }
+        }
+        let automaton = (!needles.is_empty())
+            .then(|| AhoCorasick::new(&needles).ok())
+            .flatten();
+        if automaton.is_none() {
+            always.extend(owners.drain(..).flatten());
+        }
+        Prefilter {
+            automaton,
+            owners,
+            always,
+        }
+    }
+
+    /// Calls `test` on every candidate pattern for `text`, each once, in pattern order.
+    fn candidates(&self, text: &str, mut test: impl FnMut(usize)) {
+        let mut found: Vec<usize> = self.always.clone();
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(text) {
+                found.extend(&self.owners[m.pattern().as_usize()]);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        for i in found {
+            test(i);
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct PatternSet {
+    pats: Vec<(u32, Pat)>,
     by_last: HashMap<String, Vec<usize>>,
-    unindexed: Vec<usize>,
+    wild: Prefilter,
+    strings: Prefilter,
 }
 
 fn last_segment(p: &str) -> &str {
     p.rsplit("::").next().unwrap_or(p)
 }
 
-fn indexable(seg: &str) -> Option<String> {
-    (!seg.contains('*') && !seg.is_empty()).then(|| seg.to_owned())
-}
-
-impl<'p> Matcher<'p> {
-    /// Compiles detectors and traps.
-    pub fn new(detectors: &'p [Detector], negatives: &'p [Negative]) -> Self {
-        let mut by_last: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut unindexed = Vec::new();
-        for (i, d) in detectors.iter().enumerate() {
-            let c = &d.code;
-            let mut keys: Vec<Option<String>> = Vec::new();
-            keys.extend(c.calls.iter().map(|p| indexable(last_segment(p))));
-            keys.extend(
-                c.methods
-                    .iter()
-                    .map(|m| m.last().and_then(|s| indexable(s))),
-            );
-            keys.extend(c.types.iter().map(|p| indexable(last_segment(p))));
-            keys.extend(c.macros.iter().map(|p| indexable(last_segment(p))));
-            if keys.iter().any(Option::is_none) || !c.strings.is_empty() {
-                unindexed.push(i);
-            }
-            for k in keys.into_iter().flatten() {
-                let v = by_last.entry(k).or_default();
-                if v.last() != Some(&i) {
-                    v.push(i);
-                }
-            }
-        }
-        Matcher {
-            detectors,
-            negatives,
-            by_last,
-            unindexed,
-        }
-    }
-
-    /// Hits of one event, traps removed. Appends to `out`.
-    pub fn hits(&self, event: &EventKind, out: &mut Vec<Hit>) {
-        let key = match event {
-            EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
-                last_segment(path)
-            }
-            EventKind::Method { chain, .. } => chain.last().map(String::as_str).unwrap_or_default(),
-            EventKind::Macro { name } => last_segment(name),
-            EventKind::Str { .. } => "",
-        };
-        let indexed = self.by_last.get(key).map(Vec::as_slice).unwrap_or_default();
-        // `T::new()` names type `T`: look its detectors up too.
-        let owner = match event {
-            EventKind::Call { path } => parent(path).map(last_segment),
-            _ => None,
-        };
-        let by_owner = owner
-            .and_then(|k| self.by_last.get(k))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let start = out.len();
-        for &i in indexed.iter().chain(by_owner).chain(self.unindexed.iter()) {
-            let d = &self.detectors[i];
-            if matches(&d.code, event)
-                && !out[start..].iter().any(|h| h.detector == d.id)
-                && !self.vetoed(d.capability, event)
-            {
-                out.push(Hit {
-                    capability: d.capability,
-                    detector: d.id.clone(),
-                });
-            }
-        }
-    }
-
-    /// Whether a trap blocks `capability` for this event.
-    pub fn vetoed(&self, capability: Capability, event: &EventKind) -> bool {
-        self.negatives
-            .iter()
-            .any(|n| n.blocks(capability) && matches(&n.code, event))
-    }
-}
-
 fn parent(path: &str) -> Option<&str> {
     path.rsplit_once("::").map(|(head, _)| head)
 }
 
-/// Whether one set of code patterns matches an event.
-pub fn matches(p: &CodePatterns, event: &EventKind) -> bool {
-    match event {
-        EventKind::Call { path } => {
-            p.matches_call(path)
-                || p.matches_type(path)
-                || parent(path).is_some_and(|t| p.matches_type(t))
+impl Pat {
+    /// The longest literal run of the pattern's last segment (or of the whole string pattern).
+    fn needle(&self) -> Option<String> {
+        let source = match self {
+            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => {
+                g.source().rsplit("::").next().unwrap_or_default()
+            }
+            Pat::Method(gs) => gs.last().map(Glob::source).unwrap_or_default(),
+            Pat::Str(g) => g.source(),
+        };
+        source
+            .split('*')
+            .max_by_key(|p| p.len())
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+impl PatternSet {
+    fn build<'c>(owners: impl Iterator<Item = (u32, &'c CodePatterns)>) -> PatternSet {
+        let mut set = PatternSet::default();
+        let (mut wild, mut strings) = (Vec::new(), Vec::new());
+        for (owner, code) in owners {
+            let mut pats: Vec<(Option<&str>, Pat)> = Vec::new();
+            for p in &code.calls {
+                pats.push((Some(last_segment(p)), Pat::Call(Glob::new(p, "::"))));
+            }
+            for p in &code.types {
+                // A type pattern matches on trailing segments: `Args` matches `types::Args`.
+                let pattern = if p.starts_with('*') {
+                    p.clone()
+                } else {
+                    format!("*::{p}")
+                };
+                pats.push((Some(last_segment(p)), Pat::Type(Glob::new(&pattern, "::"))));
+            }
+            for chain in &code.methods {
+                let globs = chain.iter().map(|m| Glob::new(m, "::")).collect();
+                pats.push((chain.last().map(String::as_str), Pat::Method(globs)));
+            }
+            for p in &code.macros {
+                pats.push((Some(last_segment(p)), Pat::Macro(Glob::new(p, "::"))));
+            }
+            for p in &code.strings {
+                pats.push((None, Pat::Str(Glob::new(p, ""))));
+            }
+            for (key, pat) in pats {
+                let i = set.pats.len();
+                let is_str = matches!(pat, Pat::Str(_));
+                set.pats.push((owner, pat));
+                match key {
+                    _ if is_str => strings.push(i),
+                    Some(k) if !k.contains('*') && !k.is_empty() => {
+                        set.by_last.entry(k.to_owned()).or_default().push(i)
+                    }
+                    _ => wild.push(i),
+                }
+            }
         }
-        EventKind::FnRef { path } => p.matches_call(path),
-        EventKind::Method { chain, .. } => {
-            let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
-            p.matches_methods(&chain)
+        set.wild = Prefilter::build(&set.pats, &wild);
+        set.strings = Prefilter::build(&set.pats, &strings);
+        set
+    }
+
+    /// Calls `found(owner)` for every pattern matching the event (owners may repeat).
+    fn each_match(&self, event: &EventKind, mut found: impl FnMut(u32)) {
+        let mut test = |i: usize| {
+            let (owner, pat) = &self.pats[i];
+            if pat_matches(pat, event) {
+                found(*owner);
+            }
+        };
+        match event {
+            EventKind::Str { value } => {
+                self.strings.candidates(value, |i| {
+                    if let (owner, Pat::Str(g)) = &self.pats[i]
+                        && g.matches(value)
+                    {
+                        found(*owner);
+                    }
+                });
+                return;
+            }
+            EventKind::Call { path } => {
+                let keys = [Some(last_segment(path)), parent(path).map(last_segment)];
+                for key in keys.into_iter().flatten() {
+                    for &i in self.by_last.get(key).map(Vec::as_slice).unwrap_or_default() {
+                        test(i);
+                    }
+                }
+            }
+            EventKind::TypeRef { path } | EventKind::FnRef { path } => {
+                for &i in self
+                    .by_last
+                    .get(last_segment(path))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    test(i);
+                }
+            }
+            EventKind::Method { chain, .. } => {
+                for &i in chain
+                    .last()
+                    .and_then(|m| self.by_last.get(m.as_str()))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    test(i);
+                }
+            }
+            EventKind::Macro { name } => {
+                for &i in self
+                    .by_last
+                    .get(last_segment(name))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    test(i);
+                }
+            }
         }
-        EventKind::Macro { name } => p.matches_macro(name),
-        EventKind::TypeRef { path } => p.matches_type(path) || p.matches_call(path),
-        EventKind::Str { value } => p.matches_string(value),
+        let text = match event {
+            EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
+                path.as_str()
+            }
+            EventKind::Method { chain, .. } => chain.last().map(String::as_str).unwrap_or_default(),
+            EventKind::Macro { name } => name.as_str(),
+            EventKind::Str { .. } => "",
+        };
+        self.wild.candidates(text, test);
+    }
+}
+
+fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
+    match (pat, event) {
+        (
+            Pat::Call(g),
+            EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path },
+        ) => g.matches(path),
+        // `T::new()` names type `T`.
+        (Pat::Type(g), EventKind::Call { path }) => {
+            g.matches(path) || parent(path).is_some_and(|t| g.matches(t))
+        }
+        (Pat::Type(g), EventKind::TypeRef { path }) => g.matches(path),
+        (Pat::Method(globs), EventKind::Method { chain, .. }) => {
+            globs.len() <= chain.len()
+                && globs
+                    .iter()
+                    .zip(&chain[chain.len() - globs.len()..])
+                    .all(|(g, m)| g.matches(m))
+        }
+        (Pat::Macro(g), EventKind::Macro { name }) => g.matches(name.trim_end_matches('!')),
+        (Pat::Str(g), EventKind::Str { value }) => g.matches(value),
+        _ => false,
+    }
+}
+
+/// The catalogue compiled for matching.
+#[derive(Debug)]
+pub struct Matcher {
+    caps: Vec<Capability>,
+    detectors: PatternSet,
+    negatives: PatternSet,
+    blocks: Vec<Vec<Capability>>,
+}
+
+impl Matcher {
+    /// Compiles detectors and traps.
+    pub fn new(detectors: &[Detector], negatives: &[Negative]) -> Self {
+        let d = PatternSet::build(
+            detectors
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (i as u32, &x.code)),
+        );
+        let n = PatternSet::build(
+            negatives
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (i as u32, &x.code)),
+        );
+        Matcher {
+            caps: detectors.iter().map(|d| d.capability).collect(),
+            detectors: d,
+            negatives: n,
+            blocks: negatives
+                .iter()
+                .map(|n| {
+                    if n.capabilities.is_empty() {
+                        Capability::ALL.to_vec()
+                    } else {
+                        n.capabilities.clone()
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Hits of one event, traps removed, one per detector. Appends to `out`.
+    pub fn hits(&self, event: &EventKind, out: &mut Vec<Hit>) {
+        let start = out.len();
+        self.detectors.each_match(event, |det| {
+            if !out[start..].iter().any(|h| h.detector == det) {
+                out.push(Hit {
+                    capability: self.caps[det as usize],
+                    detector: det,
+                });
+            }
+        });
+        if out.len() > start {
+            let mut blocked: Vec<Capability> = Vec::new();
+            self.negatives
+                .each_match(event, |neg| blocked.extend(&self.blocks[neg as usize]));
+            if !blocked.is_empty() {
+                let mut i = start;
+                while i < out.len() {
+                    if blocked.contains(&out[i].capability) {
+                        out.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::endpoints::endpoints;
 use crate::evidence::RepoEvidence;
 use crate::facts::FileFacts;
 use crate::flow::Flow;
+use crate::flow::FunctionHits;
 use crate::graph::{FnId, Workspace};
 use crate::matcher::{Hit, Matcher};
 use crate::report::*;
@@ -47,7 +48,7 @@ pub enum ScanError {
 
 /// What per-file work produces.
 enum Extracted {
-    Rust(Box<FileFacts>, Vec<(usize, u32, Hit)>, bool),
+    Rust(Box<FileFacts>, Vec<Vec<(u32, Hit)>>, bool),
     Config(String, Vec<ConfigEntry>),
     Doc(DocFacts),
     Problem(ScanDiagnostic),
@@ -121,30 +122,25 @@ fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
                     message: p.message.clone(),
                 }));
             }
-            let mut hits = Vec::new();
+            // Detector hits per function (test code is never evidence), taken once here so
+            // neither the repository evidence nor the flow has to match events again.
             let mut buf = Vec::new();
-            for (i, func) in facts.functions.iter().enumerate() {
-                if func.is_test {
-                    continue;
-                }
-                for p in &func.provides {
-                    if let Ok(cap) = p.parse::<Capability>() {
-                        hits.push((
-                            i,
-                            func.pos.line,
-                            Hit {
-                                capability: cap,
-                                detector: "marker".into(),
-                            },
-                        ));
+            let hits: Vec<Vec<(u32, Hit)>> = facts
+                .functions
+                .iter()
+                .map(|func| {
+                    let mut fh = Vec::new();
+                    if func.is_test {
+                        return fh;
                     }
-                }
-                for ev in &func.events {
-                    buf.clear();
-                    matcher.hits(&ev.kind, &mut buf);
-                    hits.extend(buf.drain(..).map(|h| (i, ev.pos.line, h)));
-                }
-            }
+                    for (i, ev) in func.events.iter().enumerate() {
+                        buf.clear();
+                        matcher.hits(&ev.kind, &mut buf);
+                        fh.extend(buf.iter().map(|h| (i as u32, *h)));
+                    }
+                    fh
+                })
+                .collect();
             out.push(Extracted::Rust(Box::new(facts), hits, relevant));
             out
         }
@@ -229,6 +225,8 @@ pub fn scan_with(
             message: s.reason.clone(),
         })
         .collect();
+    let names: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
+    let mut fn_hits: FunctionHits = Vec::new();
     let mut rust: Vec<FileFacts> = Vec::new();
     let mut code_hits: BTreeMap<Capability, Vec<Evidence>> = BTreeMap::new();
     let mut configs = Vec::new();
@@ -242,18 +240,30 @@ pub fn scan_with(
                 if relevant {
                     blind.push(facts.path.clone());
                 }
-                for (func, line, hit) in hits {
-                    let what = match hit.detector.as_str() {
-                        "marker" => format!("marker on {}", facts.functions[func].path),
-                        d => d.to_owned(),
-                    };
-                    code_hits.entry(hit.capability).or_default().push(Evidence {
-                        file: facts.path.clone(),
-                        line,
-                        what,
-                        order: None,
-                    });
+                for (func, fh) in facts.functions.iter().zip(&hits) {
+                    if !func.is_test {
+                        for p in &func.provides {
+                            if let Ok(cap) = p.parse::<Capability>() {
+                                code_hits.entry(cap).or_default().push(Evidence {
+                                    file: facts.path.clone(),
+                                    line: func.pos.line,
+                                    what: format!("marker on {}", func.path),
+                                    order: None,
+                                });
+                            }
+                        }
+                    }
+                    for (ev, hit) in fh {
+                        let line = func.events[*ev as usize].pos.line;
+                        code_hits.entry(hit.capability).or_default().push(Evidence {
+                            file: facts.path.clone(),
+                            line,
+                            what: names[hit.detector as usize].clone(),
+                            order: None,
+                        });
+                    }
                 }
+                fn_hits.push(hits);
                 rust.push(*facts);
             }
             Extracted::Config(rel, entries) => {
@@ -274,7 +284,7 @@ pub fn scan_with(
     let ws = Workspace::new(&rust);
     let rust_paths: Vec<String> = rust.iter().map(|f| f.path.clone()).collect();
     let raw = endpoints(&ws);
-    let mut flow = Flow::new(&ws, &matcher);
+    let mut flow = Flow::new(&ws, &fn_hits, &names);
     let mut judged = Vec::new();
     let mut out_endpoints = Vec::new();
     for e in &raw {
@@ -340,7 +350,7 @@ pub fn scan_with(
             summary,
         });
     }
-    let unreachable_generation = unreachable_generation(&ws, &matcher, &flow, &rust_paths);
+    let unreachable_generation = unreachable_generation(&ws, &fn_hits, &flow, &rust_paths);
     if let Some((file, line)) = &unreachable_generation
         && judged.iter().all(|e| !e.generates())
     {
@@ -404,22 +414,20 @@ pub fn scan_with(
 /// The first generation call (in path order) in a function no endpoint reaches.
 fn unreachable_generation(
     ws: &Workspace,
-    matcher: &Matcher,
+    hits: &FunctionHits,
     flow: &Flow,
     paths: &[String],
 ) -> Option<(String, u32)> {
-    let mut buf = Vec::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for (i, func) in file.functions.iter().enumerate() {
             if func.is_test || flow.visited(FnId { file: fi, func: i }) {
                 continue;
             }
-            for ev in &func.events {
-                buf.clear();
-                matcher.hits(&ev.kind, &mut buf);
-                if buf.iter().any(|h| h.capability == Capability::Generation) {
-                    return Some((paths[fi].clone(), ev.pos.line));
-                }
+            if let Some((ev, _)) = hits[fi][i]
+                .iter()
+                .find(|(_, h)| h.capability == Capability::Generation)
+            {
+                return Some((paths[fi].clone(), func.events[*ev as usize].pos.line));
             }
         }
     }
