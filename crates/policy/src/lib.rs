@@ -43,7 +43,7 @@ pub mod diff;
 mod model;
 pub mod pattern;
 pub mod profile;
-pub mod raw;
+mod raw;
 mod resolve;
 pub mod schema;
 mod set;
