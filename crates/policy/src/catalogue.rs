@@ -103,6 +103,35 @@ pub struct Detector {
     pub location: Location,
 }
 
+impl Detector {
+    /// A detector defined in code rather than in a catalogue file, for tools that embed the
+    /// scanner and know their own in-house APIs.
+    ///
+    /// ```
+    /// use genai_gate_policy::{Capability, CodePatterns, Detector};
+    /// let d = Detector::new("acme.guard", Capability::ModerationOutput, CodePatterns {
+    ///     methods: vec![vec!["review".into()]],
+    ///     ..Default::default()
+    /// });
+    /// assert_eq!(d.location.file, "<code>");
+    /// ```
+    pub fn new(id: impl Into<String>, capability: Capability, code: CodePatterns) -> Detector {
+        Detector {
+            id: id.into(),
+            capability,
+            description: None,
+            code,
+            config: Vec::new(),
+            documents: Vec::new(),
+            location: Location {
+                file: "<code>".into(),
+                span: 0..0,
+                line: 0,
+            },
+        }
+    }
+}
+
 /// A trap: a pattern that must never count as evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Negative {
