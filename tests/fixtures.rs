@@ -40,7 +40,7 @@ struct ExpectedEndpoint {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_owned()
 }
 
 fn fixtures() -> Vec<PathBuf> {

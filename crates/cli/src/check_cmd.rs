@@ -19,6 +19,11 @@ Examples:
   genai-gate check --format json > report.json  machine-readable report on stdout
   genai-gate check --fail-on warning            also fail on warnings
   genai-gate check --profile ci/genai-gate.toml use a profile outside the root
+  genai-gate check --format sarif > genai-gate.sarif            SARIF for code scanning
+  genai-gate check --output sarif=gg.sarif --output junit=gg.xml several formats at once
+  genai-gate check --baseline genai-gate-baseline.json          fail only on new findings
+  genai-gate check --changed-since origin/main                  pull-request mode and tamper check
+  genai-gate check --strict                     fail what cannot be judged (unparsable files)
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or configuration error.";
 
@@ -30,6 +35,48 @@ pub enum CheckFormat {
     Human,
     /// The report as JSON on stdout (schema in README, `schema_version` 1).
     Json,
+    /// SARIF 2.1.0 on stdout, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub workflow-command annotations on stdout, the job summary to
+    /// `$GITHUB_STEP_SUMMARY`, outputs to `$GITHUB_OUTPUT` (default when GITHUB_ACTIONS=true).
+    Github,
+    /// JUnit XML on stdout: a suite per pack, a case per control (and per endpoint).
+    Junit,
+    /// A Markdown compliance report on stdout, fit for a pull-request comment.
+    Markdown,
+}
+
+/// One `--output FORMAT=PATH`.
+#[derive(Debug, Clone)]
+pub struct OutputSpec {
+    /// The format.
+    pub format: CheckFormat,
+    /// Where to write it.
+    pub path: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    let (f, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=genai-gate.sarif, not `{s}`"))?;
+    let format = CheckFormat::from_str(f, true).map_err(|_| {
+        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown")
+    })?;
+    if p.is_empty() {
+        return Err(format!("`{s}` has no path after `=`"));
+    }
+    Ok(OutputSpec {
+        format,
+        path: PathBuf::from(p),
+    })
+}
+
+fn parse_today(s: &str) -> Result<String, String> {
+    if genai_gate_scan::date::is_date(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("`{s}` is not a date like 2025-01-31"))
+    }
 }
 
 /// `--fail-on`.
@@ -64,15 +111,39 @@ pub struct CheckArgs {
     /// default: a public text service in the PRC).
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: CheckFormat,
+    /// Output format [default: human, or github when GITHUB_ACTIONS=true].
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+    /// Also write FORMAT to PATH (repeatable, e.g. `--output sarif=out.sarif`); the human
+    /// view then goes to stderr unless --format says otherwise.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
+    /// Fail only on findings not recorded in this baseline (see `genai-gate baseline write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Pull-request mode (git): report findings of files changed since REV and of endpoints
+    /// whose flow passes through them, and check the profile and local packs for changes
+    /// that weaken the gate.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// The date waivers are judged against (default: today, UTC; env GENAI_GATE_TODAY).
+    /// Meant for tests and reproducing a past run.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+    pub today: Option<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Fail closed: every control that cannot be judged (not-observable) and every file that
+    /// cannot be read or parsed becomes an error finding (also `[settings] strict = true`).
+    #[arg(long)]
+    pub strict: bool,
+    /// Parse every file again instead of reusing facts of unchanged files from
+    /// PATH/.genai-gate-cache/.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Loads the profile: explicit, at the root, or the embedded default.
@@ -93,14 +164,46 @@ fn profile(
     Ok((profile, false, Some(source), Some(path)))
 }
 
+/// A finished scan with what rendering needs.
+pub struct Scanned {
+    /// The report.
+    pub report: Report,
+    /// The effective policy.
+    pub policy: genai_gate_policy::EffectivePolicy,
+    /// Packs and catalogues loaded.
+    pub set: genai_gate_policy::PolicySet,
+    /// The scanned root.
+    pub root: PathBuf,
+}
+
 /// Runs `check`.
 pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
+    let scanned = scan_repo(&args, globals)?;
+    crate::render::emit(&scanned, &args, globals)?;
+    Ok(exit_code(&scanned.report, args.fail_on).into())
+}
+
+/// The date waivers are judged against: `--today`, else `GENAI_GATE_TODAY`, else the clock.
+fn today(args: &CheckArgs) -> anyhow::Result<String> {
+    if let Some(t) = &args.today {
+        return Ok(t.clone());
+    }
+    match std::env::var("GENAI_GATE_TODAY") {
+        Ok(t) if !t.is_empty() => {
+            parse_today(&t).map_err(|e| anyhow::anyhow!("GENAI_GATE_TODAY: {e}"))
+        }
+        _ => Ok(genai_gate_scan::date::today_utc()),
+    }
+}
+
+/// Loads the policy and scans: everything `check` and `baseline write` share.
+pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     if !root.is_dir() {
         anyhow::bail!("`{}` is not a directory", root.display());
     }
     let mut set = globals.policy_set()?;
-    let (profile, is_default, source, profile_path) = profile(&args, &root)?;
+    let (profile, is_default, source, profile_path) = profile(args, &root)?;
     if !profile.load.is_empty() {
         let base = profile_path
             .as_deref()
@@ -128,30 +231,45 @@ pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         .as_deref()
         .and_then(|p| p.strip_prefix(&root).ok())
         .map(|p| p.to_string_lossy().replace('\\', "/"));
+    let changes = match &args.changed_since {
+        Some(rev) => Some(crate::git::changed_files(&root, rev)?),
+        None => None,
+    };
     let opts = ScanOptions {
         jobs: args.jobs,
-        profile_file,
+        profile_file: profile_file.clone(),
+        strict: args.strict,
+        cache_dir: (!args.no_cache).then(|| root.join(genai_gate_scan::cache::CACHE_DIR)),
+        today: Some(today(args)?),
+        changes: changes.clone(),
     };
-    let report = scan_with(&policy, &root, &opts)
+    let mut report = scan_with(&policy, &root, &opts)
         .with_context(|| format!("cannot scan `{}`", root.display()))?;
-    match args.format {
-        CheckFormat::Json => {
-            let json =
-                serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
-            println!("{json}");
-        }
-        CheckFormat::Human => {
-            let text = crate::check_render::render(
-                &report,
-                &root,
-                &set,
-                globals.color_stderr,
-                globals.quiet,
-            );
-            eprint!("{text}");
-        }
+    if let Some(ch) = &changes {
+        let tampered = crate::git::tamper_findings(
+            &root,
+            &ch.since,
+            &policy.profile,
+            source.as_ref().map(|s| &*s.text),
+            profile_file.as_deref(),
+        )?;
+        report.findings.extend(tampered);
+        genai_gate_scan::fingerprint::assign(&mut report.findings);
+        report.sort();
     }
-    Ok(exit_code(&report, args.fail_on).into())
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline `{}`", path.display()))?;
+        let baseline = genai_gate_scan::baseline::Baseline::from_json(&text)
+            .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
+        report.baseline = Some(baseline.apply(&mut report.findings));
+    }
+    Ok(Scanned {
+        report,
+        policy,
+        set,
+        root,
+    })
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {

@@ -111,6 +111,60 @@ fn mark(style: Style, e: &genai_gate_scan::Endpoint, cap: &str, order: Option<&s
     if found { "✓".into() } else { "✗".into() }
 }
 
+/// Waived, suppressed and baselined findings (one line each), expiring waivers, the
+/// baseline and pull-request notes.
+fn excepted(report: &Report, style: Style, out: &mut String) {
+    let mut any = false;
+    for f in &report.findings {
+        let Some(s) = &f.suppression else { continue };
+        any = true;
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(l)) => format!("{file}:{l}"),
+            _ => "repository".to_owned(),
+        };
+        let how = match (&s.owner, &s.expires) {
+            (Some(o), Some(e)) => format!("waived by {o} until {e}"),
+            _ => format!("suppressed at {}:{}", s.file, s.line),
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} {place}: {} ({how}: {})",
+            style.dim("excepted"),
+            f.control,
+            f.message,
+            s.reason
+        );
+    }
+    if let Some(b) = &report.baseline {
+        any = true;
+        let _ = writeln!(
+            out,
+            "{}: {} known finding(s) hidden by the baseline; {} baseline entr{} fixed",
+            style.bold("baseline"),
+            b.hidden,
+            b.fixed.len(),
+            if b.fixed.len() == 1 { "y" } else { "ies" }
+        );
+        for e in &b.fixed {
+            let _ = writeln!(out, "  fixed: {} {}", e.control, e.message);
+        }
+    }
+    if let Some(c) = &report.changes {
+        any = true;
+        let _ = writeln!(
+            out,
+            "{}: {} file(s) changed since {}; {} finding(s) outside the change not shown (repository-level controls are judged on the whole tree)",
+            style.bold("changes"),
+            c.changed_files,
+            c.since,
+            c.out_of_scope
+        );
+    }
+    if any {
+        out.push('\n');
+    }
+}
+
 /// Renders the report for people.
 pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
     let style = Style { color };
@@ -136,9 +190,10 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
         return out;
     }
-    for f in &report.findings {
+    for f in report.findings.iter().filter(|f| f.is_active()) {
         finding(&handler, root, f, &mut out);
     }
+    excepted(report, style, &mut out);
     for d in &report.diagnostics {
         let place = match d.line {
             Some(l) => format!("{}:{l}", d.file),
@@ -206,7 +261,13 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     }
     out.push_str(&t.render(2, style));
     let n = |s| counts.get(&s).copied().unwrap_or(0);
-    let by_sev = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    let by_sev = |s| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == s && f.is_active())
+            .count()
+    };
     let _ = writeln!(
         out,
         "\n{} controls: {} failed, {} passed, {} not observable, {} not applicable; {} findings ({} errors, {} warnings, {} notes)",
@@ -215,7 +276,7 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         n(Status::Pass),
         n(Status::NotObservable),
         n(Status::NotApplicable),
-        report.findings.len(),
+        report.findings.iter().filter(|f| f.is_active()).count(),
         by_sev(Severity::Error),
         by_sev(Severity::Warning),
         by_sev(Severity::Note),

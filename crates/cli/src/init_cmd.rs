@@ -161,6 +161,11 @@ packs = {packs}
 # exclude = ["tests/**", "examples/**"]
 # max-file-size = 1048576
 
+# Fail closed: a control that cannot be judged (a file that does not parse may hold the
+# route) and a file that cannot be read or parsed fail the check, as with `check --strict`.
+# [settings]
+# strict = true
+
 # A waiver records an accepted exception to one control: optionally limited to some paths,
 # and always with a reason, an owner and an expiry date.
 # [[waiver]]

@@ -3,12 +3,15 @@
 //!
 //! This binary owns flags, rendering and exit codes; the rules live in `genai-gate-policy`.
 
+mod baseline_cmd;
 mod check_cmd;
 mod check_render;
 mod diagnostics;
 mod explain_cmd;
+mod git;
 mod init_cmd;
 mod policy_cmd;
+mod render;
 mod table;
 
 use std::io::IsTerminal;
@@ -101,6 +104,9 @@ enum Command {
     /// Write a commented genai-gate.toml profile (no prompts; flags set the fields).
     #[command(after_help = init_cmd::EXAMPLES)]
     Init(init_cmd::InitArgs),
+    /// Record today's findings so `check --baseline` fails only on new ones.
+    #[command(subcommand)]
+    Baseline(baseline_cmd::BaselineCommand),
 }
 
 /// Options every command sees.
@@ -234,6 +240,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy_cmd::run(cmd, &globals),
         Command::Explain(args) => explain_cmd::run(args, &globals),
         Command::Init(args) => init_cmd::run(args, &globals),
+        Command::Baseline(cmd) => baseline_cmd::run(cmd, &globals),
     };
     match result {
         Ok(code) => code,

@@ -11,7 +11,7 @@
 //! - A **profile** (`genai-gate.toml`) describes the service; [`resolve`] turns it and a
 //!   [`PolicySet`] into the [`EffectivePolicy`] with provenance for every field.
 //!
-//! Loading has two phases: serde types that reject unknown keys ([`raw`]), then a validation
+//! Loading has two phases: serde types that reject unknown keys (kept private), then a validation
 //! step that collects every error with its span ([`Diagnostic`]). The library never prints
 //! and never exits; rendering is the caller's.
 //!
@@ -55,7 +55,7 @@ pub use catalogue::{Catalogue, CodePatterns, Detector, Negative};
 pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
 pub use diff::{PackDiff, diff_packs};
 pub use model::*;
-pub use profile::{PROFILE_FILE, Profile, Service, Waiver};
+pub use profile::{Level, PROFILE_FILE, Profile, Service, Waiver};
 pub use resolve::{
     Applicability, ControlChange, DEFAULT_BASE, EffectiveControl, EffectivePolicy, PackRef,
     control_order, resolve,

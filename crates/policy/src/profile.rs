@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::catalogue::Detector;
-use crate::model::{Location, Modality, Sector};
+use crate::model::{Location, Modality, Sector, Severity};
 
 /// The file name of the profile at a repository's root.
 pub const PROFILE_FILE: &str = "genai-gate.toml";
@@ -57,6 +57,17 @@ pub struct Waiver {
     pub location: Location,
 }
 
+/// A severity override from the profile's `[levels]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Level {
+    /// Control id.
+    pub control: String,
+    /// The severity the profile sets.
+    pub severity: Severity,
+    /// Where it is written.
+    pub location: Location,
+}
+
 /// A validated repository profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Profile {
@@ -72,6 +83,10 @@ pub struct Profile {
     pub files: FileSelection,
     /// Waivers.
     pub waivers: Vec<Waiver>,
+    /// Severity overrides (`[levels]`), sorted by control id.
+    pub levels: Vec<Level>,
+    /// Fail closed (`[settings] strict = true`): what cannot be judged fails the check.
+    pub strict: bool,
     /// Display name of the file, or `<default>`.
     pub file: String,
 }
@@ -101,6 +116,8 @@ impl Profile {
             detectors: Vec::new(),
             files: FileSelection::default(),
             waivers: Vec::new(),
+            levels: Vec::new(),
+            strict: false,
             file: "<default>".into(),
         }
     }

@@ -379,6 +379,14 @@ pub struct RawProfile {
     /// Recorded exceptions.
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<RawWaiver>,
+    /// How the gate behaves.
+    #[serde(default)]
+    pub settings: Option<RawSettings>,
+    /// Severity overrides by control id: `"CN-GAI-12.2" = "error"`. Raising is free;
+    /// lowering needs a `[[waiver]]` of the same control.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    pub levels: std::collections::BTreeMap<String, SStr>,
 }
 
 /// `[service]`.
@@ -422,6 +430,17 @@ pub struct RawPolicySelection {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub load: Vec<SStr>,
+}
+
+/// `[settings]`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSettings {
+    /// Fail closed: every control that cannot be judged (`not-observable`) and every file in
+    /// scope that cannot be read or parsed becomes an error-level finding, as with
+    /// `check --strict`.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// `[files]`.

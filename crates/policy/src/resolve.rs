@@ -363,6 +363,7 @@ pub fn resolve(
         }
     }
 
+    apply_levels(&profile, &mut controls)?;
     let applicability = applicability(base, &profile);
     for ec in &mut controls {
         if !applicability.applicable {
@@ -402,6 +403,68 @@ pub fn resolve(
         detectors,
         negatives,
     })
+}
+
+/// Applies the profile's `[levels]`: raising a severity is free, lowering one needs a waiver
+/// of the same control. Levels and waivers must name known controls.
+fn apply_levels(profile: &Profile, controls: &mut [EffectiveControl]) -> Result<(), LoadError> {
+    let mut errors = Vec::new();
+    let ids: Vec<String> = controls.iter().map(|c| c.control.id.clone()).collect();
+    let mut unknown = |id: &str, loc: &crate::model::Location, what: &str| {
+        let help = match crate::suggest::did_you_mean(id, ids.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`genai-gate policy show` lists the controls".to_owned(),
+        };
+        errors.push(Diagnostic {
+            file: loc.file.clone(),
+            span: Some(loc.span.clone()),
+            line: Some(loc.line),
+            message: format!("{what} names unknown control `{id}`"),
+            help: Some(help),
+        });
+    };
+    for w in &profile.waivers {
+        if !ids.contains(&w.control) {
+            unknown(&w.control, &w.location, "a waiver");
+        }
+    }
+    let mut lowered = Vec::new();
+    for l in &profile.levels {
+        let Some(ec) = controls.iter_mut().find(|c| c.control.id == l.control) else {
+            unknown(&l.control, &l.location, "`[levels]`");
+            continue;
+        };
+        if l.severity < ec.control.severity
+            && !profile.waivers.iter().any(|w| w.control == l.control)
+        {
+            lowered.push(Diagnostic {
+                file: l.location.file.clone(),
+                span: Some(l.location.span.clone()),
+                line: Some(l.location.line),
+                message: format!(
+                    "`[levels]` lowers `{}` from {} to {} without a waiver",
+                    l.control, ec.control.severity, l.severity
+                ),
+                help: Some(format!(
+                    "raising a level is free; to lower one, add a `[[waiver]]` for `{}` with a reason, an owner and an expiry",
+                    l.control
+                )),
+            });
+            continue;
+        }
+        if l.severity != ec.control.severity {
+            ec.control.severity = l.severity;
+            ec.provenance.insert("severity".into(), "profile".into());
+        }
+    }
+    errors.extend(lowered);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError {
+            diagnostics: errors,
+        })
+    }
 }
 
 /// Orders control ids numerically: `CN-GAI-4.2` before `CN-GAI-14.1`, `CN-GAI-2.9` before `CN-GAI-2.10`.

@@ -6,7 +6,7 @@ use crate::Capability;
 use crate::catalogue::{Catalogue, CodePatterns, Detector, Negative};
 use crate::diag::{Collector, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
-use crate::profile::{FileSelection, Profile, Service, Waiver};
+use crate::profile::{FileSelection, Level, Profile, Service, Waiver};
 use crate::raw::{self, SStr};
 use crate::suggest::did_you_mean;
 
@@ -846,6 +846,22 @@ pub fn load_profile(source: &SourceFile) -> Result<Profile, LoadError> {
             expires,
         });
     }
+    let mut levels = Vec::new();
+    for (control, sev) in &raw.levels {
+        if let Some(severity) = word(
+            &mut c,
+            sev,
+            "severity",
+            Severity::parse_word,
+            &words_of(Severity::words()),
+        ) {
+            levels.push(Level {
+                control: control.clone(),
+                severity,
+                location: location(&c, sev.span()),
+            });
+        }
+    }
     let profile = Profile {
         service,
         packs: sel.packs.iter().map(|p| p.get_ref().clone()).collect(),
@@ -857,6 +873,8 @@ pub fn load_profile(source: &SourceFile) -> Result<Profile, LoadError> {
             max_file_size: files.max_file_size,
         },
         waivers,
+        levels,
+        strict: raw.settings.as_ref().is_some_and(|s| s.strict),
         file: source.name.clone(),
     };
     c.finish(profile)

@@ -222,7 +222,7 @@ fn main() {
     let policy = resolve(&set, Profile::default_profile(), true, None).expect("default policy");
     let opts = genai_gate_scan::ScanOptions {
         jobs: Some(jobs),
-        profile_file: None,
+        ..Default::default()
     };
 
     // Warm the page cache so neither phase pays for the first read.

@@ -29,6 +29,8 @@ pub struct RawEndpoint {
     pub reg_line: u32,
     /// Framework.
     pub framework: String,
+    /// Middleware functions that run before the handler (outermost router first).
+    pub middleware: Vec<FnId>,
 }
 
 fn render(ws: &Workspace, module: &str, parts: &[RoutePath]) -> String {
@@ -59,7 +61,66 @@ struct Mounts<'w, 'a> {
     all: Vec<(usize, &'a MountFact)>,
 }
 
+/// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower).
+const MIDDLEWARE_CTORS: [&str; 5] = [
+    "from_fn",
+    "from_fn_with_state",
+    "map_request",
+    "map_request_with_state",
+    "from_extractor",
+];
+
+/// Middleware registered in a router function: the function passed to `from_fn(..)` and
+/// friends inside `.layer(..)`, `.route_layer(..)` or `.wrap(..)`. Every route the router
+/// registers (and everything nested under it) runs it before its handler.
+fn middleware_in(ws: &Workspace, router: FnId) -> Vec<FnId> {
+    let f = ws.func(router);
+    let mut out = Vec::new();
+    let mut pending = false;
+    for ev in &f.events {
+        match &ev.kind {
+            crate::facts::EventKind::Call { path } => {
+                pending = MIDDLEWARE_CTORS.contains(&path.rsplit("::").next().unwrap_or(path));
+            }
+            crate::facts::EventKind::FnRef { path } if pending => {
+                out.extend(
+                    ws.resolve_path(f, path)
+                        .into_iter()
+                        .filter(|id| *id != router),
+                );
+                pending = false;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 impl Mounts<'_, '_> {
+    /// The router functions that mount `target`, transitively, outermost first.
+    fn ancestors(&self, target: FnId, depth: usize, out: &mut Vec<FnId>) {
+        if depth > MAX_MOUNT_DEPTH {
+            return;
+        }
+        for (_, m) in &self.all {
+            let Some(in_fn) = self.ws.by_path(&m.in_fn).first().copied() else {
+                continue;
+            };
+            if out.contains(&in_fn)
+                || !self
+                    .ws
+                    .resolve_path(self.ws.func(in_fn), &m.target)
+                    .contains(&target)
+            {
+                continue;
+            }
+            self.ancestors(in_fn, depth + 1, out);
+            if !out.contains(&in_fn) {
+                out.push(in_fn);
+            }
+        }
+    }
+
     /// Every prefix string under which `target` (a function) is mounted, transitively.
     fn prefixes(&self, target: FnId, depth: usize) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
@@ -148,6 +209,19 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             let handler = handler_fn
                 .map(|h| ws.func(h).path.clone())
                 .unwrap_or_else(|| r.handler.clone());
+            let mut routers = Vec::new();
+            if let Some(t) = mount_target {
+                mounts.ancestors(t, 0, &mut routers);
+            }
+            routers.extend(registrar);
+            let mut middleware: Vec<FnId> = Vec::new();
+            for router in routers {
+                for m in middleware_in(ws, router) {
+                    if !middleware.contains(&m) && Some(m) != handler_fn {
+                        middleware.push(m);
+                    }
+                }
+            }
             for route in routes {
                 out.insert(RawEndpoint {
                     method: r.method.clone(),
@@ -157,6 +231,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                     reg_file: fi,
                     reg_line: r.pos.line,
                     framework: r.framework.clone(),
+                    middleware: middleware.clone(),
                 });
             }
         }

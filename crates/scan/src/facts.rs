@@ -177,6 +177,21 @@ pub struct ParseProblem {
     pub message: String,
 }
 
+/// An inline suppression: `// genai-gate: allow CN-GAI-14.2 -- <reason>` on the line of an
+/// item or in the comment block directly above it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allow {
+    /// 1-based line of the comment.
+    pub line: u32,
+    /// The control suppressed, as written.
+    pub control: String,
+    /// The text after `--`; `None` when missing or empty (the suppression is then invalid).
+    pub reason: Option<String>,
+    /// The line the suppression covers: the comment's own line for a trailing comment, else
+    /// the first line below the comment block that is neither a comment nor an attribute.
+    pub target: u32,
+}
+
 /// Everything the checks need from one source file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -196,4 +211,8 @@ pub struct FileFacts {
     pub parse_error: Option<ParseProblem>,
     /// Number of lines.
     pub lines: u32,
+    /// Inline suppressions (`// genai-gate: allow …`), in line order; read even when the file
+    /// does not parse.
+    #[serde(default)]
+    pub allows: Vec<Allow>,
 }

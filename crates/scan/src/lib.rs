@@ -9,12 +9,18 @@
 //! 2. Per file, in parallel: the [`rust`] frontend turns a source file into language-neutral
 //!    [`facts`] and drops the syntax tree; [`config`] flattens TOML/YAML/JSON/`.env` into
 //!    normalised key paths; [`docs`] reads headings. Detector hits outside tests are taken
-//!    here, so the tree is never needed again.
+//!    here, so the tree is never needed again. With a [`cache`] directory, facts of Rust
+//!    files whose content did not change are read back instead of parsed.
 //! 3. [`graph`] indexes functions, `use` aliases and constants; [`endpoints`] joins route
 //!    registrations with their mounts; [`flow`] follows each handler's calls in source order
 //!    and records what happens before and after the first generation call.
 //! 4. [`verdict`] judges every active control, and the [`Report`] is sorted so that it is
 //!    identical for any number of threads.
+//! 5. [`exceptions`] applies the profile's waivers and inline suppressions (findings stay,
+//!    marked), [`fingerprint`] gives each finding an identity that survives lines moving, and
+//!    with [`ScanOptions::changes`] the findings are limited to what a change touches
+//!    ([`changes`], which also holds the tamper check). [`baseline`] and [`summary`] work on
+//!    the finished report.
 //!
 //! # Heuristics and their limits
 //!
@@ -29,7 +35,10 @@
 //! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never
 //!   evidence. Traps from the catalogue (`[[negative]]`) veto matches.
 //! - A file that does not parse is reported; when it may hold routes or model calls,
-//!   endpoint controls that would pass become `not-observable`.
+//!   endpoint controls that would pass become `not-observable`. A panic in per-file work
+//!   is caught and treated the same way, and always fails the check; nesting deeper than
+//!   [`rust::MAX_DEPTH`] is refused before parsing. Strict mode turns what could not be
+//!   judged into findings ([`fail_closed`]).
 //!
 //! # Example
 //!
@@ -57,17 +66,25 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod baseline;
+pub mod cache;
+pub mod changes;
 pub mod config;
+pub mod date;
 pub mod docs;
 pub mod endpoints;
 pub mod evidence;
+pub mod exceptions;
 pub mod facts;
+pub mod fail_closed;
+pub mod fingerprint;
 pub mod flow;
 pub mod graph;
 pub mod matcher;
 mod pipeline;
 pub mod report;
 pub mod rust;
+pub mod summary;
 pub mod verdict;
 pub mod walk;
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use genai_gate_policy::{Capability, EffectivePolicy, PROFILE_FILE};
 use rayon::prelude::*;
 
+use crate::cache::FactCache;
 use crate::config::{ConfigEntry, extract_config};
 use crate::docs::{DocFacts, extract_doc};
 use crate::endpoints::endpoints;
@@ -28,6 +29,18 @@ pub struct ScanOptions {
     /// Path of the profile file relative to the root, when one was used (it is then not read
     /// as config evidence).
     pub profile_file: Option<String>,
+    /// Fail closed: every `not-observable` control and every unparsable file in scope becomes
+    /// an error-level finding (see [`crate::fail_closed`]). The profile's
+    /// `[settings] strict = true` turns it on as well.
+    pub strict: bool,
+    /// Directory of the incremental fact cache (see [`crate::cache`]); `None`: no cache.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// The date waivers are judged against, `YYYY-MM-DD` (`None`: today, UTC, from the
+    /// system clock).
+    pub today: Option<String>,
+    /// Pull-request mode: report only what the changed files are responsible for (see
+    /// [`crate::changes`]).
+    pub changes: Option<crate::changes::ChangedFiles>,
 }
 
 /// A scan that could not run at all.
@@ -52,7 +65,16 @@ enum Extracted {
     Config(String, Vec<ConfigEntry>),
     Doc(DocFacts),
     Problem(ScanDiagnostic),
+    /// A problem with a file that may hold endpoints or generation calls: endpoint controls
+    /// that would pass become `not-observable`.
+    Blind(ScanDiagnostic),
 }
+
+/// Diagnostic kind of a panic caught in per-file work.
+pub(crate) const INTERNAL_ERROR: &str = "internal-error";
+
+/// Stack size of the worker threads that parse files.
+const WORKER_STACK: usize = 64 << 20;
 
 /// Substrings that suggest an unparsable file holds routes or generation calls.
 const RELEVANT: &[&str] = &[
@@ -71,16 +93,69 @@ const RELEVANT: &[&str] = &[
     "converse",
 ];
 
-fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
+/// Per-file work with panics caught: a panic becomes an `internal-error` diagnostic for the
+/// file, which blinds the endpoint controls (like an unparsable file that may hold routes) and
+/// fails the check (see [`crate::fail_closed`]).
+fn extract_one(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract_file(f, matcher, cache)
+    }))
+    .unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        vec![Extracted::Blind(ScanDiagnostic {
+            kind: INTERNAL_ERROR.into(),
+            file: f.rel.clone(),
+            line: None,
+            message: format!("internal error while scanning this file: {what}"),
+        })]
+    })
+}
+
+/// A file the scan could not use; for Rust outside test code it may hold what matters.
+fn unusable(
+    f: &SourceFile,
+    text: &[u8],
+    kind: &str,
+    line: Option<u32>,
+    message: String,
+) -> Extracted {
+    let d = ScanDiagnostic {
+        kind: kind.into(),
+        file: f.rel.clone(),
+        line,
+        message,
+    };
+    let text = String::from_utf8_lossy(text);
+    if f.kind == FileKind::Rust
+        && !f.is_test_file
+        && (text.is_empty() || RELEVANT.iter().any(|p| text.contains(p)))
+    {
+        Extracted::Blind(d)
+    } else {
+        Extracted::Problem(d)
+    }
+}
+
+fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+    #[cfg(test)]
+    if f.rel.ends_with("panics-in-test.rs") {
+        panic!("a panic planted by a test");
+    }
     let bytes = match std::fs::read(&f.abs) {
         Ok(b) => b,
+        // Nothing is known of an unreadable file's contents, so it counts as relevant.
         Err(e) => {
-            return vec![Extracted::Problem(ScanDiagnostic {
-                kind: "skipped".into(),
-                file: f.rel.clone(),
-                line: None,
-                message: format!("unreadable: {e}"),
-            })];
+            return vec![unusable(
+                f,
+                b"",
+                "skipped",
+                None,
+                format!("unreadable: {e}"),
+            )];
         }
     };
     let text = match std::str::from_utf8(&bytes) {
@@ -91,32 +166,49 @@ fn extract_one(f: &SourceFile, matcher: &Matcher) -> Vec<Extracted> {
                 .filter(|b| **b == b'\n')
                 .count() as u32
                 + 1;
-            return vec![Extracted::Problem(ScanDiagnostic {
-                kind: "skipped".into(),
-                file: f.rel.clone(),
-                line: Some(line),
-                message: "not valid UTF-8".into(),
-            })];
+            let message = "not valid UTF-8".to_owned();
+            return vec![unusable(f, &bytes, "skipped", Some(line), message)];
         }
     };
     match f.kind {
         FileKind::Rust => {
             let module = f.module.clone().unwrap_or_else(|| "crate".into());
             let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
-            let facts = extract(&RustInput {
+            let input = RustInput {
                 rel_path: &f.rel,
                 text,
                 crate_name: &crate_name,
                 module: &module,
                 is_test_file: f.is_test_file,
-            });
+            };
+            let facts = match cache {
+                Some(cache) => {
+                    let key = FactCache::key(&input);
+                    cache.get(&key, &f.rel).unwrap_or_else(|| {
+                        let facts = extract(&input);
+                        cache.put(&key, &facts);
+                        facts
+                    })
+                }
+                None => extract(&input),
+            };
             let mut out = Vec::new();
+            // The frontend catches its own panics and reports them as this parse error.
+            let internal = facts
+                .parse_error
+                .as_ref()
+                .is_some_and(|p| p.message.starts_with("internal error"));
             let relevant = facts.parse_error.is_some()
                 && !f.is_test_file
-                && RELEVANT.iter().any(|p| text.contains(p));
+                && (internal || RELEVANT.iter().any(|p| text.contains(p)));
             if let Some(p) = &facts.parse_error {
                 out.push(Extracted::Problem(ScanDiagnostic {
-                    kind: "parse-error".into(),
+                    kind: if internal {
+                        INTERNAL_ERROR
+                    } else {
+                        "parse-error"
+                    }
+                    .into(),
                     file: f.rel.clone(),
                     line: Some(p.line),
                     message: p.message.clone(),
@@ -195,7 +287,11 @@ pub fn scan_with(
     }
     let walked = walk(root, &policy.profile.files);
     let matcher = Matcher::new(&policy.detectors, &policy.negatives);
-    let mut builder = rayon::ThreadPoolBuilder::new();
+    let cache = opts.cache_dir.as_deref().and_then(FactCache::open);
+    // Syntax trees of deeply nested code are walked and dropped recursively; a large stack
+    // (virtual memory, touched only when needed) keeps that from overflowing, and
+    // `rust::extract` refuses nesting deeper than its limit.
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(j) = opts.jobs {
         builder = builder.num_threads(j.max(1));
     }
@@ -207,7 +303,7 @@ pub fn scan_with(
         walked
             .files
             .par_iter()
-            .map(|f| extract_one(f, &matcher))
+            .map(|f| extract_one(f, &matcher, cache.as_ref()))
             .collect()
     });
 
@@ -232,6 +328,7 @@ pub fn scan_with(
     let mut configs = Vec::new();
     let mut docs = Vec::new();
     let mut blind: Vec<String> = Vec::new();
+    let mut allows: Vec<crate::exceptions::FileAllow> = Vec::new();
     for item in extracted.into_iter().flatten() {
         match item {
             Extracted::Rust(facts, hits, relevant) => {
@@ -263,6 +360,10 @@ pub fn scan_with(
                         });
                     }
                 }
+                allows.extend(facts.allows.iter().map(|a| crate::exceptions::FileAllow {
+                    file: facts.path.clone(),
+                    allow: a.clone(),
+                }));
                 fn_hits.push(hits);
                 rust.push(*facts);
             }
@@ -277,6 +378,10 @@ pub fn scan_with(
                 docs.push(d);
             }
             Extracted::Problem(p) => diagnostics.push(p),
+            Extracted::Blind(p) => {
+                blind.push(p.file.clone());
+                diagnostics.push(p);
+            }
         }
     }
     let repo = RepoEvidence::new(code_hits, configs, docs, &policy.detectors);
@@ -284,6 +389,10 @@ pub fn scan_with(
     let ws = Workspace::new(&rust);
     let rust_paths: Vec<String> = rust.iter().map(|f| f.path.clone()).collect();
     let raw = endpoints(&ws);
+    let endpoint_files = match &opts.changes {
+        Some(_) => crate::changes::endpoint_files(&ws, &raw, &rust_paths),
+        None => Default::default(),
+    };
     let mut flow = Flow::new(&ws, &fn_hits, &names);
     let mut judged = Vec::new();
     let mut out_endpoints = Vec::new();
@@ -291,7 +400,12 @@ pub fn scan_with(
         let (summary, file, line, offset) = match e.handler_fn {
             Some(id) => {
                 let f = ws.func(id);
-                let mut s = flow.summary(id);
+                // Middleware runs first (outermost router first), then the handler.
+                let mut s = crate::flow::Summary::default();
+                for m in &e.middleware {
+                    s.then(&flow.summary(*m));
+                }
+                s.then(&flow.summary(id));
                 s.settle_sides();
                 (
                     Some(s),
@@ -406,7 +520,36 @@ pub fn scan_with(
         findings,
         diagnostics,
         stats,
+        waivers: Vec::new(),
+        baseline: None,
+        changes: None,
     };
+    report.sort();
+    crate::fail_closed::apply(&mut report, opts.strict || policy.profile.strict);
+    let today = opts.today.clone().unwrap_or_else(crate::date::today_utc);
+    let profile_file = opts
+        .profile_file
+        .clone()
+        .unwrap_or_else(|| policy.profile.file.clone());
+    allows.sort_by(|a, b| (&a.file, a.allow.line).cmp(&(&b.file, b.allow.line)));
+    if policy.applicability.applicable {
+        report.waivers = crate::exceptions::apply(
+            &mut report.findings,
+            &policy.profile.waivers,
+            &allows,
+            &today,
+            &profile_file,
+        );
+    }
+    crate::fingerprint::assign(&mut report.findings);
+    if let Some(ch) = &opts.changes {
+        report.changes = Some(crate::changes::limit_to_changes(
+            &mut report.findings,
+            &ch.files,
+            &endpoint_files,
+            &ch.since,
+        ));
+    }
     report.sort();
     Ok(report)
 }

@@ -180,6 +180,95 @@ pub struct Finding {
     pub help: String,
     /// Secondary locations: the generation call, the pack line that requires the control.
     pub labels: Vec<Label>,
+    /// Set when a waiver or an inline suppression covers the finding: it is still reported
+    /// but does not count for the exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// Stable identity that survives lines moving (see [`crate::fingerprint`]).
+    pub fingerprint: String,
+    /// True when `check --baseline` recorded the finding: reported, not counted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
+}
+
+impl Finding {
+    /// Whether the finding counts for the exit code (neither suppressed nor baselined).
+    pub fn is_active(&self) -> bool {
+        self.suppression.is_none() && !self.baselined
+    }
+}
+
+/// How a finding was excepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// A `[[waiver]]` in the profile.
+    Waiver,
+    /// A `// genai-gate: allow` comment.
+    Inline,
+}
+
+/// The exception that covers a finding, with its justification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Waiver or inline comment.
+    pub kind: SuppressionKind,
+    /// Why.
+    pub reason: String,
+    /// Who owns it (waivers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Expiry, `YYYY-MM-DD` (waivers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the waiver or comment is written.
+    pub file: String,
+    /// Its line.
+    pub line: u32,
+}
+
+/// State of a profile waiver after the scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverState {
+    /// Control waived.
+    pub control: String,
+    /// Path globs (empty: everywhere).
+    pub paths: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// Owner.
+    pub owner: String,
+    /// Expiry, `YYYY-MM-DD`.
+    pub expires: String,
+    /// `active`, `expired` or `unused`.
+    pub status: String,
+    /// Findings it covers.
+    pub matched: usize,
+    /// Profile file and line.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+}
+
+/// What `check --baseline` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineSummary {
+    /// Findings recorded in the baseline (reported with `baselined: true`).
+    pub hidden: usize,
+    /// Baseline entries no longer found: fixed since the baseline was written.
+    pub fixed: Vec<crate::baseline::BaselineEntry>,
+}
+
+/// What `--changed-since` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeSummary {
+    /// The revision compared against, as given.
+    pub since: String,
+    /// Files changed since then.
+    pub changed_files: usize,
+    /// Findings left out because they concern neither a changed file nor an endpoint whose
+    /// flow passes through one.
+    pub out_of_scope: usize,
 }
 
 /// A problem with the scan itself: an unparsable or skipped file.
@@ -233,12 +322,24 @@ pub struct Report {
     pub diagnostics: Vec<ScanDiagnostic>,
     /// Counts.
     pub stats: Stats,
+    /// Profile waivers and what became of them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub waivers: Vec<WaiverState>,
+    /// Set by `check --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// Set by `check --changed-since`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangeSummary>,
 }
 
 impl Report {
-    /// Findings at or above a severity.
+    /// Findings at or above a severity that count for the exit code (not suppressed, not
+    /// baselined).
     pub fn findings_at_least(&self, level: Severity) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.severity >= level)
+        self.findings
+            .iter()
+            .filter(move |f| f.severity >= level && f.is_active())
     }
 
     /// Sorts every list into its canonical order.

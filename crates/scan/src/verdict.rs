@@ -199,6 +199,9 @@ fn judge_repository(
         citations: c.citations.clone(),
         help: help_for(ec, &missing),
         labels: vec![pack_label(ec)],
+        suppression: None,
+        fingerprint: String::new(),
+        baselined: false,
     });
 }
 
@@ -330,6 +333,9 @@ fn judge_endpoints(
             citations: c.citations.clone(),
             help: help_for(ec, &missing),
             labels,
+            suppression: None,
+            fingerprint: String::new(),
+            baselined: false,
         });
     }
     if failed {

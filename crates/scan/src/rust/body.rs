@@ -2,6 +2,8 @@
 //! function references, in source order; closure handlers as synthetic functions.
 //! Macros are in `macros.rs`.
 
+use std::fmt::Write as _;
+
 use proc_macro2::Span;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprClosure, ExprMethodCall, Lit, Pat, Path};
@@ -12,13 +14,23 @@ use crate::facts::{EventKind, Function};
 /// A path as written, `::`-joined, generics dropped, no leading `::`.
 pub(super) fn path_string(path: &Path) -> String {
     let mut out = String::new();
+    push_path(&mut out, path);
+    out
+}
+
+/// Append a path as [`path_string`] writes it, without temporary strings per segment.
+pub(super) fn push_path(out: &mut String, path: &Path) {
     for (i, seg) in path.segments.iter().enumerate() {
         if i > 0 {
             out.push_str("::");
         }
-        out.push_str(&seg.ident.to_string());
+        push_ident(out, &seg.ident);
     }
-    out
+}
+
+/// Append an identifier as its `to_string` would be, without an intermediate `String`.
+pub(super) fn push_ident(out: &mut String, ident: &syn::Ident) {
+    let _ = write!(out, "{ident}");
 }
 
 /// Span of the first segment of a path.
@@ -61,46 +73,34 @@ pub(super) fn expr_start(e: &Expr) -> Option<Span> {
     }
 }
 
-/// Method names on the same receiver, ending with `m`, and the root receiver as written.
-fn method_chain(m: &ExprMethodCall) -> (Vec<String>, String) {
-    let mut chain = vec![m.method.to_string()];
-    let mut cur: &Expr = &m.receiver;
-    loop {
-        match cur {
-            Expr::MethodCall(inner) => {
-                chain.push(inner.method.to_string());
-                cur = &inner.receiver;
-            }
-            Expr::Await(a) => cur = &a.base,
-            Expr::Try(t) => cur = &t.expr,
-            Expr::Paren(p) => cur = &p.expr,
-            Expr::Group(g) => cur = &g.expr,
-            _ => break,
-        }
-    }
-    chain.reverse();
-    (chain, receiver_string(cur))
-}
-
 /// `client`, `self.state.llm`, `Self::CLIENT`; empty for anything else.
 fn receiver_string(e: &Expr) -> String {
+    let mut out = String::new();
+    push_receiver(&mut out, e);
+    out
+}
+
+/// Append [`receiver_string`] of `e`; appends nothing when it would be empty.
+fn push_receiver(out: &mut String, e: &Expr) {
     match e {
-        Expr::Path(p) => path_string(&p.path),
+        Expr::Path(p) => push_path(out, &p.path),
         Expr::Field(f) => {
-            let mut base = receiver_string(&f.base);
-            if !base.is_empty() {
-                base.push('.');
+            let start = out.len();
+            push_receiver(out, &f.base);
+            if out.len() > start {
+                out.push('.');
                 match &f.member {
-                    syn::Member::Named(i) => base.push_str(&i.to_string()),
-                    syn::Member::Unnamed(i) => base.push_str(&i.index.to_string()),
+                    syn::Member::Named(i) => push_ident(out, i),
+                    syn::Member::Unnamed(i) => {
+                        let _ = write!(out, "{}", i.index);
+                    }
                 }
             }
-            base
         }
-        Expr::Reference(r) => receiver_string(&r.expr),
-        Expr::Paren(p) => receiver_string(&p.expr),
-        Expr::Group(g) => receiver_string(&g.expr),
-        _ => String::new(),
+        Expr::Reference(r) => push_receiver(out, &r.expr),
+        Expr::Paren(p) => push_receiver(out, &p.expr),
+        Expr::Group(g) => push_receiver(out, &g.expr),
+        _ => {}
     }
 }
 
@@ -121,29 +121,20 @@ impl Extractor<'_> {
     /// `f(args)`: a `Call` event, then the arguments.
     pub(super) fn call_expr(&mut self, c: &syn::ExprCall) {
         let mut handler_fn = false;
+        let mut route_path_arg = false;
         match &*c.func {
             Expr::Path(p) => {
-                if let Some(last) = p.path.segments.last() {
-                    let name = last.ident.to_string();
-                    handler_fn = super::routes::http_method(&name).is_some() || name == "on";
+                let path = path_string(&p.path);
+                if !p.path.segments.is_empty() {
+                    // Idents hold no `:`, so the last `::` piece is the last segment.
+                    let name = path.rsplit("::").next().unwrap_or("");
+                    handler_fn = super::routes::http_method(name).is_some() || name == "on";
+                    route_path_arg = ROUTE_PATH_CALLS.contains(&name);
                 }
-                self.emit(
-                    EventKind::Call {
-                        path: path_string(&p.path),
-                    },
-                    path_span(&p.path),
-                );
+                self.emit(EventKind::Call { path }, path_span(&p.path));
             }
             other => self.visit_expr(other),
         }
-        let route_path_arg = match &*c.func {
-            Expr::Path(p) => p
-                .path
-                .segments
-                .last()
-                .is_some_and(|l| ROUTE_PATH_CALLS.iter().any(|n| l.ident == n)),
-            _ => false,
-        };
         for (i, arg) in c.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if handler_fn => self.closure_handler(closure),
@@ -156,11 +147,24 @@ impl Extractor<'_> {
 
     /// `recv.m(args)`: the receiver, a `Method` event, route recognition, then the args.
     pub(super) fn method_call_expr(&mut self, m: &ExprMethodCall) {
-        self.visit_expr(&m.receiver);
-        let (chain, receiver) = method_chain(m);
-        self.emit(EventKind::Method { chain, receiver }, m.method.span());
-        let plan = self.route_method(m);
-        let route_path_arg = ROUTE_PATH_METHODS.iter().any(|n| m.method == n);
+        let _ = self.method_call_chain(m);
+    }
+
+    /// [`Self::method_call_expr`], returning the chain and root receiver of `m` so that a
+    /// call on `m`'s result extends them instead of walking and re-stringing the chain.
+    fn method_call_chain(&mut self, m: &ExprMethodCall) -> (Vec<String>, String) {
+        let (mut chain, receiver) = self.chain_receiver(&m.receiver);
+        chain.push(m.method.to_string());
+        self.emit(
+            EventKind::Method {
+                chain: chain.clone(),
+                receiver: receiver.clone(),
+            },
+            m.method.span(),
+        );
+        let name = chain.last().map_or("", String::as_str);
+        let route_path_arg = ROUTE_PATH_METHODS.contains(&name);
+        let plan = self.route_method(m, name);
         for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
@@ -173,6 +177,25 @@ impl Extractor<'_> {
             if let Some(f) = self.fns.last_mut() {
                 let keep = f.prefixes.len().saturating_sub(plan.pushed);
                 f.prefixes.truncate(keep);
+            }
+        }
+        (chain, receiver)
+    }
+
+    /// Walk the receiver of a method call as `visit_expr` would, and return the method
+    /// names already called on the same root receiver (in order) and that receiver as
+    /// written. `.await`, `?`, parentheses and invisible groups are looked through.
+    fn chain_receiver(&mut self, e: &Expr) -> (Vec<String>, String) {
+        match e {
+            Expr::MethodCall(inner) => self.method_call_chain(inner),
+            // As `visit::visit_expr_*` does for these (attributes are not walked).
+            Expr::Await(a) => self.chain_receiver(&a.base),
+            Expr::Try(t) => self.chain_receiver(&t.expr),
+            Expr::Paren(p) => self.chain_receiver(&p.expr),
+            Expr::Group(g) => self.chain_receiver(&g.expr),
+            _ => {
+                self.visit_expr(e);
+                (Vec::with_capacity(4), receiver_string(e))
             }
         }
     }
@@ -191,7 +214,7 @@ impl Extractor<'_> {
                 self.path_expr(p, true);
                 return;
             }
-            Expr::Field(f) => {
+            Expr::Field(f) if self.field_consts => {
                 if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
                     if let Some(ident) = base.path.get_ident() {
                         let key = format!("{ident}.{member}");
@@ -220,15 +243,26 @@ impl Extractor<'_> {
     /// A path used as a value: variants/constants are `TypeRef`, function paths `FnRef`;
     /// in argument position a same-file string constant is a `Str`.
     pub(super) fn path_expr(&mut self, p: &syn::ExprPath, in_arg: bool) {
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        // The last segment is written into a reused buffer: most paths (locals read
+        // outside argument position) emit nothing and need no string of their own.
+        let mut name = std::mem::take(&mut self.scratch);
+        name.clear();
+        push_ident(&mut name, &last.ident);
+        self.path_expr_named(p, in_arg, &name);
+        self.scratch = name;
+    }
+
+    fn path_expr_named(&mut self, p: &syn::ExprPath, in_arg: bool, last_name: &str) {
         let segs = &p.path.segments;
-        let Some(last) = segs.last() else { return };
-        let last_name = last.ident.to_string();
         let span = path_span(&p.path);
-        if in_arg && is_upper(&last_name) {
+        if in_arg && is_upper(last_name) {
             let first_ok = segs.len() == 1
                 || (segs.len() == 2 && segs.first().is_some_and(|s| s.ident == "Self"));
             if first_ok {
-                if let Some(v) = self.consts.get(&last_name) {
+                if let Some(v) = self.consts.get(last_name) {
                     let value = v.clone();
                     self.emit(EventKind::Str { value }, span);
                     return;
@@ -239,20 +273,22 @@ impl Extractor<'_> {
             if last_name == "self" || last_name == "Self" {
                 return;
             }
-            if is_upper(&last_name) {
-                self.emit(EventKind::TypeRef { path: last_name }, span);
+            if is_upper(last_name) {
+                let path = last_name.to_owned();
+                self.emit(EventKind::TypeRef { path }, span);
             } else if in_arg
                 && !self
                     .fns
                     .last()
-                    .is_some_and(|f| f.locals.contains(&last_name))
+                    .is_some_and(|f| f.locals.contains(last_name))
             {
-                self.emit(EventKind::FnRef { path: last_name }, span);
+                let path = last_name.to_owned();
+                self.emit(EventKind::FnRef { path }, span);
             }
             return;
         }
         let path = path_string(&p.path);
-        if is_upper(&last_name) {
+        if is_upper(last_name) {
             self.emit(EventKind::TypeRef { path }, span);
         } else {
             self.emit(EventKind::FnRef { path }, span);
@@ -277,12 +313,18 @@ impl Extractor<'_> {
         }
         let path = match p {
             Pat::Ident(i) => {
-                let name = i.ident.to_string();
+                let mut name = std::mem::take(&mut self.scratch);
+                name.clear();
+                push_ident(&mut name, &i.ident);
                 if is_upper(&name) && i.subpat.is_none() {
-                    self.emit(EventKind::TypeRef { path: name }, i.ident.span());
+                    let path = name.clone();
+                    self.emit(EventKind::TypeRef { path }, i.ident.span());
                 } else if let Some(f) = self.fns.last_mut() {
-                    f.locals.insert(name);
+                    if !f.locals.contains(name.as_str()) {
+                        f.locals.insert(name.clone());
+                    }
                 }
+                self.scratch = name;
                 return;
             }
             Pat::Path(pp) => &pp.path,

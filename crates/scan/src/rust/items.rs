@@ -45,7 +45,7 @@ pub(super) fn type_name(ty: &Type) -> String {
 }
 
 /// Collect the names bound by a pattern (parameters), without emitting events.
-pub(super) fn bind_names(pat: &Pat, out: &mut std::collections::HashSet<String>) {
+pub(super) fn bind_names(pat: &Pat, out: &mut super::NameSet) {
     match pat {
         Pat::Ident(i) => {
             out.insert(i.ident.to_string());
@@ -91,7 +91,7 @@ impl Extractor<'_> {
         let provides = self.markers_for(first_line, pos.line);
         self.attr_routes(attrs, &path);
 
-        let mut locals = std::collections::HashSet::new();
+        let mut locals = super::NameSet::default();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(t) = input {
                 bind_names(&t.pat, &mut locals);
@@ -311,6 +311,7 @@ impl Extractor<'_> {
                     let value = v.value();
                     self.consts
                         .insert(format!("{name}.{member}"), value.clone());
+                    self.field_consts = true;
                     self.facts.consts.push(ConstString {
                         path: format!("{qualified}.{member}"),
                         value,

@@ -75,3 +75,62 @@ impl Extractor<'_> {
         out
     }
 }
+
+/// Find `// genai-gate: allow CONTROL -- reason` suppressions (also `///` and `/* */`
+/// forms). See [`crate::facts::Allow`] for the line each one covers.
+pub fn scan_allows(text: &str) -> Vec<crate::facts::Allow> {
+    let mut out = Vec::new();
+    if !text.contains(MARKER) {
+        return out;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let before = &line[..at];
+        let comment_at = ["//", "/*"].iter().filter_map(|p| before.find(p)).min();
+        let Some(comment_at) =
+            comment_at.or_else(|| before.trim_start().starts_with('*').then_some(0))
+        else {
+            continue;
+        };
+        let Some(rest) = line[at + MARKER.len()..].trim_start().strip_prefix("allow") else {
+            continue;
+        };
+        if !rest.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let rest = rest.split("*/").next().unwrap_or("");
+        let (control, reason) = match rest.split_once("--") {
+            Some((c, r)) => (c.trim(), Some(r.trim()).filter(|r| !r.is_empty())),
+            None => (rest.trim(), None),
+        };
+        if control.is_empty() {
+            continue;
+        }
+        let trailing = !before[..comment_at].trim().is_empty();
+        let mut target = i + 1;
+        if !trailing {
+            while target < lines.len() {
+                let t = lines[target].trim();
+                if t.is_empty() || is_comment_line(t) || t.starts_with('#') {
+                    target += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        out.push(crate::facts::Allow {
+            line: i as u32 + 1,
+            control: control.to_owned(),
+            reason: reason.map(str::to_owned),
+            target: if trailing {
+                i as u32 + 1
+            } else {
+                target as u32 + 1
+            },
+        });
+    }
+    out
+}

@@ -26,6 +26,7 @@
 //! ```
 
 mod body;
+mod depth;
 mod items;
 mod macros;
 mod markers;
@@ -35,11 +36,13 @@ mod routes;
 mod tests;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use proc_macro2::Span;
 use syn::visit::{self, Visit};
 
 use crate::facts::{Event, EventKind, FileFacts, ParseProblem, RoutePath};
+pub use depth::{MAX_DEPTH, too_deep};
 use pos::LineIndex;
 
 /// One Rust source file to extract facts from.
@@ -61,7 +64,8 @@ pub struct RustInput<'a> {
 /// Extract the facts of one Rust file.
 ///
 /// Never panics on any input: a file that does not parse yields [`FileFacts::parse_error`]
-/// (line and syn's message) and no other facts. A UTF-8 BOM and a `#!` shebang line are
+/// (line and syn's message) and no other facts. Nesting deeper than [`MAX_DEPTH`] (estimated
+/// by [`too_deep`]) is refused the same way rather than risking a stack overflow. A UTF-8 BOM and a `#!` shebang line are
 /// skipped; positions still count from the start of the original text.
 ///
 /// Uses proc-macro2's span-location support and releases the current thread's span
@@ -94,8 +98,16 @@ fn extract_inner(input: &RustInput) -> FileFacts {
     let mut facts = FileFacts {
         path: input.rel_path.to_owned(),
         lines: idx.line_count(),
+        allows: markers::scan_allows(text),
         ..FileFacts::default()
     };
+    if let Some(line) = too_deep(text) {
+        facts.parse_error = Some(ParseProblem {
+            line,
+            message: format!("nesting too deep to parse safely (more than {MAX_DEPTH} levels)"),
+        });
+        return facts;
+    }
     let file = match syn::parse_file(&text[skip..]) {
         Ok(file) => file,
         Err(err) => {
@@ -124,7 +136,9 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         modules: vec![module],
         impls: Vec::new(),
         test_depth: usize::from(input.is_test_file),
-        consts: HashMap::new(),
+        consts: HashMap::default(),
+        field_consts: false,
+        scratch: String::new(),
         attr_framework: if text.contains("rocket") {
             "rocket"
         } else {
@@ -142,6 +156,58 @@ fn extract_inner(input: &RustInput) -> FileFacts {
     facts.mounts.sort_by_key(|m| m.pos.offset);
     facts
 }
+
+/// A fast non-cryptographic hasher (FxHash) for the per-file name tables: their keys are
+/// short identifiers from one file, and SipHash showed up in profiles.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Hash builder of the per-file tables.
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+/// A set of names bound in a function body.
+pub(crate) type NameSet = HashSet<String, FxBuild>;
 
 /// An `impl` or `trait` block being walked.
 pub(crate) struct ImplCtx {
@@ -161,13 +227,13 @@ pub(crate) struct FnState {
     /// Body events so far.
     events: Vec<Event>,
     /// Names bound in the body (parameters, `let`, patterns): not function references.
-    locals: HashSet<String>,
+    locals: NameSet,
     /// Route prefixes of the enclosing `.nest(..)` / `web::scope(..)` arguments.
     prefixes: Vec<RoutePath>,
     /// Route tables of enclosing `for (path, handler) in [...]` loops.
     loops: Vec<routes::LoopTable>,
     /// Route tables bound by `let name = [...]`.
-    tables: HashMap<String, Vec<routes::TableEntry>>,
+    tables: HashMap<String, Vec<routes::TableEntry>, FxBuild>,
     /// This is `call` of a tower `Service` impl.
     service_call: bool,
     /// The `impl` type, for methods.
@@ -189,7 +255,11 @@ pub(crate) struct Extractor<'t> {
     /// Greater than zero inside test code.
     test_depth: usize,
     /// Same-file string constants by simple name (and `NAME.field`).
-    consts: HashMap<String, String>,
+    consts: HashMap<String, String, FxBuild>,
+    /// Some entry of `consts` is a `NAME.field` key.
+    field_consts: bool,
+    /// Reused buffer for identifier text that is usually not kept.
+    scratch: String,
     /// Framework of attribute routes (`#[post("/x")]`) in this file.
     attr_framework: &'static str,
     /// Functions being walked, innermost last.

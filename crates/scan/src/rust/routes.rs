@@ -96,9 +96,9 @@ fn is_builder(callee: &str) -> bool {
 
 impl Extractor<'_> {
     /// Route recognition for one method call; returns how to walk its arguments.
-    pub(super) fn route_method(&mut self, m: &ExprMethodCall) -> ArgPlan {
-        let name = m.method.to_string();
-        match (name.as_str(), m.args.len()) {
+    /// `name` is `m`'s method name as a string.
+    pub(super) fn route_method(&mut self, m: &ExprMethodCall, name: &str) -> ArgPlan {
+        match (name, m.args.len()) {
             ("route", 2) => self.route_with_path(m),
             ("route", 1) => self.actix_resource_route(m),
             ("nest", 2) => self.axum_nest(m, true),

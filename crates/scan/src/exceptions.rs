@@ -1,0 +1,277 @@
+//! Exceptions that stay honest: profile waivers and inline suppressions.
+//!
+//! A finding covered by an inline suppression (`// genai-gate: allow CN-GAI-14.2 -- why`) or
+//! by an unexpired `[[waiver]]` stays in the report with a [`Suppression`] and no longer
+//! counts for the exit code. The exceptions themselves are judged too, with findings of the
+//! gate's own rules ([`GATE_RULES`]): an expired waiver is an error, a waiver that matches
+//! nothing a warning, a suppression without a reason an error (and suppresses nothing), an
+//! unused suppression a warning. Severity levels from the profile are applied earlier, by
+//! [`genai_gate_policy::resolve`].
+
+use genai_gate_policy::{Severity, Waiver};
+use globset::{Glob, GlobMatcher};
+
+use crate::facts::Allow;
+use crate::report::{Finding, Label, Suppression, SuppressionKind, WaiverState};
+
+/// A waiver whose expiry date has passed.
+pub const WAIVER_EXPIRED: &str = "GATE-WAIVER-EXPIRED";
+/// A waiver that covers no finding.
+pub const WAIVER_UNUSED: &str = "GATE-WAIVER-UNUSED";
+/// An inline suppression without a reason.
+pub const ALLOW_NO_REASON: &str = "GATE-ALLOW-NO-REASON";
+/// An inline suppression that covers no finding.
+pub const ALLOW_UNUSED: &str = "GATE-ALLOW-UNUSED";
+/// A change that weakens the gate (see [`crate::changes`]).
+pub const TAMPER: &str = "GATE-TAMPER";
+
+/// One of the gate's own rules, which judge exceptions and profile changes rather than the
+/// service.
+#[derive(Debug, Clone, Copy)]
+pub struct GateRule {
+    /// Rule id.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// What to do.
+    pub help: &'static str,
+}
+
+/// The gate's own rules.
+pub const GATE_RULES: &[GateRule] = &[
+    GateRule {
+        id: WAIVER_EXPIRED,
+        title: "Waivers must not outlive their expiry date",
+        severity: Severity::Error,
+        help: "fix the findings the waiver covered, or renew it with a new `expires` date and a reason",
+    },
+    GateRule {
+        id: WAIVER_UNUSED,
+        title: "Waivers must cover a finding",
+        severity: Severity::Warning,
+        help: "remove the waiver: its control passes, or its paths match no finding",
+    },
+    GateRule {
+        id: ALLOW_NO_REASON,
+        title: "Inline suppressions must give a reason",
+        severity: Severity::Error,
+        help: "write the reason after `--`: `// genai-gate: allow CN-GAI-14.2 -- <reason>`",
+    },
+    GateRule {
+        id: ALLOW_UNUSED,
+        title: "Inline suppressions must cover a finding",
+        severity: Severity::Warning,
+        help: "remove the comment, or put it on or directly above the item the finding points at",
+    },
+    GateRule {
+        id: TAMPER,
+        title: "Changes must not weaken the gate unseen",
+        severity: Severity::Error,
+        help: "have a reviewer confirm the change; the finding goes away once the change is merged",
+    },
+];
+
+/// Whether a control id is one of the gate's own rules.
+pub fn is_gate_rule(id: &str) -> bool {
+    GATE_RULES.iter().any(|r| r.id == id)
+}
+
+/// A suppression comment found in a file.
+#[derive(Debug, Clone)]
+pub struct FileAllow {
+    /// Relative path of the file.
+    pub file: String,
+    /// The comment.
+    pub allow: Allow,
+}
+
+fn gate_finding(rule: &str, message: String, file: &str, line: u32) -> Finding {
+    let r = GATE_RULES
+        .iter()
+        .find(|r| r.id == rule)
+        .expect("a gate rule");
+    Finding {
+        control: rule.to_owned(),
+        severity: r.severity,
+        message,
+        file: Some(file.to_owned()),
+        line: Some(line),
+        offset: 0,
+        endpoint: None,
+        citations: Vec::new(),
+        help: r.help.to_owned(),
+        labels: Vec::new(),
+        suppression: None,
+        fingerprint: String::new(),
+        baselined: false,
+    }
+}
+
+fn allow_covers(fa: &FileAllow, f: &Finding) -> bool {
+    if f.control != fa.allow.control || f.file.as_deref() != Some(fa.file.as_str()) {
+        return false;
+    }
+    let hit = |line: u32| line == fa.allow.line || line == fa.allow.target;
+    f.line.is_some_and(hit) || f.labels.iter().any(|l| l.file == fa.file && hit(l.line))
+}
+
+struct CompiledWaiver<'a> {
+    waiver: &'a Waiver,
+    globs: Vec<GlobMatcher>,
+    expired: bool,
+    matched: usize,
+}
+
+impl CompiledWaiver<'_> {
+    fn covers(&self, f: &Finding) -> bool {
+        if f.control != self.waiver.control {
+            return false;
+        }
+        if self.globs.is_empty() {
+            return true;
+        }
+        f.file
+            .as_deref()
+            .is_some_and(|file| self.globs.iter().any(|g| g.is_match(file)))
+    }
+}
+
+/// Applies inline suppressions and waivers to `findings` and appends the gate's findings
+/// about the exceptions themselves. `profile_file` is the profile's path relative to the
+/// root (where waiver findings point); `today` is `YYYY-MM-DD`. Returns the state of every
+/// waiver, in profile order.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    waivers: &[Waiver],
+    allows: &[FileAllow],
+    today: &str,
+    profile_file: &str,
+) -> Vec<WaiverState> {
+    let mut used = vec![false; allows.len()];
+    let mut compiled: Vec<CompiledWaiver> = waivers
+        .iter()
+        .map(|w| CompiledWaiver {
+            waiver: w,
+            globs: w
+                .paths
+                .iter()
+                .filter_map(|p| Glob::new(p).ok().map(|g| g.compile_matcher()))
+                .collect(),
+            expired: w.expires.as_str() < today,
+            matched: 0,
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        if is_gate_rule(&f.control) {
+            continue;
+        }
+        let inline = allows
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.allow.reason.is_some() && allow_covers(a, f));
+        if let Some((i, a)) = inline {
+            used[i] = true;
+            f.suppression = Some(Suppression {
+                kind: SuppressionKind::Inline,
+                reason: a.allow.reason.clone().unwrap_or_default(),
+                owner: None,
+                expires: None,
+                file: a.file.clone(),
+                line: a.allow.line,
+            });
+            continue;
+        }
+        if let Some(cw) = compiled.iter_mut().find(|cw| !cw.expired && cw.covers(f)) {
+            cw.matched += 1;
+            let w = cw.waiver;
+            f.suppression = Some(Suppression {
+                kind: SuppressionKind::Waiver,
+                reason: w.reason.clone(),
+                owner: Some(w.owner.clone()),
+                expires: Some(w.expires.clone()),
+                file: profile_file.to_owned(),
+                line: w.location.line as u32,
+            });
+        } else if let Some(cw) = compiled.iter_mut().find(|cw| cw.expired && cw.covers(f)) {
+            cw.matched += 1;
+        }
+    }
+    let mut extra = Vec::new();
+    for (a, used) in allows.iter().zip(used) {
+        match &a.allow.reason {
+            None => extra.push(gate_finding(
+                ALLOW_NO_REASON,
+                format!(
+                    "suppression of `{}` gives no reason, so it suppresses nothing",
+                    a.allow.control
+                ),
+                &a.file,
+                a.allow.line,
+            )),
+            Some(_) if !used => extra.push(gate_finding(
+                ALLOW_UNUSED,
+                format!(
+                    "suppression of `{}` covers no finding of that control here",
+                    a.allow.control
+                ),
+                &a.file,
+                a.allow.line,
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut states = Vec::new();
+    for cw in &compiled {
+        let w = cw.waiver;
+        let line = w.location.line as u32;
+        let status = if cw.expired {
+            let mut f = gate_finding(
+                WAIVER_EXPIRED,
+                format!(
+                    "waiver of `{}` (owner: {}) expired on {}",
+                    w.control, w.owner, w.expires
+                ),
+                profile_file,
+                line,
+            );
+            if cw.matched > 0 {
+                f.message.push_str(&format!(
+                    "; {} finding(s) it covered fail again",
+                    cw.matched
+                ));
+            }
+            f.labels.push(Label {
+                file: profile_file.to_owned(),
+                line,
+                message: format!("reason: {}", w.reason),
+            });
+            extra.push(f);
+            "expired"
+        } else if cw.matched == 0 {
+            extra.push(gate_finding(
+                WAIVER_UNUSED,
+                format!("waiver of `{}` covers no finding", w.control),
+                profile_file,
+                line,
+            ));
+            "unused"
+        } else {
+            "active"
+        };
+        states.push(WaiverState {
+            control: w.control.clone(),
+            paths: w.paths.clone(),
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires.clone(),
+            status: status.to_owned(),
+            matched: cw.matched,
+            file: profile_file.to_owned(),
+            line,
+        });
+    }
+    findings.extend(extra);
+    states
+}

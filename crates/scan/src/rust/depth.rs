@@ -1,0 +1,331 @@
+//! A cheap lexical bound on how deep a file's syntax tree can get, checked before syn parses
+//! it.
+//!
+//! syn parses, and the extractor walks and drops, nested expressions, blocks and types
+//! recursively; a stack overflow aborts the process and cannot be caught. So before parsing,
+//! [`too_deep`] scans the text once — skipping comments, strings, raw strings and char
+//! literals — and estimates the depth: open brackets, plus, inside each bracket level, the
+//! run of tokens that build a deep tree without a bracket (operators, `.` and `?` of chains,
+//! groups, `else`, `as`, `return`/`break`/`yield`). A run ends at `;`, `,`, `=>`, and after a
+//! `}` unless the next token continues the expression (`else`, an operator, `.`), so items
+//! and statements do not add up. The estimate is an upper bound for the shapes that
+//! overflow; ordinary code stays far below [`MAX_DEPTH`].
+
+/// Deepest estimated nesting parsed. Worker threads have 64 MiB of stack; syn and the
+/// extractor need at most a few KiB per level even unoptimised, and 10,000 levels of every
+/// shape measured fit, so this leaves a wide margin.
+pub const MAX_DEPTH: usize = 2_000;
+
+/// The 1-based line where the estimated nesting first exceeds [`MAX_DEPTH`], if it does.
+///
+/// ```
+/// use genai_gate_scan::rust::too_deep;
+/// assert_eq!(too_deep("fn main() { let x = ((1)); }"), None);
+/// let deep = format!("fn main() {{\n let x = {}1{}; }}", "(".repeat(5000), ")".repeat(5000));
+/// assert_eq!(too_deep(&deep), Some(2));
+/// ```
+pub fn too_deep(text: &str) -> Option<u32> {
+    let b = text.as_bytes();
+    let mut line = 1u32;
+    // Per open bracket: the chain run at that level. `runs[0]` is the file level.
+    let mut runs: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    // A `}` just closed: the next token decides whether the run goes on.
+    let mut after_block = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' => line += 1,
+            b' ' | b'\t' | b'\r' => {}
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = block_comment(b, i, &mut line);
+                continue;
+            }
+            _ => {
+                let (next, token) = lex(b, i, &mut line);
+                if after_block && token != Token::Continues {
+                    reset(&mut runs, &mut total);
+                }
+                after_block = false;
+                match token {
+                    Token::Open => {
+                        bump(&mut runs, &mut total);
+                        runs.push(0);
+                    }
+                    Token::Close(closes_block) => {
+                        if runs.len() > 1 {
+                            total -= runs.pop().unwrap_or(0);
+                        }
+                        after_block = closes_block;
+                    }
+                    Token::Ends => reset(&mut runs, &mut total),
+                    Token::Chains => bump(&mut runs, &mut total),
+                    Token::Continues => bump(&mut runs, &mut total),
+                    Token::Other => {}
+                }
+                if runs.len() - 1 + total > MAX_DEPTH {
+                    return Some(line);
+                }
+                i = next;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// What a token does to the estimate.
+#[derive(PartialEq, Eq)]
+enum Token {
+    /// `(`, `[`, `{`.
+    Open,
+    /// `)`, `]`, or `}` (true).
+    Close(bool),
+    /// `;`, `,`, `=>`: the run at this level ends.
+    Ends,
+    /// `return`, `break`, `yield`: a prefix that recurses.
+    Chains,
+    /// Operators, `.`, `?`, `else`, `as`: they chain, and they continue an expression after a
+    /// block (`if a {} else if ..`, `{ x } + 1`, `async {}.await`).
+    Continues,
+    /// Anything else: identifiers, literals, `::`, `#`.
+    Other,
+}
+
+/// Lexes one token at `i` (not white space or a comment); returns where it ends and its role.
+fn lex(b: &[u8], i: usize, line: &mut u32) -> (usize, Token) {
+    let c = b[i];
+    match c {
+        b'"' => (quoted(b, i + 1, line), Token::Other),
+        b'\'' => (char_or_lifetime(b, i), Token::Other),
+        b'(' | b'[' | b'{' => (i + 1, Token::Open),
+        b')' | b']' => (i + 1, Token::Close(false)),
+        b'}' => (i + 1, Token::Close(true)),
+        b';' | b',' => (i + 1, Token::Ends),
+        b'=' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Ends),
+        b'-' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Other),
+        b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'<' | b'>' | b'=' | b'!'
+        | b'.' | b'?' => (i + 1, Token::Continues),
+        _ if c == b'_' || c.is_ascii_alphabetic() => {
+            let mut j = i;
+            while j < b.len() && (b[j] == b'_' || b[j].is_ascii_alphanumeric()) {
+                j += 1;
+            }
+            let word = &b[i..j];
+            if matches!(word, b"r" | b"br" | b"cr") {
+                let hashes = b[j..].iter().take_while(|x| **x == b'#').count();
+                if b.get(j + hashes) == Some(&b'"') {
+                    return (raw_string(b, j + hashes + 1, hashes, line), Token::Other);
+                }
+            } else if matches!(word, b"b" | b"c") && b.get(j) == Some(&b'"') {
+                return (quoted(b, j + 1, line), Token::Other);
+            } else if matches!(word, b"b") && b.get(j) == Some(&b'\'') {
+                return (char_or_lifetime(b, j), Token::Other);
+            }
+            let token = match word {
+                b"return" | b"break" | b"yield" => Token::Chains,
+                b"else" | b"as" => Token::Continues,
+                _ => Token::Other,
+            };
+            (j, token)
+        }
+        _ => (i + 1, Token::Other),
+    }
+}
+
+fn bump(runs: &mut [usize], total: &mut usize) {
+    if let Some(r) = runs.last_mut() {
+        *r += 1;
+        *total += 1;
+    }
+}
+
+fn reset(runs: &mut [usize], total: &mut usize) {
+    if let Some(r) = runs.last_mut() {
+        *total -= *r;
+        *r = 0;
+    }
+}
+
+/// Skips a (nested) block comment starting at `i`; returns the index after it.
+fn block_comment(b: &[u8], mut i: usize, line: &mut u32) -> usize {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            (c, _) => {
+                if c == b'\n' {
+                    *line += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
+/// Skips the rest of a `"` string whose body starts at `i`; returns the index after it.
+fn quoted(b: &[u8], mut i: usize, line: &mut u32) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'\n') {
+                    *line += 1;
+                }
+                i += 2;
+            }
+            b'"' => return i + 1,
+            c => {
+                if c == b'\n' {
+                    *line += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
+/// Skips the rest of a raw string with `hashes` hashes whose body starts at `i`.
+fn raw_string(b: &[u8], mut i: usize, hashes: usize, line: &mut u32) -> usize {
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|x| **x == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        if b[i] == b'\n' {
+            *line += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Skips a char literal (`'a'`, `'\n'`, `'\u{1F600}'`) or a lifetime's quote at `i`.
+fn char_or_lifetime(b: &[u8], i: usize) -> usize {
+    if b.get(i + 1) == Some(&b'\\') {
+        // An escape: the literal ends at the next quote on the line.
+        let mut j = i + 2;
+        while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+            j += 1;
+        }
+        return j + 1;
+    }
+    // One (possibly multi-byte) character followed by a quote is a char literal.
+    let len = match b.get(i + 1) {
+        Some(&x) if x < 0x80 => 1,
+        Some(&x) if x >= 0xF0 => 4,
+        Some(&x) if x >= 0xE0 => 3,
+        Some(_) => 2,
+        None => return i + 1,
+    };
+    if b.get(i + 1 + len) == Some(&b'\'') && b.get(i + 1) != Some(&b'\n') {
+        i + 2 + len
+    } else {
+        i + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deep(open: &str, close: &str, n: usize) -> String {
+        format!(
+            "fn main() {{ let x = {}1{}; }}",
+            open.repeat(n),
+            close.repeat(n)
+        )
+    }
+
+    #[test]
+    fn ordinary_code_is_shallow() {
+        let src = r##"
+            //! docs (((((
+            /* nested /* ((( */ [[[ */
+            fn f<'a>(x: &'a str) -> Result<Vec<u8>, E> {
+                let s = "((((\" [[[";
+                let r = r#"{{{{ "# ;
+                let c = '('; let d = '\''; let e = b'{';
+                x.trim().chars().map(|c| c as u8).collect()
+            }
+        "##;
+        assert_eq!(too_deep(src), None);
+        // Items at file level do not add up: each `}` ends the run.
+        let many = "fn f() -> &'static Vec<u8> { todo!() }\n".repeat(10_000);
+        assert_eq!(too_deep(&many), None);
+        let stmts = format!("fn f() {{ {} }}", "let a = x.y().z(&w);\n".repeat(10_000));
+        assert_eq!(too_deep(&stmts), None);
+    }
+
+    #[test]
+    fn deep_shapes_are_caught() {
+        for (open, close) in [
+            ("(", ")"),
+            ("[", "]"),
+            ("{", "}"),
+            ("!", ""),
+            ("&", ""),
+            ("|| ", ""),
+        ] {
+            assert!(too_deep(&deep(open, close, 10_000)).is_some(), "{open}");
+        }
+        for chain in [".b()", " + 1", "?", "()", "[0]", " as u8"] {
+            let src = format!("fn main() {{ a{}; }}", chain.repeat(10_000));
+            assert!(too_deep(&src).is_some(), "{chain}");
+        }
+        let else_if = format!(
+            "fn main() {{ if a {{}} {} }}",
+            "else if a {} ".repeat(10_000)
+        );
+        assert!(too_deep(&else_if).is_some());
+        let blocks = format!("fn main() {{ {{1}} {} }}", "+ {1} ".repeat(10_000));
+        assert!(too_deep(&blocks).is_some());
+        let generic = format!(
+            "type T = {}u8{};",
+            "Option<".repeat(10_000),
+            ">".repeat(10_000)
+        );
+        assert!(too_deep(&generic).is_some());
+    }
+
+    #[test]
+    fn unterminated_literals_do_not_panic() {
+        for src in [
+            "\"abc",
+            "r#\"abc",
+            "'",
+            "b'",
+            "/* /*",
+            "'\\",
+            "r##\"x\"#",
+            "'é",
+        ] {
+            let _ = too_deep(src);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The pre-commit hook, run by the real framework: `pre-commit try-repo <this repository>
+//! genai-gate --all-files` in a temporary git repository holding a fixture service. It must
+//! fail on a service with a gap and pass on a compliant one.
+//!
+//! Needs `pre-commit` on PATH (`.ci/run` installs it from PyPI) or in `PRE_COMMIT`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_owned()
+}
+
+fn pre_commit() -> PathBuf {
+    if let Some(p) = std::env::var_os("PRE_COMMIT") {
+        return p.into();
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("pre-commit"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| panic!("pre-commit is not installed: `pip install pre-commit` (or set PRE_COMMIT); .ci/run installs it"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.name=genai-gate tests",
+            "-c",
+            "user.email=tests@genai-gate.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+fn try_repo(fixture: &str) -> (bool, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join(fixture);
+    copy_dir(&repo_root().join("fixtures").join(fixture), &work);
+    std::fs::remove_file(work.join("expected.toml")).unwrap();
+    git(&work, &["init", "-q"]);
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "service"]);
+    // One pre-commit home and cargo target for both runs, so the hook is built once.
+    let cache = repo_root().join("target").join("pre-commit");
+    let out = Command::new(pre_commit())
+        .args(["try-repo"])
+        .arg(repo_root())
+        .args(["genai-gate", "--all-files", "--color", "never"])
+        .current_dir(&work)
+        .env("PRE_COMMIT_HOME", cache.join("home"))
+        .env("CARGO_TARGET_DIR", cache.join("target"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn pre_commit_hook_fails_on_a_gap_and_passes_when_compliant() {
+    let (ok, out) = try_repo("demo-service");
+    assert!(!ok, "the hook must fail on demo-service:\n{out}");
+    assert!(
+        out.contains("genai-gate") && out.contains("Failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("CN-GAI-4.2"),
+        "the hook shows the findings:\n{out}"
+    );
+
+    let (ok, out) = try_repo("compliant-chat");
+    assert!(ok, "the hook must pass on compliant-chat:\n{out}");
+    assert!(out.contains("Passed"), "{out}");
+}
