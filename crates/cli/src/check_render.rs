@@ -47,7 +47,9 @@ fn miette_severity(s: Severity) -> miette::Severity {
 
 fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut String) {
     let mut help = f.help.clone();
-    let _ = write!(help, "\ncited: {}", f.citations.join("; "));
+    if !f.citations.is_empty() {
+        let _ = write!(help, "\ncited: {}", f.citations.join("; "));
+    }
     let text = f
         .file
         .as_ref()

@@ -108,7 +108,10 @@ impl Baseline {
         let mut present = BTreeSet::new();
         for f in findings.iter_mut() {
             present.insert(f.fingerprint.clone());
-            if f.suppression.is_none() && recorded.contains(f.fingerprint.as_str()) {
+            // The gate's own findings (an internal error, an expired waiver, a weakened
+            // profile) are never hidden by a baseline.
+            let gate_own = f.control.starts_with("GATE-") || f.control.starts_with("scan/");
+            if !gate_own && f.suppression.is_none() && recorded.contains(f.fingerprint.as_str()) {
                 f.baselined = true;
                 hidden += 1;
             }
@@ -122,5 +125,44 @@ impl Baseline {
                 .cloned()
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use genai_gate_policy::Severity;
+
+    fn finding(control: &str, fingerprint: &str) -> Finding {
+        Finding {
+            control: control.into(),
+            severity: Severity::Error,
+            message: "m".into(),
+            file: Some("src/a.rs".into()),
+            line: Some(1),
+            offset: 0,
+            endpoint: None,
+            citations: Vec::new(),
+            help: String::new(),
+            labels: Vec::new(),
+            suppression: None,
+            fingerprint: fingerprint.into(),
+            baselined: false,
+        }
+    }
+
+    #[test]
+    fn a_baseline_never_hides_the_gates_own_findings() {
+        // Regression: a baselined internal error could have made the exit status 0.
+        let mut findings = vec![
+            finding("CN-GAI-4.1", "a"),
+            finding("scan/internal-error", "b"),
+            finding("GATE-TAMPER", "c"),
+        ];
+        let baseline = Baseline::from_findings(&findings);
+        let summary = baseline.apply(&mut findings);
+        assert_eq!(summary.hidden, 1);
+        assert!(findings[0].baselined);
+        assert!(!findings[1].baselined && !findings[2].baselined);
     }
 }
