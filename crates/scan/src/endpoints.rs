@@ -183,7 +183,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 (None, Some(h)) => ws.func(h).module.clone(),
                 (None, None) => String::new(),
             };
-            let own = render(ws, &module, &r.path);
+            // A GraphQL field is named, not pathed: `MUTATION deactivateUser`.
+            let graphql = matches!(r.framework.as_str(), "async-graphql" | "juniper");
+            let own = match (&r.path[..], graphql) {
+                ([RoutePath::Lit(field)], true) => field.clone(),
+                _ => render(ws, &module, &r.path),
+            };
             let mount_target = if r.registered_in.is_some() {
                 registrar
             } else {

@@ -70,9 +70,9 @@ impl Extractor<'_> {
     pub(super) fn fn_item(&mut self, attrs: &[Attribute], sig: &Signature, block: &Block) {
         let name = sig.ident.to_string();
         let depth = self.fns.len();
-        let (self_type, service) = match self.impls.last() {
-            Some(c) if c.fn_depth == depth => (Some(c.self_type.clone()), c.is_service),
-            _ => (None, false),
+        let (self_type, service, graphql) = match self.impls.last() {
+            Some(c) if c.fn_depth == depth => (Some(c.self_type.clone()), c.is_service, c.graphql),
+            _ => (None, false, None),
         };
         let path = match &self_type {
             Some(t) => format!("{}::{t}::{name}", self.module()),
@@ -90,6 +90,12 @@ impl Extractor<'_> {
             .unwrap_or(pos.line);
         let provides = self.markers_for(first_line, pos.line);
         self.attr_routes(attrs, &path);
+        if let Some(g) = graphql
+            && !is_test
+        {
+            let route = super::routes::graphql::resolver_route(g, &name, &path, pos);
+            self.facts.routes.push(route);
+        }
 
         let mut locals = super::NameSet::default();
         for input in &sig.inputs {
@@ -134,9 +140,11 @@ impl Extractor<'_> {
             .is_some_and(|(p, _)| p.segments.last().is_some_and(|s| s.ident == "Service"));
         let test = i.attrs.iter().any(is_test_attr);
         self.test_depth += usize::from(test);
+        let self_type = type_name(&i.self_ty);
         self.impls.push(ImplCtx {
             fn_depth: self.fns.len(),
-            self_type: type_name(&i.self_ty),
+            graphql: super::routes::graphql::graphql_impl(&i.attrs, &self_type),
+            self_type,
             is_service,
         });
         for item in &i.items {
@@ -156,6 +164,7 @@ impl Extractor<'_> {
             fn_depth: self.fns.len(),
             self_type: t.ident.to_string(),
             is_service: false,
+            graphql: None,
         });
         for item in &t.items {
             if let syn::TraitItem::Fn(f) = item {
@@ -342,6 +351,7 @@ impl Extractor<'_> {
                         fn_depth: 0,
                         self_type: type_name(&i.self_ty),
                         is_service: false,
+                        graphql: None,
                     });
                     for it in &i.items {
                         if let ImplItem::Const(c) = it {

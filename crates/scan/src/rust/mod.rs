@@ -218,6 +218,8 @@ pub(crate) struct ImplCtx {
     self_type: String,
     /// `impl Service<..> for X`: paths matched in `call` are tower routes.
     is_service: bool,
+    /// A GraphQL resolver impl: its methods are endpoints.
+    graphql: Option<routes::graphql::GraphqlImpl>,
 }
 
 /// A function (real or synthetic) whose body is being walked.

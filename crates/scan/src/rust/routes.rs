@@ -6,6 +6,7 @@
 
 mod actix;
 mod axum;
+pub(super) mod graphql;
 mod hyper;
 mod rocket;
 

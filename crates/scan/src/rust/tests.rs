@@ -1168,3 +1168,43 @@ fn uses_inside_function_bodies_belong_to_the_module() {
     assert_eq!(f.uses[0].target, "svc::moderation::screen");
     assert_eq!(f.uses[0].module, "svc::api");
 }
+
+#[test]
+fn graphql_resolvers_are_endpoints() {
+    let f = scan(
+        r#"
+pub struct Mutation;
+#[async_graphql::Object]
+impl Mutation {
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool> { repo::deactivate(ctx, id).await }
+}
+pub struct QueryRoot;
+#[graphql_object(context = Ctx)]
+impl QueryRoot {
+    fn ask_model(ctx: &Ctx, prompt: String) -> String { ctx.llm.generate(prompt) }
+}
+impl Helper { fn not_a_field(&self) {} }
+"#,
+    );
+    let mut got: Vec<String> = f
+        .routes
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {} [{}]",
+                r.method,
+                rp(&r.path),
+                r.handler,
+                r.framework
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "MUTATION deactivateUser -> svc::api::Mutation::deactivate_user [async-graphql]",
+            "QUERY askModel -> svc::api::QueryRoot::ask_model [juniper]",
+        ]
+    );
+}
