@@ -30,6 +30,16 @@
 //! - Ordering is source order along the call path, callees inlined up to
 //!   [`flow::MAX_DEPTH`] levels, recursion cut. A screening call inside a stream's
 //!   `.map(..)` or a `stream!` body after the model call counts as "after".
+//! - Method calls resolve to the caller's own impl for `self.m()`, else to every workspace
+//!   method of that name when there are at most [`graph::MAX_METHOD_CANDIDATES`]; more common
+//!   names stay unresolved rather than connect unrelated code.
+//! - Moderation has a side: a screening call before the first generation call is input
+//!   moderation, after it output moderation ([`flow::Summary::settle_sides`]).
+//! - Middleware built with `from_fn`/`from_fn_with_state`/`map_request` in a router function
+//!   runs before the handlers of every route that router registers or nests ([`endpoints`]).
+//!   Route strings passed to `route`/`nest`/`resource`/`scope` are never URL evidence.
+//! - GraphQL resolver impls (async-graphql `#[Object]`, juniper `#[graphql_object]`) give one
+//!   endpoint per field; routers held in local variables lose their prefix.
 //! - A branch is not a path: a moderation call in one `if` arm counts for the whole
 //!   handler. Whether the result of a moderation call is acted on is not checked.
 //! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never
