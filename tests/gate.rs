@@ -2,6 +2,9 @@
 //! baselines, `--changed-since` on a temporary git repository, and a tamper case per
 //! weakening kind.
 
+mod common;
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -35,19 +38,6 @@ fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
         )
     });
     (out.status.code().unwrap(), json)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A copy of a fixture in a temporary directory.

@@ -4,6 +4,9 @@
 //!
 //! Needs `pre-commit` on PATH (`.ci/run` installs it from PyPI) or in `PRE_COMMIT`.
 
+mod common;
+use common::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,19 +24,6 @@ fn pre_commit() -> PathBuf {
             .find(|p| p.is_file())
     });
     found.unwrap_or_else(|| panic!("pre-commit is not installed: `pip install pre-commit` (or set PRE_COMMIT); .ci/run installs it"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn git(dir: &Path, args: &[&str]) {
