@@ -187,6 +187,27 @@ fn every_fixture_meets_its_expectations() {
 }
 
 #[test]
+fn sarif_is_identical_for_any_number_of_jobs() {
+    let sarif = |dir: &Path, jobs: &str| {
+        let out = Command::cargo_bin("genai-gate")
+            .unwrap()
+            .args(["check", "--no-cache", "--format", "sarif", "--jobs", jobs])
+            .arg(dir)
+            .output()
+            .unwrap();
+        out.stdout
+    };
+    for dir in fixtures() {
+        assert_eq!(
+            sarif(&dir, "1"),
+            sarif(&dir, "16"),
+            "SARIF differs between --jobs 1 and --jobs 16 on {}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
 fn output_is_identical_for_any_number_of_jobs() {
     for dir in fixtures() {
         let (code1, one) = check(&dir, "1");

@@ -235,6 +235,16 @@ impl PolicySet {
                     err(&p.file, Some(&a.location), format!("tightening `{}` lowers its severity from {} to {sev}", a.control, target.severity), Some("an overlay may only raise severity; use `action = \"replace\"` with a reason".into()));
                 }
                 if a.action == AmendAction::Tighten {
+                    for r in a.requirements.iter().filter(|r| r.order.is_some()) {
+                        if target.scope == crate::model::Scope::Repository {
+                            err(
+                                &p.file,
+                                Some(&r.location),
+                                format!("tightening `{}` adds an `order`, but the control is repository-scoped", a.control),
+                                Some("`order` only applies to endpoint-scoped controls; remove it or replace the control".into()),
+                            );
+                        }
+                    }
                     for r in &a.requirements {
                         let same = target
                             .requirements
@@ -288,5 +298,47 @@ fn single(source: &SourceFile, message: &str, help: &str) -> LoadError {
             message: message.into(),
             help: Some(help.into()),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tightening_cannot_order_a_repository_control() {
+        let mut set = PolicySet::embedded().unwrap();
+        let overlay = r#"
+[pack]
+id = "x-overlay"
+kind = "overlay"
+extends = "cn-genai-2023"
+sector = "news"
+title = "X"
+jurisdiction = "CN"
+authority = "X"
+source = "https://example.org"
+published = 2024-01-01
+version = "1"
+
+[[article]]
+ref = "X Art. 1"
+title = "x"
+
+[[amend]]
+control = "CN-GAI-14.4"
+action = "tighten"
+reason = "x"
+citations = ["X Art. 1"]
+require = [{ capability = "audit.record", order = "before" }]
+"#;
+        set.add(SourceFile::new("x.toml", overlay), false).unwrap();
+        let err = set.check().unwrap_err();
+        assert!(
+            err.diagnostics.iter().any(|d| d
+                .message
+                .contains("adds an `order`, but the control is repository-scoped")),
+            "{err:?}"
+        );
     }
 }

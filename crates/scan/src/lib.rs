@@ -74,6 +74,69 @@
 //! assert!(report.findings.iter().any(|f| f.control == "CN-GAI-4.1"));
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
+//!
+//! # Embedding the scanner in another linter
+//!
+//! Load the shipped packs plus one of your own from a file, register a detector for your
+//! in-house moderation client in code, scan, and walk the report:
+//!
+//! ```
+//! use genai_gate_policy::{resolve, Capability, CodePatterns, Detector, PolicySet, Profile, SourceFile};
+//! use genai_gate_scan::{scan_with, ScanOptions, Status};
+//!
+//! // Packs: the embedded ones, and a local overlay read from a file.
+//! let mut set = PolicySet::embedded()?;
+//! let overlay = std::env::temp_dir().join(format!("acme-overlay-{}.toml", std::process::id()));
+//! std::fs::write(&overlay, r#"
+//! [pack]
+//! id = "acme-news-desk"
+//! kind = "overlay"
+//! extends = "cn-genai-2023"
+//! sector = "news"
+//! title = "ACME news desk rules"
+//! jurisdiction = "CN"
+//! authority = "ACME compliance"
+//! source = "https://intranet.example/rules"
+//! published = 2026-01-05
+//! version = "1"
+//!
+//! [[article]]
+//! ref = "Art. 2"
+//! title = "Sector rules take precedence"
+//!
+//! [[amend]]
+//! control = "CN-GAI-14.1"
+//! action = "tighten"
+//! reason = "the desk treats a missing stop path as blocking"
+//! citations = ["Art. 2"]
+//! severity = "error"
+//! "#).unwrap();
+//! set.add(SourceFile::new(overlay.display().to_string(), std::fs::read_to_string(&overlay).unwrap()), false)?;
+//! set.check()?;
+//! std::fs::remove_file(&overlay).unwrap();
+//!
+//! // The profile, with the overlay and a detector defined in code.
+//! let mut profile = Profile::default_profile();
+//! profile.service.sectors = vec![genai_gate_policy::Sector::News];
+//! profile.packs = vec!["cn-genai-2023".into(), "acme-news-desk".into()];
+//! let review = CodePatterns { methods: vec![vec!["review".into()]], ..Default::default() };
+//! profile.detectors.push(Detector::new("acme.guard.in", Capability::ModerationInput, review.clone()));
+//! profile.detectors.push(Detector::new("acme.guard.out", Capability::ModerationOutput, review));
+//! let policy = resolve(&set, profile, false, None)?;
+//! assert_eq!(policy.control("CN-GAI-14.1").unwrap().provenance["severity"], "acme-news-desk");
+//!
+//! // Scan and walk endpoints, controls and findings.
+//! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/inhouse-profile-detector");
+//! let report = scan_with(&policy, &root, &ScanOptions { jobs: Some(1), ..Default::default() }).unwrap();
+//! let suggest = report.endpoints.iter().find(|e| e.route == "/assist/suggest").unwrap();
+//! assert!(suggest.generates && suggest.capabilities.contains_key("moderation.output"));
+//! let output = report.controls.iter().find(|c| c.id == "CN-GAI-4.2").unwrap();
+//! assert_eq!(output.status, Status::Pass);
+//! for f in &report.findings {
+//!     println!("{} {}:{} {}", f.control, f.file.as_deref().unwrap_or("-"), f.line.unwrap_or(0), f.message);
+//! }
+//! # Ok::<(), genai_gate_policy::LoadError>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod baseline;
