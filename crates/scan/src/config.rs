@@ -54,7 +54,6 @@
 //!
 //! Rust, Markdown and text files have no config entries.
 
-use genai_gate_policy::pattern::wildcard_match;
 use genai_gate_policy::{ConfigPredicate, ConfigValue};
 
 use crate::walk::FileKind;
@@ -183,7 +182,42 @@ pub fn normalise_key(s: &str) -> String {
 /// assert_eq!(entry_matches(&pred, &entries[1]), None);
 /// ```
 pub fn entry_matches(pred: &ConfigPredicate, entry: &ConfigEntry) -> Option<bool> {
-    wildcard_match(&normalise_key(&pred.key), &entry.key, ".").then(|| pred.holds(&entry.value))
+    CompiledPredicate::new(pred).check(entry)
+}
+
+/// A predicate with its key pattern normalised and compiled once, for matching many entries.
+///
+/// ```
+/// use genai_gate_policy::ConfigPredicate;
+/// use genai_gate_scan::config::{extract_config, CompiledPredicate};
+/// use genai_gate_scan::walk::FileKind;
+///
+/// let pred: ConfigPredicate = "moderation.enabled = true".parse().unwrap();
+/// let compiled = CompiledPredicate::new(&pred);
+/// let entries = extract_config(".env", "MODERATION_ENABLED=false\n", FileKind::Env).unwrap();
+/// assert_eq!(compiled.check(&entries[0]), Some(false));
+/// ```
+#[derive(Debug)]
+pub struct CompiledPredicate<'p> {
+    pred: &'p ConfigPredicate,
+    key: genai_gate_policy::pattern::Glob,
+}
+
+impl<'p> CompiledPredicate<'p> {
+    /// Normalises and compiles the predicate's key pattern.
+    pub fn new(pred: &'p ConfigPredicate) -> Self {
+        CompiledPredicate {
+            pred,
+            key: genai_gate_policy::pattern::Glob::new(&normalise_key(&pred.key), "."),
+        }
+    }
+
+    /// `None` when the entry's key does not match, else whether its value satisfies the predicate.
+    pub fn check(&self, entry: &ConfigEntry) -> Option<bool> {
+        self.key
+            .matches(&entry.key)
+            .then(|| self.pred.holds(&entry.value))
+    }
 }
 
 /// A format-neutral config tree with the line of every key and array item.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use genai_gate_policy::{Capability, CmpOp, ConfigValue, Detector, EvidenceKind, Requirement};
 
-use crate::config::{ConfigEntry, entry_matches};
+use crate::config::{CompiledPredicate, ConfigEntry};
 use crate::docs::{DocFacts, document_matches};
 use crate::report::Evidence;
 
@@ -48,9 +48,10 @@ impl RepoEvidence {
         };
         for d in detectors {
             for p in &d.config {
+                let compiled = CompiledPredicate::new(p);
                 for (file, entries) in &ev.configs {
                     for e in entries {
-                        match entry_matches(p, e) {
+                        match compiled.check(e) {
                             Some(true) => {
                                 ev.config.entry(d.capability).or_default().push(Evidence {
                                     file: file.clone(),
@@ -123,10 +124,11 @@ impl RepoEvidence {
             });
         }
         if let Some(pred) = &req.config {
+            let compiled = CompiledPredicate::new(pred);
             let mut failing = None;
             for (file, entries) in &self.configs {
                 for e in entries {
-                    match entry_matches(pred, e) {
+                    match compiled.check(e) {
                         Some(true) => {
                             return Ok(vec![Evidence {
                                 file: file.clone(),
