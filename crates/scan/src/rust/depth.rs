@@ -14,7 +14,7 @@
 /// Deepest estimated nesting parsed. Worker threads have 64 MiB of stack; syn and the
 /// extractor need at most a few KiB per level even unoptimised, and 10,000 levels of every
 /// shape measured fit, so this leaves a wide margin.
-pub const MAX_DEPTH: usize = 2_000;
+pub const MAX_DEPTH: usize = 8_000;
 
 /// The 1-based line where the estimated nesting first exceeds [`MAX_DEPTH`], if it does.
 ///

@@ -1208,3 +1208,16 @@ impl Helper { fn not_a_field(&self) {} }
         ]
     );
 }
+
+#[test]
+fn a_long_router_chain_is_not_refused_as_too_deep() {
+    // Regression: a generated router with ~1,000 chained `.route(..)` calls was refused by the
+    // depth guard (then at 2,000), so none of its endpoints were seen.
+    let mut src = String::from("fn app() -> Router {\n    Router::new()\n");
+    for i in 0..1500 {
+        src.push_str(&format!("        .route(\"/v1/m{i}\", post(h{i}))\n"));
+    }
+    src.push_str("}\n");
+    let f = scan(&src);
+    assert_eq!(f.routes.len(), 1500);
+}
