@@ -162,6 +162,8 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             .collect(),
     };
     let mut out = BTreeSet::new();
+    // Middleware per router function, computed once: a router registers many routes.
+    let mut layers: std::collections::HashMap<FnId, Vec<FnId>> = std::collections::HashMap::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for r in &file.routes {
             let registrar = r
@@ -221,7 +223,8 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             routers.extend(registrar);
             let mut middleware: Vec<FnId> = Vec::new();
             for router in routers {
-                for m in middleware_in(ws, router) {
+                let found = layers.entry(router).or_insert_with(|| middleware_in(ws, router));
+                for &m in found.iter() {
                     if !middleware.contains(&m) && Some(m) != handler_fn {
                         middleware.push(m);
                     }
