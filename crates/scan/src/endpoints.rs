@@ -223,7 +223,9 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             routers.extend(registrar);
             let mut middleware: Vec<FnId> = Vec::new();
             for router in routers {
-                let found = layers.entry(router).or_insert_with(|| middleware_in(ws, router));
+                let found = layers
+                    .entry(router)
+                    .or_insert_with(|| middleware_in(ws, router));
                 for &m in found.iter() {
                     if !middleware.contains(&m) && Some(m) != handler_fn {
                         middleware.push(m);

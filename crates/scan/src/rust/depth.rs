@@ -21,7 +21,7 @@ pub const MAX_DEPTH: usize = 8_000;
 /// ```
 /// use genai_gate_scan::rust::too_deep;
 /// assert_eq!(too_deep("fn main() { let x = ((1)); }"), None);
-/// let deep = format!("fn main() {{\n let x = {}1{}; }}", "(".repeat(5000), ")".repeat(5000));
+/// let deep = format!("fn main() {{\n let x = {}1{}; }}", "(".repeat(9000), ")".repeat(9000));
 /// assert_eq!(too_deep(&deep), Some(2));
 /// ```
 pub fn too_deep(text: &str) -> Option<u32> {
