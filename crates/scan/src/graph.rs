@@ -35,13 +35,13 @@ pub struct FnId {
 pub struct Workspace<'a> {
     /// Facts of every Rust file, in path order.
     pub files: &'a [FileFacts],
-    by_path: HashMap<&'a str, Vec<FnId>>,
-    by_name: HashMap<&'a str, Vec<FnId>>,
-    methods: HashMap<(&'a str, &'a str), Vec<FnId>>,
-    methods_by_name: HashMap<&'a str, Vec<FnId>>,
-    uses: HashMap<&'a str, Vec<&'a UseAlias>>,
-    consts: HashMap<&'a str, &'a ConstString>,
-    consts_by_name: HashMap<&'a str, Vec<&'a ConstString>>,
+    by_path: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
+    by_name: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
+    methods: HashMap<(&'a str, &'a str), Vec<FnId>, crate::rust::FxBuild>,
+    methods_by_name: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
+    uses: HashMap<&'a str, Vec<&'a UseAlias>, crate::rust::FxBuild>,
+    consts: HashMap<&'a str, &'a ConstString, crate::rust::FxBuild>,
+    consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, crate::rust::FxBuild>,
 }
 
 fn crate_of(module: &str) -> &str {
@@ -57,13 +57,13 @@ impl<'a> Workspace<'a> {
     pub fn new(files: &'a [FileFacts]) -> Self {
         let mut ws = Workspace {
             files,
-            by_path: HashMap::new(),
-            by_name: HashMap::new(),
-            methods: HashMap::new(),
-            methods_by_name: HashMap::new(),
-            uses: HashMap::new(),
-            consts: HashMap::new(),
-            consts_by_name: HashMap::new(),
+            by_path: HashMap::default(),
+            by_name: HashMap::default(),
+            methods: HashMap::default(),
+            methods_by_name: HashMap::default(),
+            uses: HashMap::default(),
+            consts: HashMap::default(),
+            consts_by_name: HashMap::default(),
         };
         for (fi, f) in files.iter().enumerate() {
             for (i, func) in f.functions.iter().enumerate() {

@@ -94,7 +94,7 @@ impl Prefilter {
 #[derive(Debug, Default)]
 struct PatternSet {
     pats: Vec<(u32, Pat)>,
-    by_last: HashMap<String, Vec<usize>>,
+    by_last: HashMap<String, Vec<usize>, crate::rust::FxBuild>,
     wild: Prefilter,
     strings: Prefilter,
 }
