@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use crate::Capability;
 use crate::model::{ConfigPredicate, DocumentRule, Location};
-use crate::pattern::wildcard_match;
 
 /// Code patterns shared by detectors and negatives.
 ///
@@ -33,47 +32,6 @@ pub struct CodePatterns {
 }
 
 impl CodePatterns {
-    /// Whether a called path matches one of the call patterns.
-    ///
-    /// ```
-    /// use genai_gate_policy::catalogue::CodePatterns;
-    /// let p = CodePatterns { calls: vec!["*::text_moderation".into()], ..Default::default() };
-    /// assert!(p.matches_call("green::Client::text_moderation"));
-    /// ```
-    pub fn matches_call(&self, path: &str) -> bool {
-        self.calls.iter().any(|p| wildcard_match(p, path, "::"))
-    }
-
-    /// Whether a method chain (receiver's calls in order, last one last) ends with one of the
-    /// method patterns. Each pattern segment may use `*`.
-    pub fn matches_methods(&self, chain: &[&str]) -> bool {
-        self.methods.iter().any(|pat| {
-            pat.len() <= chain.len()
-                && pat
-                    .iter()
-                    .zip(&chain[chain.len() - pat.len()..])
-                    .all(|(p, m)| wildcard_match(p, m, "::"))
-        })
-    }
-
-    /// Whether a type or variant path matches one of the type patterns (on trailing segments).
-    pub fn matches_type(&self, path: &str) -> bool {
-        self.types.iter().any(|p| {
-            path == p || path.ends_with(&format!("::{p}")) || wildcard_match(p, path, "::")
-        })
-    }
-
-    /// Whether a macro name matches.
-    pub fn matches_macro(&self, name: &str) -> bool {
-        let name = name.trim_end_matches('!');
-        self.macros.iter().any(|p| wildcard_match(p, name, "::"))
-    }
-
-    /// Whether a string literal matches one of the string globs.
-    pub fn matches_string(&self, s: &str) -> bool {
-        self.strings.iter().any(|p| wildcard_match(p, s, "\u{0}"))
-    }
-
     /// True when there is no pattern at all.
     pub fn is_empty(&self) -> bool {
         self.calls.is_empty()
