@@ -9,7 +9,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprClosure, ExprMethodCall, Lit, Pat, Path};
 
 use super::{Extractor, FnState};
-use crate::facts::{EventKind, Function};
+use crate::facts::EventKind;
 
 /// A path as written, `::`-joined, generics dropped, no leading `::`.
 pub(super) fn path_string(path: &Path) -> String {
@@ -412,18 +412,6 @@ impl Extractor<'_> {
             .rsplit_once("::")
             .map_or(state.path.as_str(), |(_, n)| n)
             .to_owned();
-        let mut events = state.events;
-        events.sort_by_key(|e| e.pos.offset);
-        self.facts.functions.push(Function {
-            path: state.path,
-            name,
-            self_type,
-            module: self.module().to_owned(),
-            pos,
-            end_line,
-            is_test,
-            provides: Vec::new(),
-            events,
-        });
+        self.finish_function(state, name, self_type, pos, end_line, Vec::new());
     }
 }

@@ -117,6 +117,19 @@ impl Extractor<'_> {
         self.visit_block(block);
         let state = self.fns.pop().expect("pushed above");
         let end_line = self.idx.end_line(block.brace_token.span.close());
+        self.finish_function(state, name, self_type, pos, end_line, provides);
+    }
+
+    /// Turns a walked function (real or synthetic) into facts, events in source order.
+    pub(super) fn finish_function(
+        &mut self,
+        state: FnState,
+        name: String,
+        self_type: Option<String>,
+        pos: crate::facts::Pos,
+        end_line: u32,
+        provides: Vec<String>,
+    ) {
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
         self.facts.functions.push(Function {
@@ -126,7 +139,7 @@ impl Extractor<'_> {
             module: self.module().to_owned(),
             pos,
             end_line,
-            is_test,
+            is_test: state.is_test,
             provides,
             events,
         });
