@@ -2,20 +2,28 @@
 //!
 //! A second run re-parses only the files whose content (or path, crate, module, test status)
 //! changed; every other file's [`FileFacts`] are read back from
-//! `.genai-gate-cache/facts-v<FORMAT>-<tool version>-<build>/<key>.json`, where `<build>`
+//! `.genai-gate-cache/facts-v<FORMAT>-<tool version>-<build>/<key>.bin`, where `<build>`
 //! identifies the executable (its size and modification time), so a rebuilt or upgraded
 //! binary never reads facts an older frontend wrote; directories of other builds are removed.
 //! Detector hits are always recomputed from the facts, so a changed catalogue, pack or
 //! profile needs no invalidation.
 //!
-//! The cache is never trusted: an entry that does not parse, or whose recorded key or path
-//! differs from the file asked for, is deleted and the file is parsed again. Facts from a
+//! An entry is a magic number, an XXH3-64 checksum of the rest, and the facts in `postcard`
+//! (a compact binary serde format: a warm run reads every entry, and parsing JSON dominated
+//! it). Keys are XXH3-128 hashes of the file's content and of everything else its facts
+//! depend on.
+//!
+//! The cache is never trusted: an entry whose checksum does not match, that does not decode,
+//! or whose recorded key or path differs from the file asked for, is deleted and the file is
+//! parsed again. Facts from a
 //! caught panic are not stored. The directory holds a `.gitignore` of `*`, so it is ignored by
 //! git without touching the repository's own ignore files. A cache that cannot be created
 //! (read-only checkout) is simply not used.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +34,7 @@ use crate::rust::RustInput;
 pub const CACHE_DIR: &str = ".genai-gate-cache";
 
 /// Layout version of cache entries; bump when [`FileFacts`] changes shape.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A fact cache rooted at one directory.
 #[derive(Debug, Clone)]
@@ -52,10 +60,29 @@ fn build_id() -> Option<String> {
     .clone()
 }
 
-#[derive(Serialize, Deserialize)]
+/// First bytes of every entry.
+const MAGIC: &[u8; 4] = b"GGF\x02";
+
+#[derive(Deserialize)]
 struct Entry {
     key: String,
     facts: FileFacts,
+}
+
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    key: &'a str,
+    facts: &'a FileFacts,
+}
+
+/// Decodes an entry file: magic, checksum of the payload, then the payload.
+fn decode(bytes: &[u8]) -> Option<Entry> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, payload) = rest.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*sum) != xxh3_64(payload) {
+        return None;
+    }
+    postcard::from_bytes(payload).ok()
 }
 
 impl FactCache {
@@ -84,33 +111,30 @@ impl FactCache {
 
     /// The key of a Rust file: a 128-bit hash of everything its facts depend on.
     pub fn key(input: &RustInput) -> String {
-        let half = |salt: u64| {
-            let mut h = std::hash::DefaultHasher::new();
-            salt.hash(&mut h);
-            (
-                FORMAT,
-                input.rel_path,
-                input.crate_name,
-                input.module,
-                input.is_test_file,
-            )
-                .hash(&mut h);
-            input.text.hash(&mut h);
-            h.finish()
+        let mut h = Xxh3::new();
+        let mut field = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
         };
-        format!("{:016x}{:016x}", half(0x9e37_79b9), half(0x85eb_ca6b))
+        field(&FORMAT.to_le_bytes());
+        field(input.rel_path.as_bytes());
+        field(input.crate_name.as_bytes());
+        field(input.module.as_bytes());
+        field(&[u8::from(input.is_test_file)]);
+        field(input.text.as_bytes());
+        format!("{:032x}", h.digest128())
     }
 
     fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("{key}.json"))
+        self.dir.join(format!("{key}.bin"))
     }
 
     /// The facts stored under `key` for `rel`, if a sound entry exists.
     pub fn get(&self, key: &str, rel: &str) -> Option<FileFacts> {
         let path = self.path(key);
         let bytes = std::fs::read(&path).ok()?;
-        match serde_json::from_slice::<Entry>(&bytes) {
-            Ok(e) if e.key == key && e.facts.path == rel => Some(e.facts),
+        match decode(&bytes) {
+            Some(e) if e.key == key && e.facts.path == rel => Some(e.facts),
             _ => {
                 let _ = std::fs::remove_file(&path);
                 None
@@ -127,19 +151,19 @@ impl FactCache {
         {
             return;
         }
-        let entry = Entry {
-            key: key.to_owned(),
-            facts: facts.clone(),
-        };
-        let Ok(json) = serde_json::to_vec(&entry) else {
+        let Ok(payload) = postcard::to_stdvec(&EntryRef { key, facts }) else {
             return;
         };
+        let mut bytes = Vec::with_capacity(payload.len() + 12);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
         let tmp = self.dir.join(format!(
             "{key}.{}.{:?}.tmp",
             std::process::id(),
             std::thread::current().id()
         ));
-        if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, self.path(key)).is_err() {
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, self.path(key)).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }
@@ -174,11 +198,19 @@ mod tests {
         // Another path under the same key (never produced, but never trusted either).
         assert!(cache.get(&key, "src/other.rs").is_none());
         assert!(!cache.path(&key).exists(), "a mismatched entry is deleted");
-        // A corrupt entry is discarded, then replaced.
+        // A corrupt entry is discarded: truncated, one byte flipped, or not an entry at all.
         cache.put(&key, &facts);
-        std::fs::write(cache.path(&key), b"{\"key\": \"trunc").unwrap();
-        assert!(cache.get(&key, "src/lib.rs").is_none());
-        assert!(!cache.path(&key).exists());
+        let good = std::fs::read(cache.path(&key)).unwrap();
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x20;
+        for bad in [&good[..good.len() / 2], &flipped[..], b"{\"key\": \"trunc"] {
+            std::fs::write(cache.path(&key), bad).unwrap();
+            assert!(cache.get(&key, "src/lib.rs").is_none());
+            assert!(!cache.path(&key).exists());
+        }
+        cache.put(&key, &facts);
+        assert_eq!(cache.get(&key, "src/lib.rs"), Some(facts.clone()));
         assert!(
             std::fs::read_to_string(dir.path().join(CACHE_DIR).join(".gitignore"))
                 .unwrap()

@@ -85,44 +85,92 @@ pub fn extract_doc(rel: &str, text: &str) -> DocFacts {
 }
 
 /// Checks `doc` against `rule`: `None` when no path glob matches the document's path,
-/// otherwise what is missing and where the document's matched headings start.
+/// otherwise what is missing and where the document's matched headings start. To check many
+/// documents against one rule, compile it once with [`CompiledDocumentRule::new`].
 pub fn document_matches(rule: &DocumentRule, doc: &DocFacts) -> Option<DocMatch> {
-    let mut globs = GlobSetBuilder::new();
-    for p in &rule.paths {
-        if let Ok(g) = GlobBuilder::new(p)
-            .case_insensitive(true)
-            .literal_separator(true)
-            .build()
-        {
-            globs.add(g);
+    CompiledDocumentRule::new(rule).matches(doc)
+}
+
+/// A [`DocumentRule`] with its path globs compiled and its headings and phrases normalised.
+///
+/// ```
+/// use genai_gate_policy::DocumentRule;
+/// use genai_gate_scan::docs::{CompiledDocumentRule, extract_doc};
+///
+/// let rule = DocumentRule {
+///     paths: vec!["**/complaints*.md".into()],
+///     headings: vec!["Complaints".into()],
+///     phrases: vec![],
+/// };
+/// let compiled = CompiledDocumentRule::new(&rule);
+/// let doc = extract_doc("docs/complaints.md", "# Complaints\n");
+/// assert!(compiled.matches(&doc).is_some_and(|m| m.is_complete()));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompiledDocumentRule {
+    globs: Option<globset::GlobSet>,
+    /// `(as written, normalised)`.
+    headings: Vec<(String, String)>,
+    phrases: Vec<(String, String)>,
+}
+
+impl CompiledDocumentRule {
+    /// Compiles `rule`; a path glob that does not compile matches nothing (packs are
+    /// validated before a scan, so this only happens for rules built in code).
+    pub fn new(rule: &DocumentRule) -> Self {
+        let mut globs = GlobSetBuilder::new();
+        for p in &rule.paths {
+            if let Ok(g) = GlobBuilder::new(p)
+                .case_insensitive(true)
+                .literal_separator(true)
+                .build()
+            {
+                globs.add(g);
+            }
+        }
+        let norm = |v: &[String]| {
+            v.iter()
+                .map(|w| (w.clone(), collapse(&w.to_lowercase())))
+                .collect()
+        };
+        CompiledDocumentRule {
+            globs: globs.build().ok(),
+            headings: norm(&rule.headings),
+            phrases: norm(&rule.phrases),
         }
     }
-    if !globs.build().ok()?.is_match(&doc.rel) {
-        return None;
-    }
-    let heading_texts: Vec<(String, u32)> = doc
-        .headings
-        .iter()
-        .map(|(h, l)| (collapse(&h.to_lowercase()), *l))
-        .collect();
-    let mut missing = Vec::new();
-    let mut line: Option<u32> = None;
-    for want in &rule.headings {
-        let needle = collapse(&want.to_lowercase());
-        match heading_texts.iter().find(|(h, _)| h.contains(&needle)) {
-            Some((_, l)) => line = Some(line.map_or(*l, |best| best.min(*l))),
-            None => missing.push(want.clone()),
+
+    /// See [`document_matches`].
+    pub fn matches(&self, doc: &DocFacts) -> Option<DocMatch> {
+        if !self.globs.as_ref()?.is_match(&doc.rel) {
+            return None;
         }
-    }
-    for phrase in &rule.phrases {
-        if !doc.lower.contains(&collapse(&phrase.to_lowercase())) {
-            missing.push(phrase.clone());
+        let heading_texts: Vec<(String, u32)> = doc
+            .headings
+            .iter()
+            .map(|(h, l)| (collapse(&h.to_lowercase()), *l))
+            .collect();
+        let mut missing = Vec::new();
+        let mut line: Option<u32> = None;
+        for (want, needle) in &self.headings {
+            match heading_texts
+                .iter()
+                .find(|(h, _)| h.contains(needle.as_str()))
+            {
+                Some((_, l)) => line = Some(line.map_or(*l, |best| best.min(*l))),
+                None => missing.push(want.clone()),
+            }
         }
+        for (phrase, needle) in &self.phrases {
+            if !doc.lower.contains(needle.as_str()) {
+                missing.push(phrase.clone());
+            }
+        }
+        Some(DocMatch {
+            line: line.unwrap_or(1),
+            missing,
+        })
     }
-    Some(DocMatch {
-        line: line.unwrap_or(1),
-        missing,
-    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use genai_gate_policy::{Capability, CmpOp, ConfigValue, Detector, EvidenceKind, Requirement};
 
 use crate::config::{CompiledPredicate, ConfigEntry};
-use crate::docs::{DocFacts, document_matches};
+use crate::docs::{CompiledDocumentRule, DocFacts};
 use crate::report::Evidence;
 
 /// Why a requirement is not met, and where to point.
@@ -75,8 +75,9 @@ impl RepoEvidence {
                 }
             }
             for rule in &d.documents {
+                let rule = CompiledDocumentRule::new(rule);
                 for doc in &ev.docs {
-                    if let Some(m) = document_matches(rule, doc)
+                    if let Some(m) = rule.matches(doc)
                         && m.missing.is_empty()
                     {
                         ev.docs_hits
@@ -157,9 +158,10 @@ impl RepoEvidence {
             });
         }
         if let Some(rule) = &req.document {
+            let compiled = CompiledDocumentRule::new(rule);
             let mut partial = None;
             for doc in &self.docs {
-                if let Some(m) = document_matches(rule, doc) {
+                if let Some(m) = compiled.matches(doc) {
                     if m.missing.is_empty() {
                         return Ok(vec![Evidence {
                             file: doc.rel.clone(),

@@ -44,9 +44,9 @@ pub enum EventKind {
     /// (`client`, `self.infer`, `state.llm`), or empty when it is not a plain path.
     Method {
         /// Method names, ending with this call.
-        chain: Vec<String>,
+        chain: Chain,
         /// Root receiver.
-        receiver: String,
+        receiver: Name,
     },
     /// A macro invocation (name without `!`, last path segment kept qualified as written).
     Macro {
@@ -72,6 +72,117 @@ pub enum EventKind {
         /// The path as written.
         path: String,
     },
+}
+
+/// A short name (a receiver as written), stored inline when it is at most 24 bytes.
+///
+/// ```
+/// use genai_gate_scan::facts::Name;
+/// let n = Name::from("state.llm");
+/// assert_eq!(n.as_str(), "state.llm");
+/// assert_eq!(&*n, "state.llm");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Name(compact_str::CompactString);
+
+impl Name {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(s.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(s.into())
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The method names called one after another on the same receiver, stored as one
+/// `.`-joined string (a method name never contains `.`): a chain of `n` calls yields `n`
+/// events, and one allocation per event keeps that linear.
+///
+/// ```
+/// use genai_gate_scan::facts::Chain;
+/// let mut chain = Chain::default();
+/// chain.push("chat");
+/// chain.push("create");
+/// assert_eq!(chain.last(), Some("create"));
+/// assert_eq!(chain.iter().collect::<Vec<_>>(), ["chat", "create"]);
+/// assert_eq!(chain.len(), 2);
+/// assert_eq!(chain.as_str(), "chat.create");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Chain(compact_str::CompactString);
+
+impl Chain {
+    /// Appends a method name.
+    pub fn push(&mut self, name: &str) {
+        if !self.0.is_empty() {
+            self.0.push('.');
+        }
+        self.0.push_str(name);
+    }
+
+    /// The last method name.
+    pub fn last(&self) -> Option<&str> {
+        self.iter().next_back()
+    }
+
+    /// The method names in call order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.0.split('.').filter(|s| !s.is_empty())
+    }
+
+    /// Number of method names.
+    pub fn len(&self) -> usize {
+        if self.0.is_empty() {
+            0
+        } else {
+            self.0.bytes().filter(|b| *b == b'.').count() + 1
+        }
+    }
+
+    /// Whether the chain has no method.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names joined by `.`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Chain {
+    fn from_iter<I: IntoIterator<Item = S>>(names: I) -> Chain {
+        let mut chain = Chain::default();
+        for n in names {
+            chain.push(n.as_ref());
+        }
+        chain
+    }
 }
 
 /// An event with its position.

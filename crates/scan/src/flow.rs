@@ -124,8 +124,9 @@ pub fn label(kind: &EventKind) -> String {
             path.clone()
         }
         EventKind::Method { chain, .. } => {
-            let n = chain.len().min(2);
-            chain[chain.len() - n..].join("().")
+            let mut last: Vec<&str> = chain.iter().rev().take(2).collect();
+            last.reverse();
+            last.join("().")
         }
         EventKind::Macro { name } => format!("{name}!"),
         EventKind::Str { value } => format!("\"{value}\""),

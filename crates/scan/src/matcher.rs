@@ -117,11 +117,21 @@ impl Pat {
             Pat::Method(gs) => gs.last().map(Glob::source).unwrap_or_default(),
             Pat::Str(g) => g.source(),
         };
-        source
-            .split('*')
-            .max_by_key(|p| p.len())
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
+        let longest = |s: &str| {
+            s.split('*')
+                .map(|p| p.trim_matches(':'))
+                .max_by_key(|p| p.len())
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+        };
+        // A last segment that is all wildcard (`tencentcloud::tms::*`) still requires the
+        // literals before it; `::` at either end is trimmed because the leading-`*::` rule
+        // also matches the bare rest.
+        longest(source).or_else(|| match self {
+            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => longest(g.source()),
+            // A method event is prefiltered on its last name only.
+            Pat::Method(_) | Pat::Str(_) => None,
+        })
     }
 }
 
@@ -211,7 +221,7 @@ impl PatternSet {
             EventKind::Method { chain, .. } => {
                 for &i in chain
                     .last()
-                    .and_then(|m| self.by_last.get(m.as_str()))
+                    .and_then(|m| self.by_last.get(m))
                     .map(Vec::as_slice)
                     .unwrap_or_default()
                 {
@@ -233,7 +243,7 @@ impl PatternSet {
             EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
                 path.as_str()
             }
-            EventKind::Method { chain, .. } => chain.last().map(String::as_str).unwrap_or_default(),
+            EventKind::Method { chain, .. } => chain.last().unwrap_or_default(),
             EventKind::Macro { name } => name.as_str(),
             EventKind::Str { .. } => "",
         };
@@ -253,11 +263,12 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
         }
         (Pat::Type(g), EventKind::TypeRef { path }) => g.matches(path),
         (Pat::Method(globs), EventKind::Method { chain, .. }) => {
-            globs.len() <= chain.len()
-                && globs
-                    .iter()
-                    .zip(&chain[chain.len() - globs.len()..])
-                    .all(|(g, m)| g.matches(m))
+            // The pattern's names match the chain's last names, last first.
+            let mut names = chain.iter().rev();
+            globs
+                .iter()
+                .rev()
+                .all(|g| names.next().is_some_and(|m| g.matches(m)))
         }
         (Pat::Macro(g), EventKind::Macro { name }) => g.matches(name.trim_end_matches('!')),
         (Pat::Str(g), EventKind::Str { value }) => g.matches(value),

@@ -465,6 +465,14 @@ pub fn scan_with(
         });
     }
     let unreachable_generation = unreachable_generation(&ws, &fn_hits, &flow, &rust_paths);
+    // The facts are millions of small allocations; freeing them on every worker is a
+    // measurable part of the wall time (about 7 % of a scan on one thread).
+    drop(flow);
+    drop(ws);
+    pool.install(|| {
+        rust.into_par_iter().for_each(drop);
+        fn_hits.into_par_iter().for_each(drop);
+    });
     if let Some((file, line)) = &unreachable_generation
         && judged.iter().all(|e| !e.generates())
     {

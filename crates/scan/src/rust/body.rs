@@ -9,7 +9,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprClosure, ExprMethodCall, Lit, Pat, Path};
 
 use super::{Extractor, FnState};
-use crate::facts::EventKind;
+use crate::facts::{Chain, EventKind, Name};
 
 /// A path as written, `::`-joined, generics dropped, no leading `::`.
 pub(super) fn path_string(path: &Path) -> String {
@@ -152,9 +152,10 @@ impl Extractor<'_> {
 
     /// [`Self::method_call_expr`], returning the chain and root receiver of `m` so that a
     /// call on `m`'s result extends them instead of walking and re-stringing the chain.
-    fn method_call_chain(&mut self, m: &ExprMethodCall) -> (Vec<String>, String) {
+    fn method_call_chain(&mut self, m: &ExprMethodCall) -> (Chain, Name) {
         let (mut chain, receiver) = self.chain_receiver(&m.receiver);
-        chain.push(m.method.to_string());
+        let name = m.method.to_string();
+        chain.push(&name);
         self.emit(
             EventKind::Method {
                 chain: chain.clone(),
@@ -162,9 +163,8 @@ impl Extractor<'_> {
             },
             m.method.span(),
         );
-        let name = chain.last().map_or("", String::as_str);
-        let route_path_arg = ROUTE_PATH_METHODS.contains(&name);
-        let plan = self.route_method(m, name);
+        let route_path_arg = ROUTE_PATH_METHODS.contains(&name.as_str());
+        let plan = self.route_method(m, &name);
         for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
@@ -185,7 +185,7 @@ impl Extractor<'_> {
     /// Walk the receiver of a method call as `visit_expr` would, and return the method
     /// names already called on the same root receiver (in order) and that receiver as
     /// written. `.await`, `?`, parentheses and invisible groups are looked through.
-    fn chain_receiver(&mut self, e: &Expr) -> (Vec<String>, String) {
+    fn chain_receiver(&mut self, e: &Expr) -> (Chain, Name) {
         match e {
             Expr::MethodCall(inner) => self.method_call_chain(inner),
             // As `visit::visit_expr_*` does for these (attributes are not walked).
@@ -195,7 +195,7 @@ impl Extractor<'_> {
             Expr::Group(g) => self.chain_receiver(&g.expr),
             _ => {
                 self.visit_expr(e);
-                (Vec::with_capacity(4), receiver_string(e))
+                (Chain::default(), receiver_string(e).into())
             }
         }
     }

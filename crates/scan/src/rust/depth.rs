@@ -87,12 +87,13 @@ pub fn too_deep(text: &str) -> Option<u32> {
 
 /// An upper bound of the estimate that costs one branch-free pass: every token that raises it
 /// is a one-byte bracket (counted twice) or operator, or a keyword (`as`, `else`, `return`,
-/// `break`, `yield`) of at least two letters. Most files are below [`MAX_DEPTH`] by this bound alone and skip
-/// the lexing pass.
+/// `break`, `yield`), and each of those keywords contains one of the byte pairs `as`, `el`,
+/// `re`, `br`, `yi` (distinct tokens, distinct pairs). Most files are below [`MAX_DEPTH`] by
+/// this bound alone and skip the lexing pass.
 fn depth_bound(b: &[u8]) -> usize {
     let mut open = 0usize;
     let mut punct = 0usize;
-    let mut alpha = 0usize;
+    let mut words = 0usize;
     for &c in b {
         open += usize::from(matches!(c, b'(' | b'[' | b'{'));
         punct += usize::from(matches!(
@@ -111,10 +112,15 @@ fn depth_bound(b: &[u8]) -> usize {
                 | b'.'
                 | b'?'
         ));
-        alpha += usize::from(c.is_ascii_alphabetic());
+    }
+    for w in b.windows(2) {
+        words += usize::from(matches!(
+            (w[0], w[1]),
+            (b'a', b's') | (b'e', b'l') | (b'r', b'e') | (b'b', b'r') | (b'y', b'i')
+        ));
     }
     // An open bracket counts twice: as a level and in its parent's run.
-    2 * open + punct + alpha / 2
+    2 * open + punct + words
 }
 
 /// What a token does to the estimate.
@@ -378,6 +384,9 @@ mod bound_tests {
             format!("fn f() {{ 1{} }}", " + 1".repeat(9000)),
             format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(9000)),
             format!("fn f() {{ {}x }}", "return ".repeat(9000)),
+            format!("fn f() {{ loop {{ {}x }} }}", "break ".repeat(9000)),
+            format!("fn f() {{ {}x }}", "yield ".repeat(9000)),
+            format!("fn f() {{ x{} }}", " as u8".repeat(9000)),
         ];
         for s in &samples {
             // If the precise scan would refuse it, the bound must be above the limit too.

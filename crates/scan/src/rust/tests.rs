@@ -38,7 +38,7 @@ fn ev(f: &FileFacts, path: &str) -> Vec<String> {
         .map(|e| match &e.kind {
             EventKind::Call { path } => format!("call {path}"),
             EventKind::Method { chain, receiver } => {
-                format!("method {receiver}:{}", chain.join("."))
+                format!("method {receiver}:{}", chain.as_str())
             }
             EventKind::Macro { name } => format!("macro {name}"),
             EventKind::TypeRef { path } => format!("type {path}"),
