@@ -221,3 +221,41 @@ fn output_is_identical_for_any_number_of_jobs() {
         );
     }
 }
+
+#[test]
+fn the_prefilter_keeps_every_endpoint_verdict_and_finding() {
+    let run = |dir: &Path, extra: &[&str]| {
+        let out = Command::cargo_bin("genai-gate")
+            .unwrap()
+            .args(["check", "--no-cache", "--format", "json"])
+            .args(extra)
+            .arg(dir)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    let mut skipped = 0;
+    for dir in fixtures() {
+        let (code, full) = run(&dir, &[]);
+        let (pre_code, pre) = run(&dir, &["--prefilter"]);
+        assert_eq!(code, pre_code, "{}", dir.display());
+        for key in ["endpoints", "controls", "findings"] {
+            assert_eq!(full[key], pre[key], "{key} differ on {}", dir.display());
+        }
+        assert_eq!(full["stats"]["rust_lines"], pre["stats"]["rust_lines"]);
+        skipped += pre["stats"]["prefiltered_out"].as_u64().unwrap_or(0);
+        // Strict mode must see every file: the pre-pass is off.
+        let (_, strict) = run(&dir, &["--prefilter", "--strict"]);
+        assert!(
+            strict["stats"]["prefiltered_out"].is_null(),
+            "{}",
+            dir.display()
+        );
+    }
+    assert!(
+        skipped > 0,
+        "no fixture file was left unparsed: the test proves nothing"
+    );
+    eprintln!("the pre-pass left {skipped} fixture files unparsed");
+}

@@ -65,6 +65,7 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         jobs: a.jobs,
         strict: false,
         no_cache: false,
+        prefilter: false,
     };
     let scanned = scan_repo(&args, globals)?;
     let baseline = Baseline::from_findings(&scanned.report.findings);

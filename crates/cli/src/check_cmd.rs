@@ -144,6 +144,12 @@ pub struct CheckArgs {
     /// PATH/.genai-gate-cache/.
     #[arg(long)]
     pub no_cache: bool,
+    /// Lexical pre-pass: parse only the Rust files that can matter (those with a detector's
+    /// literal, a route or framework anchor, or a name a parsed file mentions). Same
+    /// endpoints, verdicts and findings; parse errors in the other files are not reported.
+    /// Ignored with --strict.
+    #[arg(long)]
+    pub prefilter: bool,
 }
 
 /// Loads the profile: explicit, at the root, or the embedded default.
@@ -242,6 +248,7 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         cache_dir: (!args.no_cache).then(|| root.join(genai_gate_scan::cache::CACHE_DIR)),
         today: Some(today(args)?),
         changes: changes.clone(),
+        prefilter: args.prefilter,
     };
     let mut report = scan_with(&policy, &root, &opts)
         .with_context(|| format!("cannot scan `{}`", root.display()))?;

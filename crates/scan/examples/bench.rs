@@ -1,18 +1,30 @@
-//! Benchmark: `check` against parsing alone, on a generated workspace.
+//! Benchmark: `check` against parsing alone, on a generated workspace or a real corpus.
 //!
 //! ```text
-//! cargo run --release -p genai-gate-scan --example bench -- [LINES] [JOBS]
+//! cargo run --release -p genai-gate-scan --example bench -- [LINES | DIR] [JOBS] [ROUNDS]
 //! ```
 //!
-//! Generates a synthetic service workspace of about LINES lines (default 500 000) of
-//! realistic handler, client and model code in a temporary directory, then runs, in this
-//! process and on the same thread count: (1) parse-only — read every `.rs` file and
-//! `syn::parse_file` it, keeping nothing; (2) the full scan. It prints both wall times,
-//! their ratio and the peak resident memory of each phase (VmHWM, reset between phases).
+//! With a number (default 500 000), generates a synthetic service workspace of about that
+//! many lines of realistic handler, client and model code in a temporary directory (removed
+//! afterwards). With a directory (e.g. `~/.cargo/registry/src`, the sweep corpus), uses the
+//! Rust files in it as they are. Then runs, in this process and on JOBS threads, ROUNDS
+//! rounds (default 3) of, in turn:
+//!
+//! 1. **parse-only**: the scanner's walk, then read every selected `.rs` file and
+//!    `syn::parse_file` it, keeping nothing (the syntax tree is dropped and proc-macro2's span
+//!    table reset per file, as the scanner does);
+//! 2. **check**: the full scan (`scan_with`, no cache);
+//! 3. **check, pre-pass**: the full scan with the lexical pre-pass
+//!    ([`genai_gate_scan::ScanOptions::prefilter`]), which parses only the files that can
+//!    matter.
+//!
+//! It prints, per phase, the best and the median wall time and the peak resident memory
+//! (VmHWM, reset before each phase), and the ratios of the best times to parse-only. It also
+//! checks that the pre-pass gives the same report as the full scan.
 
 use std::fmt::Write as _;
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use genai_gate_policy::{PolicySet, Profile, resolve};
 use rayon::prelude::*;
@@ -164,19 +176,33 @@ fn generate(root: &Path, lines: usize) -> std::io::Result<(usize, usize)> {
         root.join("Cargo.toml"),
         "[package]\nname = \"bench-service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     )?;
-    let mut routes = String::from(
-        "use axum::{routing::post, Router};\n\npub fn router() -> Router {\n    Router::new()\n",
-    );
+    // Routers of at most 200 routes each, merged: a large service composes its router from
+    // parts, and one chain of thousands of `.route(..)` calls would be refused as too deep.
+    let mut routes = String::from("use axum::{routing::post, Router};\n\n");
+    let mut top = String::from("pub fn router() -> Router {\n    Router::new()\n");
     let mut mods = String::new();
     for i in 0..n {
         std::fs::write(src.join("api").join(format!("m{i}.rs")), module_source(i))?;
+        if i % 200 == 0 {
+            if i > 0 {
+                routes.push_str("}\n\n");
+            }
+            let _ = writeln!(top, "        .merge(routes_{}())", i / 200);
+            let _ = writeln!(
+                routes,
+                "fn routes_{}() -> Router {{\n    Router::new()",
+                i / 200
+            );
+        }
         let _ = writeln!(
             routes,
             "        .route(\"/v1/m{i}/chat\", post(crate::api::m{i}::handler_{i}))"
         );
         let _ = writeln!(mods, "pub mod m{i};");
     }
-    routes.push_str("}\n");
+    routes.push_str("}\n\n");
+    top.push_str("}\n");
+    routes.push_str(&top);
     std::fs::write(src.join("api/mod.rs"), mods)?;
     std::fs::write(src.join("routes.rs"), routes)?;
     std::fs::write(
@@ -201,21 +227,68 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// What the pre-pass must not change: endpoints, control verdicts and findings (it does not
+/// report parse errors in files it did not parse).
+fn verdicts(r: &genai_gate_scan::Report) -> String {
+    serde_json::to_string(&(&r.endpoints, &r.controls, &r.findings)).expect("report JSON")
+}
+
+/// One phase's wall times and peak RSS over the rounds.
+#[derive(Default)]
+struct Phase {
+    times: Vec<Duration>,
+    peak_kib: Option<u64>,
+}
+
+impl Phase {
+    fn record(&mut self, t: Duration) {
+        self.times.push(t);
+        self.peak_kib = self.peak_kib.max(peak_rss_kib());
+    }
+
+    fn best(&self) -> f64 {
+        self.times.iter().min().map_or(0.0, Duration::as_secs_f64)
+    }
+
+    fn median(&self) -> f64 {
+        let mut t = self.times.clone();
+        t.sort();
+        t.get(t.len() / 2).map_or(0.0, Duration::as_secs_f64)
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "{name:<20} best {:>8.3} s   median {:>8.3} s   peak RSS {} MiB",
+            self.best(),
+            self.median(),
+            self.peak_kib.map_or("?".into(), |k| (k / 1024).to_string())
+        );
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(500_000);
+    let target = args.next().unwrap_or_else(|| "500000".into());
     let jobs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let dir = std::env::temp_dir().join(format!("genai-gate-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (files, total) = generate(&dir, lines).expect("generate the synthetic workspace");
-    println!("workspace: {files} modules, {total} lines of Rust, {jobs} threads");
+    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
+    let (dir, generated): (PathBuf, bool) = match target.parse::<usize>() {
+        Ok(lines) => {
+            let dir = std::env::temp_dir().join(format!("genai-gate-bench-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let (files, total) = generate(&dir, lines).expect("generate the synthetic workspace");
+            println!("workspace: {files} generated modules, {total} lines of Rust");
+            (dir, true)
+        }
+        Err(_) => (PathBuf::from(&target), false),
+    };
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
+        .stack_size(64 << 20)
         .build()
         .expect("thread pool");
     let set = PolicySet::embedded().expect("embedded packs");
@@ -224,54 +297,82 @@ fn main() {
         jobs: Some(jobs),
         ..Default::default()
     };
+    let pre = genai_gate_scan::ScanOptions {
+        prefilter: true,
+        ..opts.clone()
+    };
 
-    // Warm the page cache so neither phase pays for the first read.
-    let _ = genai_gate_scan::scan_with(&policy, &dir, &opts);
-
-    reset_peak();
-    let t = Instant::now();
-    let paths: Vec<_> = ignore::WalkBuilder::new(&dir)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
-        .map(|e| e.into_path())
-        .collect();
-    let parsed: usize = pool.install(|| {
-        paths
-            .par_iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(p).unwrap_or_default();
-                usize::from(syn::parse_file(&text).is_ok())
-            })
-            .sum()
-    });
-    let parse_time = t.elapsed();
-    let parse_peak = peak_rss_kib();
-
-    reset_peak();
-    let t = Instant::now();
-    let report = genai_gate_scan::scan_with(&policy, &dir, &opts).expect("scan");
-    let check_time = t.elapsed();
-    let check_peak = peak_rss_kib();
-
-    let _ = std::fs::remove_dir_all(&dir);
+    // Warm the page cache so no phase pays for the first read; keep the full report to
+    // compare the pre-pass's with.
+    let full = genai_gate_scan::scan_with(&policy, &dir, &opts).expect("scan");
     println!(
-        "parsed {parsed} files; check found {} endpoints, {} findings",
-        report.endpoints.len(),
-        report.findings.len()
+        "{} Rust files, {} lines; {jobs} threads, {rounds} rounds; check finds {} endpoints, {} findings",
+        full.stats.rust_files,
+        full.stats.rust_lines,
+        full.endpoints.len(),
+        full.findings.len()
+    );
+    let full_verdicts = verdicts(&full);
+    let full_diagnostics = full.diagnostics.len();
+    drop(full);
+
+    let (mut parse, mut check, mut prefiltered) =
+        (Phase::default(), Phase::default(), Phase::default());
+    let mut parsed = 0;
+    let mut skipped = 0;
+    let mut pre_diagnostics = 0;
+    for _ in 0..rounds {
+        reset_peak();
+        let t = Instant::now();
+        let walked = genai_gate_scan::walk::walk(&dir, &policy.profile.files);
+        parsed = pool.install(|| {
+            walked
+                .files
+                .par_iter()
+                .filter(|f| f.kind == genai_gate_scan::walk::FileKind::Rust)
+                .map(|f| {
+                    let text = std::fs::read_to_string(&f.abs).unwrap_or_default();
+                    let ok = syn::parse_file(&text).is_ok();
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    usize::from(ok)
+                })
+                .sum()
+        });
+        parse.record(t.elapsed());
+
+        reset_peak();
+        let t = Instant::now();
+        let report = genai_gate_scan::scan_with(&policy, &dir, &opts).expect("scan");
+        check.record(t.elapsed());
+        drop(report);
+
+        reset_peak();
+        let t = Instant::now();
+        let report = genai_gate_scan::scan_with(&policy, &dir, &pre).expect("scan");
+        prefiltered.record(t.elapsed());
+        skipped = report.stats.prefiltered_out;
+        assert!(
+            verdicts(&report) == full_verdicts,
+            "the pre-pass changed the endpoints, controls or findings"
+        );
+        pre_diagnostics = report.diagnostics.len();
+        drop(report);
+    }
+    if generated {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    println!("parse-only parsed {parsed} files; the pre-pass skipped {skipped} Rust files");
+    parse.print("parse-only:");
+    check.print("check:");
+    prefiltered.print("check, pre-pass:");
+    println!(
+        "ratio check / parse-only: {:.2} (best), {:.2} (median)",
+        check.best() / parse.best(),
+        check.median() / parse.median()
     );
     println!(
-        "parse-only: {:>8.3} s   peak RSS {} MiB",
-        parse_time.as_secs_f64(),
-        parse_peak.map_or("?".into(), |k| (k / 1024).to_string())
-    );
-    println!(
-        "check:      {:>8.3} s   peak RSS {} MiB",
-        check_time.as_secs_f64(),
-        check_peak.map_or("?".into(), |k| (k / 1024).to_string())
-    );
-    println!(
-        "ratio check / parse-only: {:.2}",
-        check_time.as_secs_f64() / parse_time.as_secs_f64()
+        "ratio check with pre-pass / parse-only: {:.2} (best); endpoints, controls and findings \
+         identical to the full check ({pre_diagnostics} diagnostics against {full_diagnostics})",
+        prefiltered.best() / parse.best()
     );
 }

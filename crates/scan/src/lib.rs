@@ -155,6 +155,7 @@ pub mod flow;
 pub mod graph;
 pub mod matcher;
 mod pipeline;
+pub mod prefilter;
 pub mod report;
 pub mod rust;
 pub mod summary;

@@ -135,6 +135,53 @@ impl Pat {
     }
 }
 
+/// What one pattern needs in a file's text.
+enum Required {
+    /// A whole identifier.
+    Ident(String),
+    /// A substring.
+    Substring(String),
+}
+
+/// Names too common to be a useful prefilter literal when a pattern offers another one.
+const COMMON_NAMES: &[&str] = &[
+    "new", "default", "create", "get", "send", "build", "from", "into", "call", "run", "init",
+];
+
+impl Pat {
+    /// A literal every text matching the pattern contains: for path and method patterns, the
+    /// most specific whole segment without a wildcard (each segment of a matched path or chain
+    /// is an identifier of the source); else the longest literal run.
+    fn required(&self) -> Option<Required> {
+        let segments: Vec<&str> = match self {
+            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => g.source().split("::").collect(),
+            Pat::Method(gs) => gs.iter().map(Glob::source).collect(),
+            Pat::Str(g) => {
+                return g
+                    .source()
+                    .split('*')
+                    .map(|p| p.trim_matches(':'))
+                    .max_by_key(|p| p.len())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Required::Substring(p.to_owned()));
+            }
+        };
+        let exact = segments
+            .iter()
+            .filter(|s| !s.is_empty() && !s.contains('*'))
+            .max_by_key(|s| (!COMMON_NAMES.contains(s), s.len()));
+        if let Some(s) = exact {
+            return Some(Required::Ident((*s).to_owned()));
+        }
+        segments
+            .iter()
+            .flat_map(|s| s.split('*'))
+            .max_by_key(|p| p.len())
+            .filter(|p| !p.is_empty())
+            .map(|p| Required::Substring(p.to_owned()))
+    }
+}
+
 impl PatternSet {
     fn build<'c>(owners: impl Iterator<Item = (u32, &'c CodePatterns)>) -> PatternSet {
         let mut set = PatternSet::default();
@@ -179,6 +226,22 @@ impl PatternSet {
         set.wild = Prefilter::build(&set.pats, &wild);
         set.strings = Prefilter::build(&set.pats, &strings);
         set
+    }
+
+    /// See [`Matcher::required_literals`].
+    fn required_literals(&self) -> Option<RequiredLiterals> {
+        let mut lits = RequiredLiterals::default();
+        for (_, pat) in &self.pats {
+            match pat.required()? {
+                Required::Ident(i) => lits.idents.push(i),
+                Required::Substring(s) => lits.substrings.push(s),
+            }
+        }
+        for v in [&mut lits.idents, &mut lits.substrings] {
+            v.sort();
+            v.dedup();
+        }
+        Some(lits)
     }
 
     /// Calls `found(owner)` for every pattern matching the event (owners may repeat).
@@ -276,6 +339,15 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
     }
 }
 
+/// What a source text must contain for any detector pattern to match one of its events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequiredLiterals {
+    /// Exact names: some event's last path segment or method name must equal one of them.
+    pub idents: Vec<String>,
+    /// Substrings: a wildcard pattern's longest literal, or a string pattern's.
+    pub substrings: Vec<String>,
+}
+
 /// The catalogue compiled for matching.
 #[derive(Debug)]
 pub struct Matcher {
@@ -315,6 +387,24 @@ impl Matcher {
                 })
                 .collect(),
         }
+    }
+
+    /// What a file must contain for any detector to hit in it: an event can only hit when
+    /// its last name equals one of `idents` or its text contains one of `substrings`.
+    /// `None` when some pattern has no literal at all (then any file can hit).
+    ///
+    /// ```
+    /// use genai_gate_policy::{PolicySet, Profile, resolve};
+    /// use genai_gate_scan::matcher::Matcher;
+    /// let set = PolicySet::embedded().unwrap();
+    /// let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
+    /// let m = Matcher::new(&policy.detectors, &policy.negatives);
+    /// let lits = m.required_literals().unwrap();
+    /// assert!(lits.idents.iter().any(|i| i == "text_moderation"));
+    /// assert!(lits.substrings.iter().any(|s| s == "check_sensitive"));
+    /// ```
+    pub fn required_literals(&self) -> Option<RequiredLiterals> {
+        self.detectors.required_literals()
     }
 
     /// Hits of one event, traps removed, one per detector. Appends to `out`.

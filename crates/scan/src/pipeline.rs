@@ -41,6 +41,9 @@ pub struct ScanOptions {
     /// Pull-request mode: report only what the changed files are responsible for (see
     /// [`crate::changes`]).
     pub changes: Option<crate::changes::ChangedFiles>,
+    /// The lexical pre-pass (see [`crate::prefilter`]): parse only the Rust files that can
+    /// matter. Ignored in strict mode, which must report every unparsable file.
+    pub prefilter: bool,
 }
 
 /// A scan that could not run at all.
@@ -77,7 +80,7 @@ pub(crate) const INTERNAL_ERROR: &str = "internal-error";
 const WORKER_STACK: usize = 64 << 20;
 
 /// Substrings that suggest an unparsable file holds routes or generation calls.
-const RELEVANT: &[&str] = &[
+pub(crate) const RELEVANT: &[&str] = &[
     ".route(",
     "#[post",
     "#[get",
@@ -251,6 +254,47 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
     }
 }
 
+/// The lexical pre-pass over the Rust files: which files to parse (see [`crate::prefilter`]).
+fn prefilter(walked: &crate::walk::WalkResult, matcher: &Matcher) -> Vec<bool> {
+    let anchors = crate::prefilter::Anchors::new(matcher);
+    let lexed: Vec<Option<crate::prefilter::Lexed>> = walked
+        .files
+        .par_iter()
+        .map(|f| {
+            if f.kind != FileKind::Rust {
+                return None;
+            }
+            // Unreadable and non-UTF-8 files go the usual way, which reports them.
+            let bytes = std::fs::read(&f.abs).ok()?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            Some(anchors.lex(text, f.module.as_deref()))
+        })
+        .collect();
+    crate::prefilter::select(&lexed)
+}
+
+/// A Rust file the pre-pass found irrelevant: the facts of an empty file with its line count
+/// and inline suppressions.
+fn unparsed(f: &SourceFile) -> Extracted {
+    let text = std::fs::read(&f.abs)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let module = f.module.clone().unwrap_or_else(|| "crate".into());
+    let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
+    let input = RustInput {
+        rel_path: &f.rel,
+        text: text.as_deref().unwrap_or_default(),
+        crate_name: &crate_name,
+        module: &module,
+        is_test_file: f.is_test_file,
+    };
+    Extracted::Rust(
+        Box::new(crate::rust::unparsed_facts(&input)),
+        Vec::new(),
+        false,
+    )
+}
+
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     !(name == "Cargo.toml"
@@ -299,16 +343,23 @@ pub fn scan_with(
         jobs: opts.jobs.unwrap_or(0),
         message: e.to_string(),
     })?;
+    let strict = opts.strict || policy.profile.strict;
+    let keep = (opts.prefilter && !strict).then(|| pool.install(|| prefilter(&walked, &matcher)));
     let extracted: Vec<Vec<Extracted>> = pool.install(|| {
         walked
             .files
             .par_iter()
-            .map(|f| extract_one(f, &matcher, cache.as_ref()))
+            .enumerate()
+            .map(|(i, f)| match &keep {
+                Some(keep) if !keep[i] => vec![unparsed(f)],
+                _ => extract_one(f, &matcher, cache.as_ref()),
+            })
             .collect()
     });
 
     let mut stats = Stats {
         files: walked.files.len(),
+        prefiltered_out: keep.map_or(0, |k| k.iter().filter(|k| !**k).count()),
         ..Stats::default()
     };
     let mut diagnostics: Vec<ScanDiagnostic> = walked
@@ -533,7 +584,7 @@ pub fn scan_with(
         changes: None,
     };
     report.sort();
-    crate::fail_closed::apply(&mut report, opts.strict || policy.profile.strict);
+    crate::fail_closed::apply(&mut report, strict);
     let today = opts.today.clone().unwrap_or_else(crate::date::today_utc);
     let profile_file = opts
         .profile_file

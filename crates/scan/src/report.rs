@@ -297,6 +297,13 @@ pub struct Stats {
     pub config_files: usize,
     /// Documents read.
     pub documents: usize,
+    /// Rust files the lexical pre-pass left unparsed (`check --prefilter`); absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub prefiltered_out: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The result of a scan.

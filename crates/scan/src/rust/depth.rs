@@ -85,42 +85,28 @@ pub fn too_deep(text: &str) -> Option<u32> {
     None
 }
 
-/// An upper bound of the estimate that costs one branch-free pass: every token that raises it
-/// is a one-byte bracket (counted twice) or operator, or a keyword (`as`, `else`, `return`,
-/// `break`, `yield`), and each of those keywords contains one of the byte pairs `as`, `el`,
-/// `re`, `br`, `yi` (distinct tokens, distinct pairs). Most files are below [`MAX_DEPTH`] by
-/// this bound alone and skip the lexing pass.
+/// Per byte, how much it can raise the estimate: an open bracket counts twice (a level, and a
+/// step in its parent's run), an operator byte once, and the keywords that chain (`as`,
+/// `else`, `return`, `break`, `yield`) each contain an `s`, `u`, `k` or `y`, which count
+/// once.
+const WEIGHT: [u8; 256] = {
+    let mut w = [0u8; 256];
+    w[b'(' as usize] = 2;
+    w[b'[' as usize] = 2;
+    w[b'{' as usize] = 2;
+    let ones = b"+-*/%^&|<>=!.?suky";
+    let mut i = 0;
+    while i < ones.len() {
+        w[ones[i] as usize] = 1;
+        i += 1;
+    }
+    w
+};
+
+/// An upper bound of the estimate in one table-driven pass (see [`WEIGHT`]). Most files are
+/// below [`MAX_DEPTH`] by this bound alone and skip the lexing pass.
 fn depth_bound(b: &[u8]) -> usize {
-    let mut open = 0usize;
-    let mut punct = 0usize;
-    let mut words = 0usize;
-    for &c in b {
-        open += usize::from(matches!(c, b'(' | b'[' | b'{'));
-        punct += usize::from(matches!(
-            c,
-            b'+' | b'-'
-                | b'*'
-                | b'/'
-                | b'%'
-                | b'^'
-                | b'&'
-                | b'|'
-                | b'<'
-                | b'>'
-                | b'='
-                | b'!'
-                | b'.'
-                | b'?'
-        ));
-    }
-    for w in b.windows(2) {
-        words += usize::from(matches!(
-            (w[0], w[1]),
-            (b'a', b's') | (b'e', b'l') | (b'r', b'e') | (b'b', b'r') | (b'y', b'i')
-        ));
-    }
-    // An open bracket counts twice: as a level and in its parent's run.
-    2 * open + punct + words
+    b.iter().map(|&c| usize::from(WEIGHT[usize::from(c)])).sum()
 }
 
 /// What a token does to the estimate.
@@ -197,7 +183,7 @@ fn reset(runs: &mut [usize], total: &mut usize) {
 }
 
 /// Skips a (nested) block comment starting at `i`; returns the index after it.
-fn block_comment(b: &[u8], mut i: usize, line: &mut u32) -> usize {
+pub(crate) fn block_comment(b: &[u8], mut i: usize, line: &mut u32) -> usize {
     let mut depth = 0usize;
     while i < b.len() {
         match (b[i], b.get(i + 1)) {
@@ -224,7 +210,7 @@ fn block_comment(b: &[u8], mut i: usize, line: &mut u32) -> usize {
 }
 
 /// Skips the rest of a `"` string whose body starts at `i`; returns the index after it.
-fn quoted(b: &[u8], mut i: usize, line: &mut u32) -> usize {
+pub(crate) fn quoted(b: &[u8], mut i: usize, line: &mut u32) -> usize {
     while i < b.len() {
         match b[i] {
             b'\\' => {
@@ -246,7 +232,7 @@ fn quoted(b: &[u8], mut i: usize, line: &mut u32) -> usize {
 }
 
 /// Skips the rest of a raw string with `hashes` hashes whose body starts at `i`.
-fn raw_string(b: &[u8], mut i: usize, hashes: usize, line: &mut u32) -> usize {
+pub(crate) fn raw_string(b: &[u8], mut i: usize, hashes: usize, line: &mut u32) -> usize {
     while i < b.len() {
         if b[i] == b'"'
             && b[i + 1..]
@@ -267,7 +253,7 @@ fn raw_string(b: &[u8], mut i: usize, hashes: usize, line: &mut u32) -> usize {
 }
 
 /// Skips a char literal (`'a'`, `'\n'`, `'\u{1F600}'`) or a lifetime's quote at `i`.
-fn char_or_lifetime(b: &[u8], i: usize) -> usize {
+pub(crate) fn char_or_lifetime(b: &[u8], i: usize) -> usize {
     if b.get(i + 1) == Some(&b'\\') {
         // An escape: the literal ends at the next quote on the line.
         let mut j = i + 2;

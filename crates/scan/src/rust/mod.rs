@@ -26,7 +26,7 @@
 //! ```
 
 mod body;
-mod depth;
+pub(crate) mod depth;
 mod items;
 mod macros;
 mod markers;
@@ -84,8 +84,8 @@ pub fn extract(input: &RustInput) -> FileFacts {
     })
 }
 
-fn extract_inner(input: &RustInput) -> FileFacts {
-    let text = input.text;
+/// Bytes before the Rust source proper: a UTF-8 byte-order mark and a shebang line.
+fn preamble(text: &str) -> usize {
     let mut skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let rest = &text[skip..];
     let shebang = rest
@@ -94,6 +94,31 @@ fn extract_inner(input: &RustInput) -> FileFacts {
     if shebang {
         skip += rest.find('\n').unwrap_or(rest.len());
     }
+    skip
+}
+
+/// The facts of a file that is not parsed (the lexical pre-pass found nothing in it that can
+/// matter): its path, line count and inline suppressions, as [`extract`] gives them.
+///
+/// ```
+/// use genai_gate_scan::rust::{RustInput, unparsed_facts};
+/// let input = RustInput { rel_path: "src/geometry.rs", text: "fn area() {}\n// more\n", crate_name: "svc", module: "svc::geometry", is_test_file: false };
+/// let facts = unparsed_facts(&input);
+/// assert_eq!((facts.lines, facts.functions.len()), (2, 0));
+/// ```
+pub fn unparsed_facts(input: &RustInput) -> FileFacts {
+    let text = input.text;
+    FileFacts {
+        path: input.rel_path.to_owned(),
+        lines: LineIndex::new(text, preamble(text)).line_count(),
+        allows: markers::scan_allows(text),
+        ..FileFacts::default()
+    }
+}
+
+fn extract_inner(input: &RustInput) -> FileFacts {
+    let text = input.text;
+    let skip = preamble(text);
     let idx = LineIndex::new(text, skip);
     let mut facts = FileFacts {
         path: input.rel_path.to_owned(),
