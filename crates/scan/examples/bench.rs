@@ -7,8 +7,9 @@
 //! With a number (default 500 000), generates a synthetic service workspace of about that
 //! many lines of realistic handler, client and model code in a temporary directory (removed
 //! afterwards). With a directory (e.g. `~/.cargo/registry/src`, the sweep corpus), uses the
-//! Rust files in it as they are. Then runs, in this process and on JOBS threads, ROUNDS
-//! rounds (default 3) of, in turn:
+//! Rust files in it as they are. Then runs on JOBS threads ROUNDS rounds (default 3) of, in
+//! turn, each phase in a fresh process (this example started again with `--phase`), so that
+//! no phase inherits another's heap or page-cache misses:
 //!
 //! 1. **parse-only**: the scanner's walk, then read every selected `.rs` file and
 //!    `syn::parse_file` it, keeping nothing (the syntax tree is dropped and proc-macro2's span
@@ -18,13 +19,15 @@
 //!    ([`genai_gate_scan::ScanOptions::prefilter`]), which parses only the files that can
 //!    matter.
 //!
-//! It prints, per phase, the best and the median wall time and the peak resident memory
-//! (VmHWM, reset before each phase), and the ratios of the best times to parse-only. It also
-//! checks that the pre-pass gives the same report as the full scan.
+//! It prints, per phase, the best and the median wall time (of the phase itself, without
+//! process start and policy loading) and the peak resident memory of its process (VmHWM),
+//! and the ratios to parse-only. It also checks that the pre-pass gives the same endpoints,
+//! verdicts and findings as the full scan.
 
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use genai_gate_policy::{PolicySet, Profile, resolve};
 use rayon::prelude::*;
@@ -222,11 +225,6 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn reset_peak() {
-    // Linux: writing 5 to clear_refs resets the peak resident set size (VmHWM).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 /// What the pre-pass must not change: endpoints, control verdicts and findings (it does not
 /// report parse errors in files it did not parse).
 fn verdicts(r: &genai_gate_scan::Report) -> String {
@@ -236,24 +234,19 @@ fn verdicts(r: &genai_gate_scan::Report) -> String {
 /// One phase's wall times and peak RSS over the rounds.
 #[derive(Default)]
 struct Phase {
-    times: Vec<Duration>,
-    peak_kib: Option<u64>,
+    times: Vec<f64>,
+    peak_kib: u64,
 }
 
 impl Phase {
-    fn record(&mut self, t: Duration) {
-        self.times.push(t);
-        self.peak_kib = self.peak_kib.max(peak_rss_kib());
-    }
-
     fn best(&self) -> f64 {
-        self.times.iter().min().map_or(0.0, Duration::as_secs_f64)
+        self.times.iter().copied().fold(f64::INFINITY, f64::min)
     }
 
     fn median(&self) -> f64 {
         let mut t = self.times.clone();
-        t.sort();
-        t.get(t.len() / 2).map_or(0.0, Duration::as_secs_f64)
+        t.sort_by(f64::total_cmp);
+        t.get(t.len() / 2).copied().unwrap_or(0.0)
     }
 
     fn print(&self, name: &str) {
@@ -261,13 +254,104 @@ impl Phase {
             "{name:<20} best {:>8.3} s   median {:>8.3} s   peak RSS {} MiB",
             self.best(),
             self.median(),
-            self.peak_kib.map_or("?".into(), |k| (k / 1024).to_string())
+            self.peak_kib / 1024
         );
     }
 }
 
+/// What a phase child prints: its wall time, its peak RSS, and a summary of its result.
+struct Outcome {
+    secs: f64,
+    peak_kib: u64,
+    summary: String,
+}
+
+/// Runs one phase in this process (the child side): `parse`, `check` or `prefilter`.
+fn run_phase(phase: &str, dir: &Path, jobs: usize) {
+    let set = PolicySet::embedded().expect("embedded packs");
+    let policy = resolve(&set, Profile::default_profile(), true, None).expect("default policy");
+    let opts = genai_gate_scan::ScanOptions {
+        jobs: Some(jobs),
+        prefilter: phase == "prefilter",
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(64 << 20)
+        .build()
+        .expect("thread pool");
+    let t = Instant::now();
+    let summary = if phase == "parse" {
+        let walked = genai_gate_scan::walk::walk(dir, &policy.profile.files);
+        let parsed: usize = pool.install(|| {
+            walked
+                .files
+                .par_iter()
+                .filter(|f| f.kind == genai_gate_scan::walk::FileKind::Rust)
+                .map(|f| {
+                    let text = std::fs::read_to_string(&f.abs).unwrap_or_default();
+                    let ok = syn::parse_file(&text).is_ok();
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                    usize::from(ok)
+                })
+                .sum()
+        });
+        format!("parsed={parsed}")
+    } else {
+        let report = genai_gate_scan::scan_with(&policy, dir, &opts).expect("scan");
+        let mut h = std::hash::DefaultHasher::new();
+        verdicts(&report).hash(&mut h);
+        format!(
+            "verdicts={:016x} rust_files={} lines={} endpoints={} findings={} diagnostics={} skipped={}",
+            h.finish(),
+            report.stats.rust_files,
+            report.stats.rust_lines,
+            report.endpoints.len(),
+            report.findings.len(),
+            report.diagnostics.len(),
+            report.stats.prefiltered_out
+        )
+    };
+    let secs = t.elapsed().as_secs_f64();
+    println!("{secs} {} {summary}", peak_rss_kib().unwrap_or(0));
+}
+
+/// Runs one phase in a fresh child process, so that no phase inherits another's heap.
+fn phase_child(phase: &str, dir: &Path, jobs: usize) -> Outcome {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--phase", phase])
+        .arg(dir)
+        .arg(jobs.to_string())
+        .output()
+        .expect("run a phase");
+    assert!(
+        out.status.success(),
+        "phase {phase} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut words = text.trim().splitn(3, ' ');
+    Outcome {
+        secs: words.next().and_then(|w| w.parse().ok()).expect("time"),
+        peak_kib: words.next().and_then(|w| w.parse().ok()).expect("peak"),
+        summary: words.next().unwrap_or_default().to_owned(),
+    }
+}
+
+fn field<'a>(summary: &'a str, key: &str) -> &'a str {
+    summary
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or("?")
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("--phase") {
+        let jobs = all.get(3).and_then(|j| j.parse().ok()).unwrap_or(1);
+        return run_phase(&all[1], Path::new(&all[2]), jobs);
+    }
+    let mut args = all.into_iter();
     let target = args.next().unwrap_or_else(|| "500000".into());
     let jobs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -285,83 +369,42 @@ fn main() {
         }
         Err(_) => (PathBuf::from(&target), false),
     };
-
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .stack_size(64 << 20)
-        .build()
-        .expect("thread pool");
-    let set = PolicySet::embedded().expect("embedded packs");
-    let policy = resolve(&set, Profile::default_profile(), true, None).expect("default policy");
-    let opts = genai_gate_scan::ScanOptions {
-        jobs: Some(jobs),
-        ..Default::default()
-    };
-    let pre = genai_gate_scan::ScanOptions {
-        prefilter: true,
-        ..opts.clone()
-    };
-
-    // Warm the page cache so no phase pays for the first read; keep the full report to
-    // compare the pre-pass's with.
-    let full = genai_gate_scan::scan_with(&policy, &dir, &opts).expect("scan");
+    // Warm the page cache so no phase pays for the first read.
+    let first = phase_child("check", &dir, jobs);
     println!(
-        "{} Rust files, {} lines; {jobs} threads, {rounds} rounds; check finds {} endpoints, {} findings",
-        full.stats.rust_files,
-        full.stats.rust_lines,
-        full.endpoints.len(),
-        full.findings.len()
+        "{} Rust files, {} lines; {jobs} threads, {rounds} rounds, each phase in a fresh process; \
+         check finds {} endpoints, {} findings, {} diagnostics",
+        field(&first.summary, "rust_files"),
+        field(&first.summary, "lines"),
+        field(&first.summary, "endpoints"),
+        field(&first.summary, "findings"),
+        field(&first.summary, "diagnostics"),
     );
-    let full_verdicts = verdicts(&full);
-    let full_diagnostics = full.diagnostics.len();
-    drop(full);
-
     let (mut parse, mut check, mut prefiltered) =
         (Phase::default(), Phase::default(), Phase::default());
-    let mut parsed = 0;
-    let mut skipped = 0;
-    let mut pre_diagnostics = 0;
+    let mut last_pre = String::new();
     for _ in 0..rounds {
-        reset_peak();
-        let t = Instant::now();
-        let walked = genai_gate_scan::walk::walk(&dir, &policy.profile.files);
-        parsed = pool.install(|| {
-            walked
-                .files
-                .par_iter()
-                .filter(|f| f.kind == genai_gate_scan::walk::FileKind::Rust)
-                .map(|f| {
-                    let text = std::fs::read_to_string(&f.abs).unwrap_or_default();
-                    let ok = syn::parse_file(&text).is_ok();
-                    proc_macro2::extra::invalidate_current_thread_spans();
-                    usize::from(ok)
-                })
-                .sum()
-        });
-        parse.record(t.elapsed());
-
-        reset_peak();
-        let t = Instant::now();
-        let report = genai_gate_scan::scan_with(&policy, &dir, &opts).expect("scan");
-        check.record(t.elapsed());
-        drop(report);
-
-        reset_peak();
-        let t = Instant::now();
-        let report = genai_gate_scan::scan_with(&policy, &dir, &pre).expect("scan");
-        prefiltered.record(t.elapsed());
-        skipped = report.stats.prefiltered_out;
-        assert!(
-            verdicts(&report) == full_verdicts,
-            "the pre-pass changed the endpoints, controls or findings"
-        );
-        pre_diagnostics = report.diagnostics.len();
-        drop(report);
+        for (name, phase) in [
+            ("parse", &mut parse),
+            ("check", &mut check),
+            ("prefilter", &mut prefiltered),
+        ] {
+            let o = phase_child(name, &dir, jobs);
+            phase.times.push(o.secs);
+            phase.peak_kib = phase.peak_kib.max(o.peak_kib);
+            if name == "prefilter" {
+                assert_eq!(
+                    field(&o.summary, "verdicts"),
+                    field(&first.summary, "verdicts"),
+                    "the pre-pass changed the endpoints, controls or findings"
+                );
+                last_pre = o.summary;
+            }
+        }
     }
     if generated {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    println!("parse-only parsed {parsed} files; the pre-pass skipped {skipped} Rust files");
     parse.print("parse-only:");
     check.print("check:");
     prefiltered.print("check, pre-pass:");
@@ -371,8 +414,12 @@ fn main() {
         check.median() / parse.median()
     );
     println!(
-        "ratio check with pre-pass / parse-only: {:.2} (best); endpoints, controls and findings \
-         identical to the full check ({pre_diagnostics} diagnostics against {full_diagnostics})",
-        prefiltered.best() / parse.best()
+        "ratio check with pre-pass / parse-only: {:.2} (best); the pre-pass left {} Rust files \
+         unparsed; endpoints, controls and findings identical to the full check ({} diagnostics \
+         against {})",
+        prefiltered.best() / parse.best(),
+        field(&last_pre, "skipped"),
+        field(&last_pre, "diagnostics"),
+        field(&first.summary, "diagnostics"),
     );
 }

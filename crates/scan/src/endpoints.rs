@@ -181,15 +181,15 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 continue;
             }
             let module = match (registrar, handler_fn) {
-                (Some(reg), _) => ws.func(reg).module.clone(),
-                (None, Some(h)) => ws.func(h).module.clone(),
-                (None, None) => String::new(),
+                (Some(reg), _) => ws.func(reg).module.as_str(),
+                (None, Some(h)) => ws.func(h).module.as_str(),
+                (None, None) => "",
             };
             // A GraphQL field is named, not pathed: `MUTATION deactivateUser`.
             let graphql = matches!(r.framework.as_str(), "async-graphql" | "juniper");
             let own = match (&r.path[..], graphql) {
                 ([RoutePath::Lit(field)], true) => field.clone(),
-                _ => render(ws, &module, &r.path),
+                _ => render(ws, module, &r.path),
             };
             let mount_target = if r.registered_in.is_some() {
                 registrar

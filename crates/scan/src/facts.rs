@@ -36,7 +36,7 @@ pub enum EventKind {
     /// `path` is as written, `::`-joined, without generics.
     Call {
         /// The callee path as written.
-        path: String,
+        path: Name,
     },
     /// A method call. `chain` is the method names called on the same receiver so far, in
     /// order, ending with this one: for `client.chat().create(req)`, the event for `create`
@@ -51,14 +51,14 @@ pub enum EventKind {
     /// A macro invocation (name without `!`, last path segment kept qualified as written).
     Macro {
         /// Macro name.
-        name: String,
+        name: Name,
     },
     /// A type or variant path named in an expression or pattern: a struct literal
     /// (`CreateModerationRequestArgs { .. }`), a path value (`FinishReason::ContentFilter`).
     /// Path calls such as `T::new()` are `Call` events, not `TypeRef`.
     TypeRef {
         /// The path as written.
-        path: String,
+        path: Name,
     },
     /// A string literal (or a constant with a string value, resolved by the frontend when
     /// the constant is in the same file) passed as an argument to a call or method call.
@@ -70,7 +70,7 @@ pub enum EventKind {
     /// `post(chat)`): the graph treats it as a possible call.
     FnRef {
         /// The path as written.
-        path: String,
+        path: Name,
     },
 }
 
@@ -203,11 +203,11 @@ pub struct Function {
     /// `{…}` segment, e.g. `crate::main::{closure@12}`.
     pub path: String,
     /// The simple name.
-    pub name: String,
+    pub name: Name,
     /// The `impl` type, for methods (`Dispatcher`).
-    pub self_type: Option<String>,
+    pub self_type: Option<Name>,
     /// The module path this function is in (`crate::api::chat`), for resolving calls.
-    pub module: String,
+    pub module: Name,
     /// Position of the name.
     pub pos: Pos,
     /// Last line of the body.

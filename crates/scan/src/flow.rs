@@ -9,6 +9,7 @@
 //! summaries compose in sequence. Summaries are memoised per function.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use genai_gate_policy::Capability;
 
@@ -26,10 +27,10 @@ pub struct FlowHit {
     pub file: usize,
     /// Position.
     pub pos: Pos,
-    /// Detector id, or `marker`.
-    pub detector: String,
+    /// Detector id, or `marker` (shared: summaries are cloned as they compose).
+    pub detector: Arc<str>,
     /// What was called, for messages: `chat().create_stream`, `green::text_moderation`.
-    pub label: String,
+    pub label: Arc<str>,
 }
 
 /// What a function (with callees inlined) does, in order.
@@ -112,8 +113,9 @@ pub type FunctionHits = Vec<Vec<Vec<(u32, Hit)>>>;
 pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
     hits: &'w FunctionHits,
-    names: &'w [String],
-    memo: HashMap<FnId, Summary>,
+    names: Vec<Arc<str>>,
+    marker: Arc<str>,
+    memo: HashMap<FnId, Summary, crate::rust::FxBuild>,
     on_stack: Vec<FnId>,
 }
 
@@ -121,7 +123,7 @@ pub struct Flow<'w, 'a> {
 pub fn label(kind: &EventKind) -> String {
     match kind {
         EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => {
-            path.clone()
+            path.to_string()
         }
         EventKind::Method { chain, .. } => {
             let mut last: Vec<&str> = chain.iter().rev().take(2).collect();
@@ -139,15 +141,16 @@ impl<'w, 'a> Flow<'w, 'a> {
         Flow {
             ws,
             hits,
-            names,
-            memo: HashMap::new(),
+            names: names.iter().map(|n| Arc::from(n.as_str())).collect(),
+            marker: Arc::from("marker"),
+            memo: HashMap::default(),
             on_stack: Vec::new(),
         }
     }
 
-    fn name(&self, detector: u32) -> String {
+    fn name(&self, detector: u32) -> Arc<str> {
         if detector == MARKER {
-            "marker".to_owned()
+            self.marker.clone()
         } else {
             self.names[detector as usize].clone()
         }
@@ -186,7 +189,7 @@ impl<'w, 'a> Flow<'w, 'a> {
                             file: id.file,
                             pos: ev.pos,
                             detector: self.name(h.detector),
-                            label: label(&ev.kind),
+                            label: label(&ev.kind).into(),
                         },
                     );
                 }
@@ -215,8 +218,8 @@ impl<'w, 'a> Flow<'w, 'a> {
                             FlowHit {
                                 file: id.file,
                                 pos: ev.pos,
-                                detector: "marker".into(),
-                                label: cf.path.clone(),
+                                detector: self.marker.clone(),
+                                label: cf.path.as_str().into(),
                             },
                         );
                     }

@@ -53,44 +53,95 @@ fn parent(module: &str) -> &str {
 }
 
 impl<'a> Workspace<'a> {
-    /// Indexes the files.
+    /// Indexes the files. The indexes are built two at a time with `rayon::join` (on the
+    /// current rayon pool; call it inside `ThreadPool::install` to bound the threads).
     pub fn new(files: &'a [FileFacts]) -> Self {
-        let mut ws = Workspace {
-            files,
-            by_path: HashMap::default(),
-            by_name: HashMap::default(),
-            methods: HashMap::default(),
-            methods_by_name: HashMap::default(),
-            uses: HashMap::default(),
-            consts: HashMap::default(),
-            consts_by_name: HashMap::default(),
+        type Map<'k, K> = HashMap<K, Vec<FnId>, crate::rust::FxBuild>;
+        let n: usize = files.iter().map(|f| f.functions.len()).sum();
+        let funcs = || {
+            files.iter().enumerate().flat_map(|(fi, f)| {
+                f.functions
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, func)| (FnId { file: fi, func: i }, func))
+            })
         };
-        for (fi, f) in files.iter().enumerate() {
-            for (i, func) in f.functions.iter().enumerate() {
-                let id = FnId { file: fi, func: i };
-                ws.by_path.entry(func.path.as_str()).or_default().push(id);
-                ws.by_name.entry(func.name.as_str()).or_default().push(id);
-                if let Some(t) = &func.self_type {
-                    ws.methods
-                        .entry((t.as_str(), func.name.as_str()))
-                        .or_default()
-                        .push(id);
-                    ws.methods_by_name
-                        .entry(func.name.as_str())
-                        .or_default()
-                        .push(id);
+        let index = |key: &dyn Fn(&'a Function) -> Option<&'a str>| {
+            let mut map: Map<'a, &'a str> =
+                HashMap::with_capacity_and_hasher(n, Default::default());
+            for (id, func) in funcs() {
+                if let Some(k) = key(func) {
+                    map.entry(k).or_default().push(id);
                 }
             }
-            for u in &f.uses {
-                ws.uses.entry(u.module.as_str()).or_default().push(u);
-            }
-            for c in &f.consts {
-                ws.consts.insert(c.path.as_str(), c);
-                let name = c.path.rsplit("::").next().unwrap_or(&c.path);
-                ws.consts_by_name.entry(name).or_default().push(c);
-            }
+            map
+        };
+        let ((by_path, by_name), ((methods, methods_by_name), (uses, consts, consts_by_name))) =
+            rayon::join(
+                || {
+                    rayon::join(
+                        || index(&|f| Some(f.path.as_str())),
+                        || index(&|f| Some(f.name.as_str())),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || {
+                            let mut methods: Map<'a, (&'a str, &'a str)> =
+                                HashMap::with_capacity_and_hasher(n, Default::default());
+                            for (id, func) in funcs() {
+                                if let Some(t) = &func.self_type {
+                                    methods
+                                        .entry((t.as_str(), func.name.as_str()))
+                                        .or_default()
+                                        .push(id);
+                                }
+                            }
+                            let by_name =
+                                index(&|f| f.self_type.is_some().then_some(f.name.as_str()));
+                            (methods, by_name)
+                        },
+                        || {
+                            let mut uses: HashMap<
+                                &'a str,
+                                Vec<&'a UseAlias>,
+                                crate::rust::FxBuild,
+                            > = HashMap::default();
+                            let mut consts: HashMap<
+                                &'a str,
+                                &'a ConstString,
+                                crate::rust::FxBuild,
+                            > = HashMap::default();
+                            let mut consts_by_name: HashMap<
+                                &'a str,
+                                Vec<&'a ConstString>,
+                                crate::rust::FxBuild,
+                            > = HashMap::default();
+                            for f in files {
+                                for u in &f.uses {
+                                    uses.entry(u.module.as_str()).or_default().push(u);
+                                }
+                                for c in &f.consts {
+                                    consts.insert(c.path.as_str(), c);
+                                    let name = c.path.rsplit("::").next().unwrap_or(&c.path);
+                                    consts_by_name.entry(name).or_default().push(c);
+                                }
+                            }
+                            (uses, consts, consts_by_name)
+                        },
+                    )
+                },
+            );
+        Workspace {
+            files,
+            by_path,
+            by_name,
+            methods,
+            methods_by_name,
+            uses,
+            consts,
+            consts_by_name,
         }
-        ws
     }
 
     /// The function behind an id.

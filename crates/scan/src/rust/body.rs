@@ -131,7 +131,7 @@ impl Extractor<'_> {
                     handler_fn = super::routes::http_method(name).is_some() || name == "on";
                     route_path_arg = ROUTE_PATH_CALLS.contains(&name);
                 }
-                self.emit(EventKind::Call { path }, path_span(&p.path));
+                self.emit(EventKind::Call { path: path.into() }, path_span(&p.path));
             }
             other => self.visit_expr(other),
         }
@@ -275,7 +275,7 @@ impl Extractor<'_> {
             }
             if is_upper(last_name) {
                 let path = last_name.to_owned();
-                self.emit(EventKind::TypeRef { path }, span);
+                self.emit(EventKind::TypeRef { path: path.into() }, span);
             } else if in_arg
                 && !self
                     .fns
@@ -283,15 +283,15 @@ impl Extractor<'_> {
                     .is_some_and(|f| f.locals.contains(last_name))
             {
                 let path = last_name.to_owned();
-                self.emit(EventKind::FnRef { path }, span);
+                self.emit(EventKind::FnRef { path: path.into() }, span);
             }
             return;
         }
         let path = path_string(&p.path);
         if is_upper(last_name) {
-            self.emit(EventKind::TypeRef { path }, span);
+            self.emit(EventKind::TypeRef { path: path.into() }, span);
         } else {
-            self.emit(EventKind::FnRef { path }, span);
+            self.emit(EventKind::FnRef { path: path.into() }, span);
         }
     }
 
@@ -299,7 +299,7 @@ impl Extractor<'_> {
     pub(super) fn struct_expr(&mut self, s: &syn::ExprStruct) {
         self.emit(
             EventKind::TypeRef {
-                path: path_string(&s.path),
+                path: path_string(&s.path).into(),
             },
             path_span(&s.path),
         );
@@ -318,10 +318,10 @@ impl Extractor<'_> {
                 push_ident(&mut name, &i.ident);
                 if is_upper(&name) && i.subpat.is_none() {
                     let path = name.clone();
-                    self.emit(EventKind::TypeRef { path }, i.ident.span());
+                    self.emit(EventKind::TypeRef { path: path.into() }, i.ident.span());
                 } else if let Some(f) = self.fns.last_mut() {
                     if !f.locals.contains(name.as_str()) {
-                        f.locals.insert(name.clone());
+                        f.locals.insert(name.as_str().into());
                     }
                 }
                 self.scratch = name;
@@ -334,7 +334,7 @@ impl Extractor<'_> {
         };
         self.emit(
             EventKind::TypeRef {
-                path: path_string(path),
+                path: path_string(path).into(),
             },
             path_span(path),
         );
@@ -359,7 +359,12 @@ impl Extractor<'_> {
     pub(super) fn closure_handler(&mut self, c: &ExprClosure) {
         let path = self.closure_path(c);
         let span = c.inputs_begin.span;
-        self.emit(EventKind::FnRef { path: path.clone() }, span);
+        self.emit(
+            EventKind::FnRef {
+                path: path.as_str().into(),
+            },
+            span,
+        );
         let end = match &*c.body {
             Expr::Block(b) => Some(b.block.brace_token.span.close()),
             Expr::Async(a) => Some(a.block.brace_token.span.close()),

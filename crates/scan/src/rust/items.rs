@@ -5,7 +5,7 @@ use syn::visit::Visit;
 use syn::{Attribute, Block, Expr, ImplItem, Item, Lit, Meta, Pat, Signature, Type, UseTree};
 
 use super::{Extractor, FnState, ImplCtx};
-use crate::facts::{ConstString, Function, UseAlias};
+use crate::facts::{ConstString, Function, Name, UseAlias};
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`…
 pub(super) fn is_test_attr(attr: &Attribute) -> bool {
@@ -48,7 +48,7 @@ pub(super) fn type_name(ty: &Type) -> String {
 pub(super) fn bind_names(pat: &Pat, out: &mut super::NameSet) {
     match pat {
         Pat::Ident(i) => {
-            out.insert(i.ident.to_string());
+            out.insert(compact_str::format_compact!("{}", i.ident));
             if let Some((_, sub)) = &i.subpat {
                 bind_names(sub, out);
             }
@@ -132,11 +132,13 @@ impl Extractor<'_> {
     ) {
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
+        // The facts of a whole workspace stay in memory until the flow is judged.
+        events.shrink_to_fit();
         self.facts.functions.push(Function {
             path: state.path,
-            name,
-            self_type,
-            module: self.module().to_owned(),
+            name: name.into(),
+            self_type: self_type.map(Name::from),
+            module: self.module().into(),
             pos,
             end_line,
             is_test: state.is_test,

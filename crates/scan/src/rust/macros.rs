@@ -19,7 +19,7 @@ impl Extractor<'_> {
     pub(super) fn macro_call(&mut self, m: &syn::Macro) {
         self.emit(
             EventKind::Macro {
-                name: path_string(&m.path),
+                name: path_string(&m.path).into(),
             },
             path_span(&m.path),
         );

@@ -232,7 +232,8 @@ impl Hasher for FxHasher {
 /// Hash builder of the per-file tables.
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 /// A set of names bound in a function body.
-pub(crate) type NameSet = HashSet<String, FxBuild>;
+/// Local names of a function body (short identifiers, stored inline).
+pub(crate) type NameSet = HashSet<compact_str::CompactString, FxBuild>;
 
 /// An `impl` or `trait` block being walked.
 pub(crate) struct ImplCtx {

@@ -1154,7 +1154,7 @@ mod tests {
     let c = func(&f, "svc::api::tests::Harness::app::{closure@5}");
     assert!(c.is_test);
     assert_eq!(c.self_type.as_deref(), Some("Harness"));
-    assert_eq!(c.module, "svc::api::tests");
+    assert_eq!(c.module.as_str(), "svc::api::tests");
     assert_eq!(
         ev(&f, "svc::api::tests::Harness::app::{closure@5}"),
         s(&["call Self::probe"])

@@ -197,7 +197,12 @@ impl Extractor<'_> {
             None => {
                 let base = self.fns.last().map_or("crate", |f| f.path.as_str());
                 let path = format!("{base}::{{arm@{}}}", first.start().line);
-                self.emit(EventKind::FnRef { path: path.clone() }, first);
+                self.emit(
+                    EventKind::FnRef {
+                        path: path.as_str().into(),
+                    },
+                    first,
+                );
                 self.synthetic(path.clone(), first, end, walk);
                 path
             }
