@@ -8,7 +8,7 @@
 //! every capability before it, and the first hit of every capability after it — and
 //! summaries compose in sequence. Summaries are memoised per function.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use genai_gate_policy::Capability;
@@ -40,9 +40,81 @@ pub struct Summary {
     pub first_generation: Option<FlowHit>,
     /// First hit of each capability before the first generation call (every hit when there
     /// is no generation call).
-    pub before: BTreeMap<Capability, FlowHit>,
+    pub before: CapMap,
     /// First hit of each capability after the first generation call.
-    pub after: BTreeMap<Capability, FlowHit>,
+    pub after: CapMap,
+}
+
+/// The first hit of each capability, ordered by capability: a sorted vector, since a scan
+/// keeps a summary per reachable function and most hold a handful of capabilities.
+///
+/// ```
+/// use genai_gate_policy::Capability;
+/// use genai_gate_scan::flow::{CapMap, FlowHit};
+/// let hit = |line| FlowHit { file: 0, pos: genai_gate_scan::facts::Pos { line, offset: 0 }, detector: "d".into(), label: "f".into() };
+/// let mut m = CapMap::default();
+/// m.insert_first(Capability::UserCheck, || hit(3));
+/// m.insert_first(Capability::ModerationInput, || hit(5));
+/// m.insert_first(Capability::UserCheck, || hit(9)); // not the first: ignored
+/// assert_eq!(m.get(&Capability::UserCheck).map(|h| h.pos.line), Some(3));
+/// assert_eq!(m.iter().count(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CapMap(Vec<(Capability, FlowHit)>);
+
+impl CapMap {
+    fn find(&self, cap: &Capability) -> Result<usize, usize> {
+        self.0.binary_search_by(|(c, _)| c.cmp(cap))
+    }
+
+    /// The hit of a capability.
+    pub fn get(&self, cap: &Capability) -> Option<&FlowHit> {
+        self.find(cap).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether the capability has a hit.
+    pub fn contains_key(&self, cap: &Capability) -> bool {
+        self.find(cap).is_ok()
+    }
+
+    /// Records `hit()` for `cap` unless it already has one.
+    pub fn insert_first(&mut self, cap: Capability, hit: impl FnOnce() -> FlowHit) {
+        if let Err(at) = self.find(&cap) {
+            self.0.insert(at, (cap, hit()));
+        }
+    }
+
+    /// Removes a capability's hit.
+    pub fn remove(&mut self, cap: &Capability) -> Option<FlowHit> {
+        self.find(cap).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Capabilities and hits, in capability order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Capability, &FlowHit)> {
+        self.0.iter().map(|(c, h)| (c, h))
+    }
+
+    /// Number of capabilities.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no capability has a hit.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'m> IntoIterator for &'m CapMap {
+    type Item = (&'m Capability, &'m FlowHit);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'m, (Capability, FlowHit)>,
+        fn(&'m (Capability, FlowHit)) -> (&'m Capability, &'m FlowHit),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(c, h)| (c, h))
+    }
 }
 
 impl Summary {
@@ -51,7 +123,7 @@ impl Summary {
             if self.first_generation.is_none() {
                 self.first_generation = Some(hit);
             } else {
-                self.after.entry(cap).or_insert(hit);
+                self.after.insert_first(cap, || hit);
             }
             return;
         }
@@ -60,27 +132,26 @@ impl Summary {
         } else {
             &mut self.before
         };
-        side.entry(cap).or_insert(hit);
+        side.insert_first(cap, || hit);
     }
 
     /// Appends `next` (which happens after everything in `self`).
     pub fn then(&mut self, next: &Summary) {
         if self.first_generation.is_some() {
             for (c, h) in next.before.iter().chain(&next.after) {
-                self.after.entry(*c).or_insert_with(|| h.clone());
+                self.after.insert_first(*c, || h.clone());
             }
             if let Some(g) = &next.first_generation {
                 self.after
-                    .entry(Capability::Generation)
-                    .or_insert_with(|| g.clone());
+                    .insert_first(Capability::Generation, || g.clone());
             }
         } else {
             for (c, h) in &next.before {
-                self.before.entry(*c).or_insert_with(|| h.clone());
+                self.before.insert_first(*c, || h.clone());
             }
             self.first_generation = next.first_generation.clone();
             for (c, h) in &next.after {
-                self.after.entry(*c).or_insert_with(|| h.clone());
+                self.after.insert_first(*c, || h.clone());
             }
         }
     }

@@ -35,13 +35,52 @@ pub struct FnId {
 pub struct Workspace<'a> {
     /// Facts of every Rust file, in path order.
     pub files: &'a [FileFacts],
-    by_path: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
-    by_name: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
-    methods: HashMap<(&'a str, &'a str), Vec<FnId>, crate::rust::FxBuild>,
-    methods_by_name: HashMap<&'a str, Vec<FnId>, crate::rust::FxBuild>,
+    by_path: HashMap<&'a str, Ids, crate::rust::FxBuild>,
+    by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
+    methods: HashMap<(&'a str, &'a str), Ids, crate::rust::FxBuild>,
+    methods_by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     uses: HashMap<&'a str, Vec<&'a UseAlias>, crate::rust::FxBuild>,
     consts: HashMap<&'a str, &'a ConstString, crate::rust::FxBuild>,
     consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, crate::rust::FxBuild>,
+}
+
+/// The functions under one key: almost always one, stored without a heap allocation (a
+/// workspace of millions of lines has hundreds of thousands of keys in four indexes).
+#[derive(Debug, Clone, Default)]
+enum Ids {
+    #[default]
+    None,
+    One(FnId),
+    Many(Vec<FnId>),
+}
+
+impl Ids {
+    fn push(&mut self, id: FnId) {
+        *self = match std::mem::take(self) {
+            Ids::None => Ids::One(id),
+            Ids::One(a) => Ids::Many(vec![a, id]),
+            Ids::Many(mut v) => {
+                v.push(id);
+                Ids::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[FnId] {
+        match self {
+            Ids::None => &[],
+            Ids::One(a) => std::slice::from_ref(a),
+            Ids::Many(v) => v,
+        }
+    }
+
+    fn to_vec(&self) -> Vec<FnId> {
+        self.as_slice().to_vec()
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
 }
 
 fn crate_of(module: &str) -> &str {
@@ -56,7 +95,7 @@ impl<'a> Workspace<'a> {
     /// Indexes the files. The indexes are built two at a time with `rayon::join` (on the
     /// current rayon pool; call it inside `ThreadPool::install` to bound the threads).
     pub fn new(files: &'a [FileFacts]) -> Self {
-        type Map<'k, K> = HashMap<K, Vec<FnId>, crate::rust::FxBuild>;
+        type Map<'k, K> = HashMap<K, Ids, crate::rust::FxBuild>;
         let n: usize = files.iter().map(|f| f.functions.len()).sum();
         let funcs = || {
             files.iter().enumerate().flat_map(|(fi, f)| {
@@ -153,7 +192,7 @@ impl<'a> Workspace<'a> {
     pub fn by_path(&self, path: &str) -> &[FnId] {
         self.by_path
             .get(path)
-            .map(Vec::as_slice)
+            .map(Ids::as_slice)
             .unwrap_or_default()
     }
 
@@ -209,37 +248,37 @@ impl<'a> Workspace<'a> {
             if let Some(t) = &from.self_type
                 && let Some(ids) = self.methods.get(&(t.as_str(), last))
             {
-                return ids.clone();
+                return ids.to_vec();
             }
             return Vec::new();
         }
         for cand in self.expand(&from.module, path) {
             if let Some(ids) = self.by_path.get(cand.as_str()) {
-                return ids.clone();
+                return ids.to_vec();
             }
             // `Type::method` after alias expansion: `a::b::Type::method`.
             if let Some((ty_path, m)) = cand.rsplit_once("::") {
                 let ty = ty_path.rsplit("::").next().unwrap_or(ty_path);
                 if let Some(ids) = self.methods.get(&(ty, m)) {
-                    return ids.clone();
+                    return ids.to_vec();
                 }
             }
         }
         if segs.len() >= 2 {
             let ty = segs[segs.len() - 2];
             if let Some(ids) = self.methods.get(&(ty, last)) {
-                return ids.clone();
+                return ids.to_vec();
             }
         }
         match self.by_name.get(last) {
             Some(ids) if ids.len() == 1 => {
                 // A qualified path must agree with the candidate's module on its qualifier.
-                let f = self.func(ids[0]);
+                let f = self.func(ids.as_slice()[0]);
                 if segs.len() == 1
                     || f.path
                         .ends_with(&segs[segs.len().saturating_sub(2)..].join("::"))
                 {
-                    ids.clone()
+                    ids.to_vec()
                 } else {
                     Vec::new()
                 }
@@ -254,10 +293,10 @@ impl<'a> Workspace<'a> {
             && let Some(t) = &from.self_type
             && let Some(ids) = self.methods.get(&(t.as_str(), name))
         {
-            return ids.clone();
+            return ids.to_vec();
         }
         match self.methods_by_name.get(name) {
-            Some(ids) if ids.len() <= MAX_METHOD_CANDIDATES => ids.clone(),
+            Some(ids) if ids.len() <= MAX_METHOD_CANDIDATES => ids.to_vec(),
             _ => Vec::new(),
         }
     }
