@@ -101,6 +101,23 @@ if [ "$jobs" != 1 ]; then
     rss1=$(grep "Maximum resident set size" "$out/stderr-jobs1.txt" | awk '{print $NF}')
     echo "time (--jobs 1): $wall1 wall, peak RSS ${rss1} KB; JSON identical to --jobs $jobs"
 fi
+# The lexical pre-pass (check --prefilter) must give the same endpoints, control verdicts and
+# findings; it does not report parse errors in files it leaves unparsed.
+start=$(date +%s.%N)
+"$GENAI_GATE" --color never check --format json --no-cache --prefilter --jobs "$jobs" "$corpus" \
+    > "$out/report-prefilter.json" 2> /dev/null || true
+end=$(date +%s.%N)
+python3 - "$out/report-jobs$jobs.json" "$out/report-prefilter.json" "$(echo "$end - $start" | bc)" <<'EOF2'
+import json, sys
+full, pre = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for key in ("endpoints", "controls", "findings"):
+    if full[key] != pre[key]:
+        sys.exit(f"sweep: FAIL: --prefilter changes the {key}")
+print(f"prefilter: {pre['stats'].get('prefiltered_out', 0)} of {pre['stats']['rust_files']} Rust files "
+      f"left unparsed, {sys.argv[3]}s; endpoints, controls and findings identical "
+      f"({len(pre['diagnostics'])} diagnostics against {len(full['diagnostics'])})")
+EOF2
+
 # The incremental cache, on a copy of the corpus (the cache lives in the scanned root): a
 # cold run that fills it, a warm run, and a run after changing one file.
 if [ "${SWEEP_CACHE:-1}" = 1 ]; then

@@ -19,6 +19,10 @@
 //!    ([`genai_gate_scan::ScanOptions::prefilter`]), which parses only the files that can
 //!    matter.
 //!
+//! One phase can be run alone, e.g. under a profiler:
+//! `bench --phase parse|check|prefilter DIR JOBS` (set `GENAI_GATE_BENCH_KEEP=1` to keep a
+//! generated workspace for that).
+//!
 //! It prints, per phase, the best and the median wall time (of the phase itself, without
 //! process start and policy loading) and the peak resident memory of its process (VmHWM),
 //! and the ratios to parse-only. It also checks that the pre-pass gives the same endpoints,
@@ -402,8 +406,10 @@ fn main() {
             }
         }
     }
-    if generated {
+    if generated && std::env::var_os("GENAI_GATE_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
+    } else if generated {
+        println!("kept the workspace in {}", dir.display());
     }
     parse.print("parse-only:");
     check.print("check:");

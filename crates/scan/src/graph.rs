@@ -105,9 +105,10 @@ impl<'a> Workspace<'a> {
                     .map(move |(i, func)| (FnId { file: fi, func: i }, func))
             })
         };
-        let index = |key: &dyn Fn(&'a Function) -> Option<&'a str>| {
+        // Paths are unique, names repeat: only the path index is sized up front.
+        let index = |key: &dyn Fn(&'a Function) -> Option<&'a str>, size: usize| {
             let mut map: Map<'a, &'a str> =
-                HashMap::with_capacity_and_hasher(n, Default::default());
+                HashMap::with_capacity_and_hasher(size, Default::default());
             for (id, func) in funcs() {
                 if let Some(k) = key(func) {
                     map.entry(k).or_default().push(id);
@@ -119,15 +120,14 @@ impl<'a> Workspace<'a> {
             rayon::join(
                 || {
                     rayon::join(
-                        || index(&|f| Some(f.path.as_str())),
-                        || index(&|f| Some(f.name.as_str())),
+                        || index(&|f| Some(f.path.as_str()), n),
+                        || index(&|f| Some(f.name.as_str()), 0),
                     )
                 },
                 || {
                     rayon::join(
                         || {
-                            let mut methods: Map<'a, (&'a str, &'a str)> =
-                                HashMap::with_capacity_and_hasher(n, Default::default());
+                            let mut methods: Map<'a, (&'a str, &'a str)> = HashMap::default();
                             for (id, func) in funcs() {
                                 if let Some(t) = &func.self_type {
                                     methods
@@ -137,7 +137,7 @@ impl<'a> Workspace<'a> {
                                 }
                             }
                             let by_name =
-                                index(&|f| f.self_type.is_some().then_some(f.name.as_str()));
+                                index(&|f| f.self_type.is_some().then_some(f.name.as_str()), 0);
                             (methods, by_name)
                         },
                         || {
