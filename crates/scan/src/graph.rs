@@ -242,8 +242,13 @@ impl<'a> Workspace<'a> {
 
     /// Resolves a called or referenced path from inside `from`.
     pub fn resolve_path(&self, from: &Function, path: &str) -> Vec<FnId> {
+        // Every way below ends at a function named like the last segment: when no function
+        // has that name (`Json(..)`, `Args::default()`), nothing is expanded or looked up.
+        let last = path.rsplit("::").next().unwrap_or(path);
+        if !self.by_name.contains_key(last) {
+            return Vec::new();
+        }
         let segs: Vec<&str> = path.split("::").collect();
-        let last = *segs.last().unwrap_or(&path);
         if segs.len() == 2 && segs[0] == "Self" {
             if let Some(t) = &from.self_type
                 && let Some(ids) = self.methods.get(&(t.as_str(), last))

@@ -10,7 +10,9 @@
 //!    [`facts`] and drops the syntax tree; [`config`] flattens TOML/YAML/JSON/`.env` into
 //!    normalised key paths; [`docs`] reads headings. Detector hits outside tests are taken
 //!    here, so the tree is never needed again. With a [`cache`] directory, facts of Rust
-//!    files whose content did not change are read back instead of parsed.
+//!    files whose content did not change are read back instead of parsed. With
+//!    [`ScanOptions::prefilter`], a lexical pre-pass ([`prefilter`]) first decides which Rust
+//!    files can matter, and the others are not parsed at all.
 //! 3. [`graph`] indexes functions, `use` aliases and constants; [`endpoints`] joins route
 //!    registrations with their mounts; [`flow`] follows each handler's calls in source order
 //!    and records what happens before and after the first generation call.
