@@ -22,12 +22,7 @@ impl<'t> LineIndex<'t> {
     pub(crate) fn new(text: &'t str, first_line_start: usize) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(first_line_start as u32);
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         LineIndex { text, starts }
     }
 
