@@ -67,6 +67,10 @@ fn demo_service_fails_with_snippets_articles_and_help() {
         "endpoint table:\n{err}"
     );
     assert!(err.contains("CN-GAI-14.2  pass"), "control summary:\n{err}");
+    assert!(
+        err.contains("; 9 findings (7 errors, 1 warning, 1 note)"),
+        "the closing count, singular where it is one:\n{err}"
+    );
 }
 
 #[test]

@@ -270,18 +270,21 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             .filter(|f| f.severity == s && f.is_active())
             .count()
     };
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let active = report.findings.iter().filter(|f| f.is_active()).count();
     let _ = writeln!(
         out,
-        "\n{} controls: {} failed, {} passed, {} not observable, {} not applicable; {} findings ({} errors, {} warnings, {} notes)",
-        report.controls.len(),
+        "\n{}: {} failed, {} passed, {} not observable, {} not applicable; {} ({}, {}, {})",
+        counted(report.controls.len(), "control", "controls"),
         n(Status::Fail),
         n(Status::Pass),
         n(Status::NotObservable),
         n(Status::NotApplicable),
-        report.findings.iter().filter(|f| f.is_active()).count(),
-        by_sev(Severity::Error),
-        by_sev(Severity::Warning),
-        by_sev(Severity::Note),
+        counted(active, "finding", "findings"),
+        counted(by_sev(Severity::Error), "error", "errors"),
+        counted(by_sev(Severity::Warning), "warning", "warnings"),
+        counted(by_sev(Severity::Note), "note", "notes"),
     );
     out
 }
