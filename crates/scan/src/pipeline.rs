@@ -466,7 +466,9 @@ pub fn scan_with(
                 )
             }
             None => {
-                if blind.is_empty() {
+                // A GraphQL service (`post_service(GraphQL::new(schema))`) has no handler
+                // function: its resolvers are endpoints of their own.
+                if blind.is_empty() && !is_graphql_service(&e.handler) {
                     diagnostics.push(ScanDiagnostic {
                         kind: "unresolved-handler".into(),
                         file: rust_paths[e.reg_file].clone(),
@@ -612,6 +614,14 @@ pub fn scan_with(
     Ok(report)
 }
 
+/// A route served by a GraphQL framework's service value rather than a handler function.
+fn is_graphql_service(handler: &str) -> bool {
+    let mut segs = handler.rsplit("::");
+    let (ctor, ty) = (segs.next(), segs.next());
+    ctor.is_some_and(|c| c == "new" || c == "default")
+        && ty.is_some_and(|t| t.starts_with("GraphQL") || t.starts_with("Juniper"))
+}
+
 /// The first generation call (in path order) in a function no endpoint reaches.
 fn unreachable_generation(
     ws: &Workspace,
@@ -633,4 +643,20 @@ fn unreachable_generation(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_graphql_service;
+
+    #[test]
+    fn graphql_services_are_not_unresolved_handlers() {
+        assert!(is_graphql_service("GraphQL::new"));
+        assert!(is_graphql_service(
+            "async_graphql_axum::GraphQLSubscription::new"
+        ));
+        assert!(!is_graphql_service("ServeDir::new"));
+        assert!(!is_graphql_service("handlers::graphql"));
+        assert!(!is_graphql_service("new"));
+    }
 }
