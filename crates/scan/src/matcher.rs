@@ -99,6 +99,16 @@ struct PatternSet {
     strings: Prefilter,
 }
 
+/// The longest run of a glob without `*`, trimmed of `:` at both ends (a `::` at the edge of
+/// a run may belong to the part the leading-`*::` rule drops); `None` when there is none.
+fn longest_literal(pattern: &str) -> Option<&str> {
+    pattern
+        .split('*')
+        .map(|p| p.trim_matches(':'))
+        .max_by_key(|p| p.len())
+        .filter(|p| !p.is_empty())
+}
+
 fn last_segment(p: &str) -> &str {
     p.rsplit("::").next().unwrap_or(p)
 }
@@ -117,13 +127,7 @@ impl Pat {
             Pat::Method(gs) => gs.last().map(Glob::source).unwrap_or_default(),
             Pat::Str(g) => g.source(),
         };
-        let longest = |s: &str| {
-            s.split('*')
-                .map(|p| p.trim_matches(':'))
-                .max_by_key(|p| p.len())
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-        };
+        let longest = |s: &str| longest_literal(s).map(str::to_owned);
         // A last segment that is all wildcard (`tencentcloud::tms::*`) still requires the
         // literals before it; `::` at either end is trimmed because the leading-`*::` rule
         // also matches the bare rest.
@@ -157,13 +161,7 @@ impl Pat {
             Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => g.source().split("::").collect(),
             Pat::Method(gs) => gs.iter().map(Glob::source).collect(),
             Pat::Str(g) => {
-                return g
-                    .source()
-                    .split('*')
-                    .map(|p| p.trim_matches(':'))
-                    .max_by_key(|p| p.len())
-                    .filter(|p| !p.is_empty())
-                    .map(|p| Required::Substring(p.to_owned()));
+                return longest_literal(g.source()).map(|p| Required::Substring(p.to_owned()));
             }
         };
         let exact = segments
@@ -173,11 +171,11 @@ impl Pat {
         if let Some(s) = exact {
             return Some(Required::Ident((*s).to_owned()));
         }
+        // Piece by piece: the text may write a path's segments apart (`a :: b`, `a::{b}`).
         segments
             .iter()
-            .flat_map(|s| s.split('*'))
+            .filter_map(|s| longest_literal(s))
             .max_by_key(|p| p.len())
-            .filter(|p| !p.is_empty())
             .map(|p| Required::Substring(p.to_owned()))
     }
 }

@@ -175,15 +175,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
     };
     match f.kind {
         FileKind::Rust => {
-            let module = f.module.clone().unwrap_or_else(|| "crate".into());
-            let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
-            let input = RustInput {
-                rel_path: &f.rel,
-                text,
-                crate_name: &crate_name,
-                module: &module,
-                is_test_file: f.is_test_file,
-            };
+            let input = rust_input(f, text);
             let facts = match cache {
                 Some(cache) => {
                     let key = FactCache::key(&input);
@@ -254,6 +246,17 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
     }
 }
 
+/// The frontend's input for a walked Rust file (`crate` when the crate or module is unknown).
+fn rust_input<'a>(f: &'a SourceFile, text: &'a str) -> RustInput<'a> {
+    RustInput {
+        rel_path: &f.rel,
+        text,
+        crate_name: f.crate_name.as_deref().unwrap_or("crate"),
+        module: f.module.as_deref().unwrap_or("crate"),
+        is_test_file: f.is_test_file,
+    }
+}
+
 /// The lexical pre-pass over the Rust files: which files to parse (see [`crate::prefilter`]).
 fn prefilter(walked: &crate::walk::WalkResult, matcher: &Matcher) -> Vec<bool> {
     let anchors = crate::prefilter::Anchors::new(matcher);
@@ -279,15 +282,7 @@ fn unparsed(f: &SourceFile) -> Extracted {
     let text = std::fs::read(&f.abs)
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
-    let module = f.module.clone().unwrap_or_else(|| "crate".into());
-    let crate_name = f.crate_name.clone().unwrap_or_else(|| "crate".into());
-    let input = RustInput {
-        rel_path: &f.rel,
-        text: text.as_deref().unwrap_or_default(),
-        crate_name: &crate_name,
-        module: &module,
-        is_test_file: f.is_test_file,
-    };
+    let input = rust_input(f, text.as_deref().unwrap_or_default());
     Extracted::Rust(
         Box::new(crate::rust::unparsed_facts(&input)),
         Vec::new(),

@@ -113,14 +113,6 @@ pub struct Anchors {
     everything: bool,
 }
 
-/// The index of the next `\n` at or after `i` (or the end).
-fn memchr_newline(b: &[u8], i: usize) -> usize {
-    b[i..]
-        .iter()
-        .position(|c| *c == b'\n')
-        .map_or(b.len(), |p| i + p)
-}
-
 fn hash(ident: &[u8]) -> u64 {
     FxBuild::default().hash_one(ident)
 }
@@ -169,7 +161,7 @@ impl Anchors {
             // Comments and literals hold no identifiers of the code.
             match (c, b.get(i + 1)) {
                 (b'/', Some(b'/')) => {
-                    i = memchr_newline(b, i);
+                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
                     continue;
                 }
                 (b'/', Some(b'*')) => {
