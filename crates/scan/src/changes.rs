@@ -25,23 +25,19 @@ pub type EndpointFiles = BTreeMap<(String, String), BTreeSet<String>>;
 /// The files of every function reachable from `start` (callees resolved as the flow does,
 /// up to [`crate::flow::MAX_DEPTH`] levels).
 pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
-    use crate::facts::EventKind;
+    use crate::slim::StepKind;
     let mut seen = BTreeSet::from([start]);
     let mut frontier = vec![start];
     for _ in 0..crate::flow::MAX_DEPTH {
         let mut next = Vec::new();
         for id in frontier {
             let func = ws.func(id);
-            for ev in &func.events {
-                let callees = match &ev.kind {
-                    EventKind::Call { path } | EventKind::FnRef { path } => {
-                        ws.resolve_path(func, path)
-                    }
-                    EventKind::Method { chain, receiver } => match chain.last() {
-                        Some(m) => ws.resolve_method(func, m, receiver),
-                        None => Vec::new(),
-                    },
-                    _ => Vec::new(),
+            for step in func.steps() {
+                let callees = match step.kind {
+                    StepKind::Call | StepKind::FnRef => ws.resolve_path(func, step.name),
+                    StepKind::Method => ws.resolve_method(func, step.name, false),
+                    StepKind::SelfMethod => ws.resolve_method(func, step.name, true),
+                    StepKind::Mark => Vec::new(),
                 };
                 for c in callees {
                     if seen.insert(c) {

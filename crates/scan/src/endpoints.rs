@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::facts::{MountFact, RoutePath};
 use crate::graph::{FnId, Workspace};
+use crate::slim::StepKind;
 
 /// How deep mount chains are followed.
 const MAX_MOUNT_DEPTH: usize = 8;
@@ -77,14 +78,15 @@ fn middleware_in(ws: &Workspace, router: FnId) -> Vec<FnId> {
     let f = ws.func(router);
     let mut out = Vec::new();
     let mut pending = false;
-    for ev in &f.events {
-        match &ev.kind {
-            crate::facts::EventKind::Call { path } => {
-                pending = MIDDLEWARE_CTORS.contains(&path.rsplit("::").next().unwrap_or(path));
+    for step in f.steps() {
+        match step.kind {
+            StepKind::Call => {
+                pending =
+                    MIDDLEWARE_CTORS.contains(&step.name.rsplit("::").next().unwrap_or(step.name));
             }
-            crate::facts::EventKind::FnRef { path } if pending => {
+            StepKind::FnRef if pending => {
                 out.extend(
-                    ws.resolve_path(f, path)
+                    ws.resolve_path(f, step.name)
                         .into_iter()
                         .filter(|id| *id != router),
                 );
@@ -135,7 +137,7 @@ impl Mounts<'_, '_> {
             if !self.ws.resolve_path(from, &m.target).contains(&target) {
                 continue;
             }
-            let own = render(self.ws, &from.module, &m.prefix);
+            let own = render(self.ws, from.module(), &m.prefix);
             let own = if own == "/" { String::new() } else { own };
             let outer = self.prefixes(in_fn, depth + 1);
             if outer.is_empty() {
@@ -170,19 +172,19 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 .registered_in
                 .as_deref()
                 .and_then(|p| ws.by_path(p).first().copied());
-            if registrar.is_some_and(|id| ws.func(id).is_test) {
+            if registrar.is_some_and(|id| ws.func(id).is_test()) {
                 continue;
             }
             let handler_fn = match registrar {
                 Some(reg) => ws.resolve_path(ws.func(reg), &r.handler).first().copied(),
                 None => ws.by_path(&r.handler).first().copied(),
             };
-            if handler_fn.is_some_and(|id| ws.func(id).is_test) {
+            if handler_fn.is_some_and(|id| ws.func(id).is_test()) {
                 continue;
             }
             let module = match (registrar, handler_fn) {
-                (Some(reg), _) => ws.func(reg).module.as_str(),
-                (None, Some(h)) => ws.func(h).module.as_str(),
+                (Some(reg), _) => ws.func(reg).module(),
+                (None, Some(h)) => ws.func(h).module(),
                 (None, None) => "",
             };
             // A GraphQL field is named, not pathed: `MUTATION deactivateUser`.
@@ -214,7 +216,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                     .collect()
             };
             let handler = handler_fn
-                .map(|h| ws.func(h).path.clone())
+                .map(|h| ws.func(h).path().to_owned())
                 .unwrap_or_else(|| r.handler.clone());
             let mut routers = Vec::new();
             if let Some(t) = mount_target {

@@ -15,7 +15,8 @@ use genai_gate_policy::Capability;
 
 use crate::facts::{EventKind, Pos};
 use crate::graph::{FnId, Workspace};
-use crate::matcher::{Hit, MARKER};
+use crate::matcher::MARKER;
+use crate::slim::StepKind;
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
@@ -176,14 +177,9 @@ impl Summary {
     }
 }
 
-/// Detector hits of every function, computed once per file: `hits[file][func]` lists
-/// `(event index, hit)` in event order.
-pub type FunctionHits = Vec<Vec<Vec<(u32, Hit)>>>;
-
 /// Computes and memoises flow summaries.
 pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
-    hits: &'w FunctionHits,
     names: Vec<Arc<str>>,
     marker: Arc<str>,
     memo: HashMap<FnId, Summary, crate::rust::FxBuild>,
@@ -207,11 +203,11 @@ pub fn label(kind: &EventKind) -> String {
 }
 
 impl<'w, 'a> Flow<'w, 'a> {
-    /// A flow computer over a workspace, its per-function hits and the detector ids.
-    pub fn new(ws: &'w Workspace<'a>, hits: &'w FunctionHits, names: &'w [String]) -> Self {
+    /// A flow computer over a workspace (whose functions carry their detector hits) and the
+    /// detector ids.
+    pub fn new(ws: &'w Workspace<'a>, names: &'w [String]) -> Self {
         Flow {
             ws,
-            hits,
             names: names.iter().map(|n| Arc::from(n.as_str())).collect(),
             marker: Arc::from("marker"),
             memo: HashMap::default(),
@@ -244,53 +240,42 @@ impl<'w, 'a> Flow<'w, 'a> {
         let ws = self.ws;
         let func = ws.func(id);
         let mut s = Summary::default();
-        let hits: &[(u32, Hit)] = self
-            .hits
-            .get(id.file)
-            .and_then(|f| f.get(id.func))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut cursor = 0;
-        for (i, ev) in func.events.iter().enumerate() {
-            while let Some((at, h)) = hits.get(cursor).filter(|(at, _)| *at as usize <= i) {
-                if *at as usize == i {
-                    s.push(
-                        h.capability,
-                        FlowHit {
-                            file: id.file,
-                            pos: ev.pos,
-                            detector: self.name(h.detector),
-                            label: label(&ev.kind).into(),
-                        },
-                    );
-                }
-                cursor += 1;
+        let mut hits = func.hits().peekable();
+        for (i, step) in func.steps().enumerate() {
+            while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
+                s.push(
+                    h.capability,
+                    FlowHit {
+                        file: id.file,
+                        pos: step.pos,
+                        detector: self.name(h.detector),
+                        label: label.into(),
+                    },
+                );
             }
-            let callees = match &ev.kind {
-                EventKind::Call { path } | EventKind::FnRef { path } => ws.resolve_path(func, path),
-                EventKind::Method { chain, receiver } => match chain.last() {
-                    Some(m) => ws.resolve_method(func, m, receiver),
-                    None => Vec::new(),
-                },
-                _ => Vec::new(),
+            let callees = match step.kind {
+                StepKind::Call | StepKind::FnRef => ws.resolve_path(func, step.name),
+                StepKind::Method => ws.resolve_method(func, step.name, false),
+                StepKind::SelfMethod => ws.resolve_method(func, step.name, true),
+                StepKind::Mark => Vec::new(),
             };
             for callee in callees {
                 if callee == id {
                     continue;
                 }
                 let cf = ws.func(callee);
-                if cf.is_test {
+                if cf.is_test() {
                     continue;
                 }
-                for p in &cf.provides {
+                for p in cf.provides() {
                     if let Ok(cap) = p.parse::<Capability>() {
                         s.push(
                             cap,
                             FlowHit {
                                 file: id.file,
-                                pos: ev.pos,
+                                pos: step.pos,
                                 detector: self.marker.clone(),
-                                label: cf.path.as_str().into(),
+                                label: cf.path().into(),
                             },
                         );
                     }

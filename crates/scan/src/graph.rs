@@ -16,7 +16,8 @@
 
 use std::collections::HashMap;
 
-use crate::facts::{ConstString, FileFacts, Function, UseAlias};
+use crate::facts::{ConstString, UseAlias};
+use crate::slim::{Func, SlimFile};
 
 /// Above this many same-named methods, a method call is left unresolved.
 pub const MAX_METHOD_CANDIDATES: usize = 4;
@@ -34,7 +35,7 @@ pub struct FnId {
 #[derive(Debug)]
 pub struct Workspace<'a> {
     /// Facts of every Rust file, in path order.
-    pub files: &'a [FileFacts],
+    pub files: &'a [SlimFile],
     by_path: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     methods: HashMap<(&'a str, &'a str), Ids, crate::rust::FxBuild>,
@@ -94,19 +95,18 @@ fn parent(module: &str) -> &str {
 impl<'a> Workspace<'a> {
     /// Indexes the files. The indexes are built two at a time with `rayon::join` (on the
     /// current rayon pool; call it inside `ThreadPool::install` to bound the threads).
-    pub fn new(files: &'a [FileFacts]) -> Self {
+    pub fn new(files: &'a [SlimFile]) -> Self {
         type Map<'k, K> = HashMap<K, Ids, crate::rust::FxBuild>;
-        let n: usize = files.iter().map(|f| f.functions.len()).sum();
+        let n: usize = files.iter().map(SlimFile::len).sum();
         let funcs = || {
             files.iter().enumerate().flat_map(|(fi, f)| {
-                f.functions
-                    .iter()
+                f.funcs()
                     .enumerate()
                     .map(move |(i, func)| (FnId { file: fi, func: i }, func))
             })
         };
         // Paths are unique, names repeat: only the path index is sized up front.
-        let index = |key: &dyn Fn(&'a Function) -> Option<&'a str>, size: usize| {
+        let index = |key: &dyn Fn(Func<'a>) -> Option<&'a str>, size: usize| {
             let mut map: Map<'a, &'a str> =
                 HashMap::with_capacity_and_hasher(size, Default::default());
             for (id, func) in funcs() {
@@ -120,8 +120,8 @@ impl<'a> Workspace<'a> {
             rayon::join(
                 || {
                     rayon::join(
-                        || index(&|f| Some(f.path.as_str()), n),
-                        || index(&|f| Some(f.name.as_str()), 0),
+                        || index(&|f| Some(f.path()), n),
+                        || index(&|f| Some(f.name()), 0),
                     )
                 },
                 || {
@@ -129,15 +129,12 @@ impl<'a> Workspace<'a> {
                         || {
                             let mut methods: Map<'a, (&'a str, &'a str)> = HashMap::default();
                             for (id, func) in funcs() {
-                                if let Some(t) = &func.self_type {
-                                    methods
-                                        .entry((t.as_str(), func.name.as_str()))
-                                        .or_default()
-                                        .push(id);
+                                if let Some(t) = func.self_type() {
+                                    methods.entry((t, func.name())).or_default().push(id);
                                 }
                             }
                             let by_name =
-                                index(&|f| f.self_type.is_some().then_some(f.name.as_str()), 0);
+                                index(&|f| f.self_type().is_some().then_some(f.name()), 0);
                             (methods, by_name)
                         },
                         || {
@@ -184,8 +181,8 @@ impl<'a> Workspace<'a> {
     }
 
     /// The function behind an id.
-    pub fn func(&self, id: FnId) -> &'a Function {
-        &self.files[id.file].functions[id.func]
+    pub fn func(&self, id: FnId) -> Func<'a> {
+        self.files[id.file].func(id.func)
     }
 
     /// A function by exact qualified path.
@@ -241,7 +238,7 @@ impl<'a> Workspace<'a> {
     }
 
     /// Resolves a called or referenced path from inside `from`.
-    pub fn resolve_path(&self, from: &Function, path: &str) -> Vec<FnId> {
+    pub fn resolve_path(&self, from: Func, path: &str) -> Vec<FnId> {
         // Every way below ends at a function named like the last segment: when no function
         // has that name (`Json(..)`, `Args::default()`), nothing is expanded or looked up.
         let last = path.rsplit("::").next().unwrap_or(path);
@@ -250,14 +247,14 @@ impl<'a> Workspace<'a> {
         }
         let segs: Vec<&str> = path.split("::").collect();
         if segs.len() == 2 && segs[0] == "Self" {
-            if let Some(t) = &from.self_type
-                && let Some(ids) = self.methods.get(&(t.as_str(), last))
+            if let Some(t) = from.self_type()
+                && let Some(ids) = self.methods.get(&(t, last))
             {
                 return ids.to_vec();
             }
             return Vec::new();
         }
-        for cand in self.expand(&from.module, path) {
+        for cand in self.expand(from.module(), path) {
             if let Some(ids) = self.by_path.get(cand.as_str()) {
                 return ids.to_vec();
             }
@@ -280,7 +277,7 @@ impl<'a> Workspace<'a> {
                 // A qualified path must agree with the candidate's module on its qualifier.
                 let f = self.func(ids.as_slice()[0]);
                 if segs.len() == 1
-                    || f.path
+                    || f.path()
                         .ends_with(&segs[segs.len().saturating_sub(2)..].join("::"))
                 {
                     ids.to_vec()
@@ -293,10 +290,10 @@ impl<'a> Workspace<'a> {
     }
 
     /// Resolves a method call from inside `from`.
-    pub fn resolve_method(&self, from: &Function, name: &str, receiver: &str) -> Vec<FnId> {
-        if receiver == "self"
-            && let Some(t) = &from.self_type
-            && let Some(ids) = self.methods.get(&(t.as_str(), name))
+    pub fn resolve_method(&self, from: Func, name: &str, on_self: bool) -> Vec<FnId> {
+        if on_self
+            && let Some(t) = from.self_type()
+            && let Some(ids) = self.methods.get(&(t, name))
         {
             return ids.to_vec();
         }

@@ -160,6 +160,7 @@ mod pipeline;
 pub mod prefilter;
 pub mod report;
 pub mod rust;
+pub mod slim;
 pub mod summary;
 pub mod verdict;
 pub mod walk;

@@ -13,11 +13,11 @@ use crate::endpoints::endpoints;
 use crate::evidence::RepoEvidence;
 use crate::facts::FileFacts;
 use crate::flow::Flow;
-use crate::flow::FunctionHits;
 use crate::graph::{FnId, Workspace};
 use crate::matcher::{Hit, Matcher};
 use crate::report::*;
 use crate::rust::{RustInput, extract};
+use crate::slim::SlimFile;
 use crate::verdict::{Inputs, JudgedEndpoint, endpoint_capabilities, judge};
 use crate::walk::{FileKind, SourceFile, walk};
 
@@ -64,7 +64,7 @@ pub enum ScanError {
 
 /// What per-file work produces.
 enum Extracted {
-    Rust(Box<FileFacts>, Vec<Vec<(u32, Hit)>>, bool),
+    Rust(Box<RustOut>),
     Config(String, Vec<ConfigEntry>),
     Doc(DocFacts),
     Problem(ScanDiagnostic),
@@ -95,6 +95,30 @@ pub(crate) const RELEVANT: &[&str] = &[
     "invoke_model",
     "converse",
 ];
+
+/// A matched Rust file: what the workspace keeps, and what the report takes of it now.
+struct RustOut {
+    slim: SlimFile,
+    lines: u32,
+    allows: Vec<crate::facts::Allow>,
+    /// It did not parse and may hold endpoints or generation calls.
+    relevant: bool,
+}
+
+impl RustOut {
+    /// Keeps the facts' slim form (see [`crate::slim`]); the facts are dropped here, in the
+    /// worker, so the whole workspace is never held in full.
+    fn new(mut facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>, relevant: bool) -> Extracted {
+        let lines = facts.lines;
+        let allows = std::mem::take(&mut facts.allows);
+        Extracted::Rust(Box::new(RustOut {
+            slim: SlimFile::new(facts, hits),
+            lines,
+            allows,
+            relevant,
+        }))
+    }
+}
 
 /// Per-file work with panics caught: a panic becomes an `internal-error` diagnostic for the
 /// file, which blinds the endpoint controls (like an unparsable file that may hold routes) and
@@ -228,7 +252,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                     fh
                 })
                 .collect();
-            out.push(Extracted::Rust(Box::new(facts), hits, relevant));
+            out.push(RustOut::new(facts, hits, relevant));
             out
         }
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
@@ -283,11 +307,7 @@ fn unparsed(f: &SourceFile) -> Extracted {
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     let input = rust_input(f, text.as_deref().unwrap_or_default());
-    Extracted::Rust(
-        Box::new(crate::rust::unparsed_facts(&input)),
-        Vec::new(),
-        false,
-    )
+    RustOut::new(crate::rust::unparsed_facts(&input), Vec::new(), false)
 }
 
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
@@ -368,8 +388,7 @@ pub fn scan_with(
         })
         .collect();
     let names: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
-    let mut fn_hits: FunctionHits = Vec::new();
-    let mut rust: Vec<FileFacts> = Vec::new();
+    let mut rust: Vec<SlimFile> = Vec::new();
     let mut code_hits: BTreeMap<Capability, Vec<Evidence>> = BTreeMap::new();
     let mut configs = Vec::new();
     let mut docs = Vec::new();
@@ -377,41 +396,49 @@ pub fn scan_with(
     let mut allows: Vec<crate::exceptions::FileAllow> = Vec::new();
     for item in extracted.into_iter().flatten() {
         match item {
-            Extracted::Rust(facts, hits, relevant) => {
+            Extracted::Rust(out) => {
+                let RustOut {
+                    slim,
+                    lines,
+                    allows: file_allows,
+                    relevant,
+                } = *out;
                 stats.rust_files += 1;
-                stats.rust_lines += u64::from(facts.lines);
+                stats.rust_lines += u64::from(lines);
                 if relevant {
-                    blind.push(facts.path.clone());
+                    blind.push(slim.path.clone());
                 }
-                for (func, fh) in facts.functions.iter().zip(&hits) {
-                    if !func.is_test {
-                        for p in &func.provides {
+                for func in slim.funcs() {
+                    if !func.is_test() {
+                        for p in func.provides() {
                             if let Ok(cap) = p.parse::<Capability>() {
                                 code_hits.entry(cap).or_default().push(Evidence {
-                                    file: facts.path.clone(),
-                                    line: func.pos.line,
-                                    what: format!("marker on {}", func.path),
+                                    file: slim.path.clone(),
+                                    line: func.pos().line,
+                                    what: format!("marker on {}", func.path()),
                                     order: None,
                                 });
                             }
                         }
                     }
-                    for (ev, hit) in fh {
-                        let line = func.events[*ev as usize].pos.line;
+                    for (step, hit, _) in func.hits() {
                         code_hits.entry(hit.capability).or_default().push(Evidence {
-                            file: facts.path.clone(),
-                            line,
+                            file: slim.path.clone(),
+                            line: func.step_pos(step).line,
                             what: names[hit.detector as usize].clone(),
                             order: None,
                         });
                     }
                 }
-                allows.extend(facts.allows.iter().map(|a| crate::exceptions::FileAllow {
-                    file: facts.path.clone(),
-                    allow: a.clone(),
-                }));
-                fn_hits.push(hits);
-                rust.push(*facts);
+                allows.extend(
+                    file_allows
+                        .into_iter()
+                        .map(|allow| crate::exceptions::FileAllow {
+                            file: slim.path.clone(),
+                            allow,
+                        }),
+                );
+                rust.push(slim);
             }
             Extracted::Config(rel, entries) => {
                 stats.config_files += 1;
@@ -432,6 +459,7 @@ pub fn scan_with(
     }
     let repo = RepoEvidence::new(code_hits, configs, docs, &policy.detectors);
 
+    pool.install(|| crate::slim::prune(&mut rust));
     let ws = pool.install(|| Workspace::new(&rust));
     let rust_paths: Vec<String> = rust.iter().map(|f| f.path.clone()).collect();
     let raw = endpoints(&ws);
@@ -439,7 +467,7 @@ pub fn scan_with(
         Some(_) => crate::changes::endpoint_files(&ws, &raw, &rust_paths),
         None => Default::default(),
     };
-    let mut flow = Flow::new(&ws, &fn_hits, &names);
+    let mut flow = Flow::new(&ws, &names);
     let mut judged = Vec::new();
     let mut out_endpoints = Vec::new();
     for e in &raw {
@@ -456,8 +484,8 @@ pub fn scan_with(
                 (
                     Some(s),
                     rust_paths[id.file].clone(),
-                    f.pos.line,
-                    f.pos.offset,
+                    f.pos().line,
+                    f.pos().offset,
                 )
             }
             None => {
@@ -512,14 +540,13 @@ pub fn scan_with(
             summary,
         });
     }
-    let unreachable_generation = unreachable_generation(&ws, &fn_hits, &flow, &rust_paths);
+    let unreachable_generation = unreachable_generation(&ws, &flow, &rust_paths);
     // The facts are millions of small allocations, and freeing them takes a few percent of
     // a scan. Nothing below needs them: a worker frees them while the verdicts are judged and
     // the report is written.
     drop(flow);
     drop(ws);
-    let garbage = (rust, fn_hits);
-    pool.spawn(move || drop(garbage));
+    pool.spawn(move || drop(rust));
     if let Some((file, line)) = &unreachable_generation
         && judged.iter().all(|e| !e.generates())
     {
@@ -618,22 +645,17 @@ fn is_graphql_service(handler: &str) -> bool {
 }
 
 /// The first generation call (in path order) in a function no endpoint reaches.
-fn unreachable_generation(
-    ws: &Workspace,
-    hits: &FunctionHits,
-    flow: &Flow,
-    paths: &[String],
-) -> Option<(String, u32)> {
+fn unreachable_generation(ws: &Workspace, flow: &Flow, paths: &[String]) -> Option<(String, u32)> {
     for (fi, file) in ws.files.iter().enumerate() {
-        for (i, func) in file.functions.iter().enumerate() {
-            if func.is_test || flow.visited(FnId { file: fi, func: i }) {
+        for (i, func) in file.funcs().enumerate() {
+            if func.is_test() || flow.visited(FnId { file: fi, func: i }) {
                 continue;
             }
-            if let Some((ev, _)) = hits[fi][i]
-                .iter()
-                .find(|(_, h)| h.capability == Capability::Generation)
+            if let Some((step, _, _)) = func
+                .hits()
+                .find(|(_, h, _)| h.capability == Capability::Generation)
             {
-                return Some((paths[fi].clone(), func.events[*ev as usize].pos.line));
+                return Some((paths[fi].clone(), func.step_pos(step).line));
             }
         }
     }

@@ -1,0 +1,525 @@
+//! What the workspace keeps of a Rust file once its events are matched.
+//!
+//! [`FileFacts`] are what a frontend extracts (and what the cache stores): every event, each
+//! with its own strings. Once a file's detector hits are known, most of that is dead
+//! weight for the rest of the scan, which only resolves calls and orders hits:
+//!
+//! - a string argument, a macro or a type path that hit no detector never matters again;
+//! - a method call matters by its last name and by whether it is called on `self` (the
+//!   rest of its chain only served the matcher);
+//! - every name is interned once per file, so a step is 16 bytes instead of an event's 64.
+//!
+//! A [`SlimFile`] is built in the worker that parsed the file, and the file's facts are
+//! dropped there, so a whole workspace never holds more than the slim form. After every
+//! file is in, [`prune`] drops the method calls that cannot resolve to any workspace
+//! method (most of them: `clone`, `map`, `unwrap`…).
+//!
+//! ```
+//! use genai_gate_scan::rust::{RustInput, extract};
+//! use genai_gate_scan::slim::{SlimFile, StepKind};
+//! let text = "fn f(v: Vec<u8>) { let n = v.len(); g(n); }";
+//! let input = RustInput { rel_path: "src/lib.rs", text, crate_name: "crate", module: "crate", is_test_file: false };
+//! let facts = extract(&input);
+//! let hits = vec![Vec::new(); facts.functions.len()];
+//! let file = SlimFile::new(facts, hits);
+//! let f = file.func(0);
+//! assert_eq!(f.path(), "crate::f");
+//! let steps: Vec<_> = f.steps().map(|s| (s.kind, s.name)).collect();
+//! assert_eq!(steps, [(StepKind::Method, "len"), (StepKind::Call, "g")]);
+//! ```
+
+use std::collections::{HashMap, HashSet};
+
+use compact_str::CompactString;
+
+use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
+use crate::graph::MAX_METHOD_CANDIDATES;
+use crate::matcher::Hit;
+use crate::rust::FxBuild;
+
+/// A string in a file's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Sym(u32);
+
+/// No string (a function without an `impl` type).
+const NONE: Sym = Sym(u32::MAX);
+
+/// A file's strings, each stored once, end to end in one buffer.
+#[derive(Debug, Default)]
+struct Strings {
+    buf: String,
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    fn get(&self, s: Sym) -> &str {
+        let i = s.0 as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
+    }
+}
+
+/// Builds a [`Strings`] table, handing out one symbol per distinct string.
+struct Interner<'f> {
+    strings: Strings,
+    seen: HashMap<&'f str, Sym, FxBuild>,
+}
+
+impl<'f> Interner<'f> {
+    fn new() -> Self {
+        Interner {
+            strings: Strings::default(),
+            seen: HashMap::default(),
+        }
+    }
+
+    fn intern(&mut self, s: &'f str) -> Sym {
+        if let Some(sym) = self.seen.get(s) {
+            return *sym;
+        }
+        // A file is far smaller than 4 GiB (the walker caps file sizes), so offsets fit.
+        let sym = Sym(self.strings.ends.len() as u32);
+        self.strings.buf.push_str(s);
+        self.strings.ends.push(self.strings.buf.len() as u32);
+        self.seen.insert(s, sym);
+        sym
+    }
+
+    /// Interns a string that does not live in the facts (a hit's label).
+    fn intern_owned(&mut self, s: &str) -> Sym {
+        if let Some(sym) = self.seen.get(s) {
+            return *sym;
+        }
+        let sym = Sym(self.strings.ends.len() as u32);
+        self.strings.buf.push_str(s);
+        self.strings.ends.push(self.strings.buf.len() as u32);
+        sym
+    }
+
+    fn finish(mut self) -> Strings {
+        self.strings.buf.shrink_to_fit();
+        self.strings.ends.shrink_to_fit();
+        self.strings
+    }
+}
+
+/// What a step can lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// A call of a path (`check_sensitive(x)`, `Self::f()`): resolved as a path.
+    Call,
+    /// A function named without being called (`.map(screen)`, `post(chat)`).
+    FnRef,
+    /// A method call on something other than `self`; the name is the method's.
+    Method,
+    /// A method call on `self`.
+    SelfMethod,
+    /// An event that resolves to nothing but holds a detector hit (a string, a macro, a
+    /// type path), kept for its position in the order.
+    Mark,
+}
+
+/// One step of a function body, in source order.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    pos: Pos,
+    name: Sym,
+    kind: StepKind,
+}
+
+/// A detector hit on a step.
+#[derive(Debug, Clone, Copy)]
+struct SlimHit {
+    step: u32,
+    hit: Hit,
+    label: Sym,
+}
+
+/// A function as the workspace keeps it; read it through [`Func`].
+#[derive(Debug)]
+struct SlimFn {
+    path: Sym,
+    name: Sym,
+    self_type: Sym,
+    module: Sym,
+    pos: Pos,
+    end_line: u32,
+    is_test: bool,
+    provides: Box<[String]>,
+    steps: Box<[Step]>,
+    hits: Box<[SlimHit]>,
+}
+
+/// The facts of one Rust file that the call graph, the endpoint inventory and the flow
+/// read, after matching.
+#[derive(Debug)]
+pub struct SlimFile {
+    /// Path relative to the scanned root, `/`-separated.
+    pub path: String,
+    /// `use` aliases.
+    pub uses: Vec<UseAlias>,
+    /// String constants.
+    pub consts: Vec<ConstString>,
+    /// Route registrations.
+    pub routes: Vec<RouteFact>,
+    /// Mounts and nests.
+    pub mounts: Vec<MountFact>,
+    functions: Box<[SlimFn]>,
+    strings: Strings,
+}
+
+/// A step as read through [`Func::steps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepRef<'a> {
+    /// Where.
+    pub pos: Pos,
+    /// What it can lead to.
+    pub kind: StepKind,
+    /// The callee path as written (calls and references), the method name (method calls),
+    /// or empty (marks).
+    pub name: &'a str,
+}
+
+/// A function of a [`SlimFile`], with access to the file's strings.
+#[derive(Debug, Clone, Copy)]
+pub struct Func<'a> {
+    file: &'a SlimFile,
+    f: &'a SlimFn,
+}
+
+impl<'a> Func<'a> {
+    fn s(&self, sym: Sym) -> &'a str {
+        self.file.strings.get(sym)
+    }
+
+    /// Qualified path (see [`crate::facts::Function::path`]).
+    pub fn path(&self) -> &'a str {
+        self.s(self.f.path)
+    }
+
+    /// The simple name.
+    pub fn name(&self) -> &'a str {
+        self.s(self.f.name)
+    }
+
+    /// The `impl` type, for methods.
+    pub fn self_type(&self) -> Option<&'a str> {
+        (self.f.self_type != NONE).then(|| self.s(self.f.self_type))
+    }
+
+    /// The module path the function is in.
+    pub fn module(&self) -> &'a str {
+        self.s(self.f.module)
+    }
+
+    /// Position of the name.
+    pub fn pos(&self) -> Pos {
+        self.f.pos
+    }
+
+    /// Last line of the body.
+    pub fn end_line(&self) -> u32 {
+        self.f.end_line
+    }
+
+    /// In test code.
+    pub fn is_test(&self) -> bool {
+        self.f.is_test
+    }
+
+    /// Capabilities declared by `// genai-gate: provides` markers.
+    pub fn provides(&self) -> &'a [String] {
+        &self.f.provides
+    }
+
+    /// The steps, in source order.
+    pub fn steps(&self) -> impl ExactSizeIterator<Item = StepRef<'a>> + 'a {
+        let strings = &self.file.strings;
+        self.f.steps.iter().map(move |s| StepRef {
+            pos: s.pos,
+            kind: s.kind,
+            name: strings.get(s.name),
+        })
+    }
+
+    /// Detector hits as `(step index, hit, label)`, in step order; the label says what was
+    /// called, for messages (see [`crate::flow::label`]).
+    pub fn hits(&self) -> impl ExactSizeIterator<Item = (usize, Hit, &'a str)> + 'a {
+        let strings = &self.file.strings;
+        self.f
+            .hits
+            .iter()
+            .map(move |h| (h.step as usize, h.hit, strings.get(h.label)))
+    }
+
+    /// Position of a step.
+    pub fn step_pos(&self, step: usize) -> Pos {
+        self.f.steps[step].pos
+    }
+}
+
+impl SlimFile {
+    /// Keeps what the rest of the scan needs of `facts`, given the detector hits of each
+    /// function (`hits[function]` lists `(event index, hit)` in event order, as
+    /// [`crate::matcher::Matcher::hits`] finds them).
+    pub fn new(facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>) -> SlimFile {
+        let mut names = Interner::new();
+        let mut functions = Vec::with_capacity(facts.functions.len());
+        let mut steps = Vec::new();
+        let mut slim_hits = Vec::new();
+        for (i, func) in facts.functions.iter().enumerate() {
+            let fh = hits.get(i).map(Vec::as_slice).unwrap_or_default();
+            let mut cursor = 0;
+            steps.clear();
+            slim_hits.clear();
+            for (e, ev) in func.events.iter().enumerate() {
+                let first = cursor;
+                while fh.get(cursor).is_some_and(|(at, _)| *at as usize == e) {
+                    cursor += 1;
+                }
+                let hit = cursor > first;
+                let (kind, name) = match &ev.kind {
+                    EventKind::Call { path } => (StepKind::Call, names.intern(path)),
+                    EventKind::FnRef { path } => (StepKind::FnRef, names.intern(path)),
+                    EventKind::Method { chain, receiver } => {
+                        let kind = if receiver.as_str() == "self" {
+                            StepKind::SelfMethod
+                        } else {
+                            StepKind::Method
+                        };
+                        (kind, names.intern(chain.last().unwrap_or_default()))
+                    }
+                    _ if hit => (StepKind::Mark, names.intern("")),
+                    _ => continue,
+                };
+                if hit {
+                    let label = names.intern_owned(&crate::flow::label(&ev.kind));
+                    for (_, h) in &fh[first..cursor] {
+                        slim_hits.push(SlimHit {
+                            step: steps.len() as u32,
+                            hit: *h,
+                            label,
+                        });
+                    }
+                }
+                steps.push(Step {
+                    pos: ev.pos,
+                    name,
+                    kind,
+                });
+            }
+            functions.push(SlimFn {
+                path: names.intern(&func.path),
+                name: names.intern(&func.name),
+                self_type: func.self_type.as_deref().map_or(NONE, |t| names.intern(t)),
+                module: names.intern(&func.module),
+                pos: func.pos,
+                end_line: func.end_line,
+                is_test: func.is_test,
+                provides: func.provides.clone().into_boxed_slice(),
+                steps: steps.as_slice().into(),
+                hits: slim_hits.as_slice().into(),
+            });
+        }
+        let strings = names.finish();
+        let FileFacts {
+            path,
+            mut uses,
+            mut consts,
+            mut routes,
+            mut mounts,
+            ..
+        } = facts;
+        uses.shrink_to_fit();
+        consts.shrink_to_fit();
+        routes.shrink_to_fit();
+        mounts.shrink_to_fit();
+        SlimFile {
+            path,
+            uses,
+            consts,
+            routes,
+            mounts,
+            functions: functions.into_boxed_slice(),
+            strings,
+        }
+    }
+
+    /// Number of functions.
+    pub fn len(&self) -> usize {
+        self.functions.len()
+    }
+
+    /// Whether the file defines no function.
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_empty()
+    }
+
+    /// The `i`-th function (panics when out of range, like indexing).
+    pub fn func(&self, i: usize) -> Func<'_> {
+        Func {
+            file: self,
+            f: &self.functions[i],
+        }
+    }
+
+    /// The functions, in file order.
+    pub fn funcs(&self) -> impl ExactSizeIterator<Item = Func<'_>> {
+        self.functions.iter().map(move |f| Func { file: self, f })
+    }
+
+    /// Drops method-call steps that hit no detector and cannot resolve: their name is not
+    /// in `methods`, or it is and names more than [`MAX_METHOD_CANDIDATES`] methods while
+    /// the receiver is not `self` (see [`crate::graph::Workspace::resolve_method`]).
+    fn prune(&mut self, methods: &HashMap<CompactString, usize, FxBuild>) {
+        let strings = &self.strings;
+        let keep_step = |s: &Step| match s.kind {
+            StepKind::Method => methods
+                .get(strings.get(s.name))
+                .is_some_and(|n| *n <= MAX_METHOD_CANDIDATES),
+            StepKind::SelfMethod => methods.contains_key(strings.get(s.name)),
+            _ => true,
+        };
+        for f in self.functions.iter_mut() {
+            if f.steps.iter().all(keep_step) {
+                continue;
+            }
+            let hit_steps: HashSet<u32, FxBuild> = f.hits.iter().map(|h| h.step).collect();
+            let mut new_index = Vec::with_capacity(f.steps.len());
+            let mut kept = Vec::with_capacity(f.steps.len());
+            for (i, s) in f.steps.iter().enumerate() {
+                new_index.push(kept.len() as u32);
+                if keep_step(s) || hit_steps.contains(&(i as u32)) {
+                    kept.push(*s);
+                }
+            }
+            for h in f.hits.iter_mut() {
+                h.step = new_index[h.step as usize];
+            }
+            f.steps = kept.into_boxed_slice();
+        }
+    }
+}
+
+/// Drops, in every file, the method-call steps that can resolve to no workspace method
+/// and hit no detector; run once every file is in, before the workspace is indexed.
+/// Verdicts are unchanged: such steps add no callee and no hit.
+pub fn prune(files: &mut [SlimFile]) {
+    use rayon::prelude::*;
+    let mut methods: HashMap<CompactString, usize, FxBuild> = HashMap::default();
+    for file in files.iter() {
+        for f in file.funcs() {
+            if f.self_type().is_some() {
+                *methods.entry(f.name().into()).or_default() += 1;
+            }
+        }
+    }
+    files.par_iter_mut().for_each(|f| f.prune(&methods));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rust::{RustInput, extract};
+    use genai_gate_policy::Capability;
+
+    fn slim(src: &str, hit_on: &str) -> SlimFile {
+        let facts = extract(&RustInput {
+            rel_path: "src/lib.rs",
+            text: src,
+            crate_name: "crate",
+            module: "crate",
+            is_test_file: false,
+        });
+        // A hit on every event whose label is `hit_on`.
+        let hits = facts
+            .functions
+            .iter()
+            .map(|f| {
+                f.events
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| crate::flow::label(&e.kind) == hit_on)
+                    .map(|(i, _)| {
+                        (
+                            i as u32,
+                            Hit {
+                                capability: Capability::ModerationInput,
+                                detector: 0,
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        SlimFile::new(facts, hits)
+    }
+
+    fn steps(f: Func) -> Vec<String> {
+        f.steps()
+            .map(|s| format!("{:?} {}@{}", s.kind, s.name, s.pos.line))
+            .collect()
+    }
+
+    #[test]
+    fn keeps_calls_methods_and_hits_only() {
+        let file = slim(
+            "struct S;\nimpl S {\n fn f(&self) {\n  self.g(\"a string\");\n  println!(\"x\");\n  check(\"bad\");\n  client.chat().create(r);\n }\n fn g(&self, _: &str) {}\n}",
+            "\"bad\"",
+        );
+        let f = file.func(0);
+        assert_eq!(
+            (f.path(), f.name(), f.self_type()),
+            ("crate::S::f", "f", Some("S"))
+        );
+        assert_eq!(f.module(), "crate");
+        assert_eq!(
+            steps(f),
+            [
+                "SelfMethod g@4",
+                "Call check@6",
+                "Mark @6",
+                "Method chat@7",
+                "Method create@7",
+                "FnRef r@7"
+            ]
+        );
+        let hits: Vec<_> = f.hits().map(|(s, _, l)| (s, l)).collect();
+        assert_eq!(hits, [(2, "\"bad\"")]);
+        assert_eq!(f.step_pos(2).line, 6);
+    }
+
+    #[test]
+    fn prune_drops_unresolvable_methods_and_remaps_hits() {
+        let src = "struct S;\nimpl S {\n fn f(&self) {\n  x.clone();\n  self.g();\n  self.h();\n  y.g();\n  z.create(r);\n  w.clone();\n }\n fn g(&self) {}\n}";
+        let mut files = [slim(src, "create")];
+        prune(&mut files);
+        let f = files[0].func(0);
+        // `clone` and `h` name no workspace method; `create` does not either but holds a hit.
+        assert_eq!(
+            steps(f),
+            [
+                "SelfMethod g@5",
+                "Method g@7",
+                "Method create@8",
+                "FnRef r@8"
+            ]
+        );
+        let hits: Vec<_> = f.hits().map(|(s, _, l)| (s, l)).collect();
+        assert_eq!(hits, [(2, "create")]);
+    }
+
+    #[test]
+    fn common_method_names_resolve_only_on_self() {
+        let mut src = String::from("fn caller() { a.run(); }\n");
+        for i in 0..=MAX_METHOD_CANDIDATES {
+            src.push_str(&format!(
+                "struct T{i};\nimpl T{i} {{ fn run(&self) {{ self.run(); }} }}\n"
+            ));
+        }
+        let mut files = [slim(&src, "")];
+        prune(&mut files);
+        assert!(steps(files[0].func(0)).is_empty(), "too many candidates");
+        assert_eq!(steps(files[0].func(1)), ["SelfMethod run@3"]);
+    }
+}
