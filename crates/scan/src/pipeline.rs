@@ -108,7 +108,7 @@ struct RustOut {
 impl RustOut {
     /// Keeps the facts' slim form (see [`crate::slim`]); the facts are dropped here, in the
     /// worker, so the whole workspace is never held in full.
-    fn new(mut facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>, relevant: bool) -> Extracted {
+    fn extracted(mut facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>, relevant: bool) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
         Extracted::Rust(Box::new(RustOut {
@@ -252,7 +252,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                     fh
                 })
                 .collect();
-            out.push(RustOut::new(facts, hits, relevant));
+            out.push(RustOut::extracted(facts, hits, relevant));
             out
         }
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
@@ -307,7 +307,7 @@ fn unparsed(f: &SourceFile) -> Extracted {
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     let input = rust_input(f, text.as_deref().unwrap_or_default());
-    RustOut::new(crate::rust::unparsed_facts(&input), Vec::new(), false)
+    RustOut::extracted(crate::rust::unparsed_facts(&input), Vec::new(), false)
 }
 
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
