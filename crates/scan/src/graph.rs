@@ -38,7 +38,9 @@ pub struct Workspace<'a> {
     pub files: &'a [SlimFile],
     by_path: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
-    methods: HashMap<(&'a str, &'a str), Ids, crate::rust::FxBuild>,
+    /// Methods by a hash of `impl` type and name: a map keyed by both strings cost as much
+    /// memory as every other index together. Lookups check the strings.
+    methods: HashMap<u64, Ids, crate::rust::FxBuild>,
     methods_by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     uses: HashMap<&'a str, Vec<&'a UseAlias>, crate::rust::FxBuild>,
     consts: HashMap<&'a str, &'a ConstString, crate::rust::FxBuild>,
@@ -127,10 +129,13 @@ impl<'a> Workspace<'a> {
                 || {
                     rayon::join(
                         || {
-                            let mut methods: Map<'a, (&'a str, &'a str)> = HashMap::default();
+                            let mut methods: Map<'a, u64> = HashMap::default();
                             for (id, func) in funcs() {
                                 if let Some(t) = func.self_type() {
-                                    methods.entry((t, func.name())).or_default().push(id);
+                                    methods
+                                        .entry(method_key(t, func.name()))
+                                        .or_default()
+                                        .push(id);
                                 }
                             }
                             let by_name =
@@ -247,12 +252,10 @@ impl<'a> Workspace<'a> {
         }
         let segs: Vec<&str> = path.split("::").collect();
         if segs.len() == 2 && segs[0] == "Self" {
-            if let Some(t) = from.self_type()
-                && let Some(ids) = self.methods.get(&(t, last))
-            {
-                return ids.to_vec();
-            }
-            return Vec::new();
+            return from
+                .self_type()
+                .map(|t| self.methods_of(t, last))
+                .unwrap_or_default();
         }
         for cand in self.expand(from.module(), path) {
             if let Some(ids) = self.by_path.get(cand.as_str()) {
@@ -261,15 +264,17 @@ impl<'a> Workspace<'a> {
             // `Type::method` after alias expansion: `a::b::Type::method`.
             if let Some((ty_path, m)) = cand.rsplit_once("::") {
                 let ty = ty_path.rsplit("::").next().unwrap_or(ty_path);
-                if let Some(ids) = self.methods.get(&(ty, m)) {
-                    return ids.to_vec();
+                let ids = self.methods_of(ty, m);
+                if !ids.is_empty() {
+                    return ids;
                 }
             }
         }
         if segs.len() >= 2 {
             let ty = segs[segs.len() - 2];
-            if let Some(ids) = self.methods.get(&(ty, last)) {
-                return ids.to_vec();
+            let ids = self.methods_of(ty, last);
+            if !ids.is_empty() {
+                return ids;
             }
         }
         match self.by_name.get(last) {
@@ -289,13 +294,31 @@ impl<'a> Workspace<'a> {
         }
     }
 
+    /// The methods named `name` of `impl` types named `ty`, in workspace order.
+    fn methods_of(&self, ty: &str, name: &str) -> Vec<FnId> {
+        let ids = self
+            .methods
+            .get(&method_key(ty, name))
+            .map(Ids::as_slice)
+            .unwrap_or_default();
+        let is = |id: &FnId| {
+            let f = self.func(*id);
+            f.self_type() == Some(ty) && f.name() == name
+        };
+        if ids.iter().all(is) {
+            ids.to_vec()
+        } else {
+            ids.iter().copied().filter(is).collect()
+        }
+    }
+
     /// Resolves a method call from inside `from`.
     pub fn resolve_method(&self, from: Func, name: &str, on_self: bool) -> Vec<FnId> {
-        if on_self
-            && let Some(t) = from.self_type()
-            && let Some(ids) = self.methods.get(&(t, name))
-        {
-            return ids.to_vec();
+        if on_self && let Some(t) = from.self_type() {
+            let ids = self.methods_of(t, name);
+            if !ids.is_empty() {
+                return ids;
+            }
         }
         match self.methods_by_name.get(name) {
             Some(ids) if ids.len() <= MAX_METHOD_CANDIDATES => ids.to_vec(),
@@ -328,6 +351,15 @@ impl<'a> Workspace<'a> {
     }
 }
 
+/// The key of a method in [`Workspace::methods`].
+fn method_key(ty: &str, name: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = crate::rust::FxBuild::default().build_hasher();
+    ty.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
+}
+
 fn join(base: &str, segs: &[&str]) -> String {
     if segs.is_empty() {
         return base.to_owned();
@@ -340,4 +372,75 @@ fn join(base: &str, segs: &[&str]) -> String {
         s.push_str(seg);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rust::{RustInput, extract};
+
+    fn file(path: &str, module: &str, text: &str) -> SlimFile {
+        let facts = extract(&RustInput {
+            rel_path: path,
+            text,
+            crate_name: "app",
+            module,
+            is_test_file: false,
+        });
+        let hits = vec![Vec::new(); facts.functions.len()];
+        SlimFile::new(facts, hits)
+    }
+
+    fn paths(ws: &Workspace, ids: &[FnId]) -> Vec<String> {
+        ids.iter()
+            .map(|id| ws.func(*id).path().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn type_and_self_methods_resolve_to_their_impl_type_only() {
+        let files = [
+            file(
+                "src/a.rs",
+                "app::a",
+                "struct Zed; impl Zed { fn run(&self) { self.run(); Self::run(); } }\n\
+                 struct Alpha; impl Alpha { fn run(&self) {} }",
+            ),
+            file(
+                "src/b.rs",
+                "app::b",
+                "struct Alpha; impl Alpha { fn run(&self) {} }",
+            ),
+            file(
+                "src/c.rs",
+                "app::c",
+                "fn caller() { Alpha::run(); Zed::run(); Missing::run(); }",
+            ),
+        ];
+        let ws = Workspace::new(&files);
+        let zed = ws.by_path("app::a::Zed::run")[0];
+        let caller = ws.by_path("app::c::caller")[0];
+        let from_zed = ws.func(zed);
+        assert_eq!(
+            paths(&ws, &ws.resolve_method(from_zed, "run", true)),
+            ["app::a::Zed::run"]
+        );
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from_zed, "Self::run")),
+            ["app::a::Zed::run"]
+        );
+        let from = ws.func(caller);
+        // Both types named `Alpha`, in workspace order.
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "Alpha::run")),
+            ["app::a::Alpha::run", "app::b::Alpha::run"]
+        );
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "Zed::run")),
+            ["app::a::Zed::run"]
+        );
+        assert!(ws.resolve_path(from, "Missing::run").is_empty());
+        // Three methods named `run`: few enough to guess for any receiver.
+        assert_eq!(ws.resolve_method(from, "run", false).len(), 3);
+    }
 }
