@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use genai_gate_policy::pattern::Glob;
 use genai_gate_policy::{Capability, CodePatterns, Detector, Negative};
@@ -63,7 +63,13 @@ impl Prefilter {
             }
         }
         let automaton = (!needles.is_empty())
-            .then(|| AhoCorasick::new(&needles).ok())
+            .then(|| {
+                // A DFA: the needles are few and short, and each event's text is searched.
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&needles)
+                    .ok()
+            })
             .flatten();
         if automaton.is_none() {
             always.extend(owners.drain(..).flatten());
@@ -77,11 +83,18 @@ impl Prefilter {
 
     /// Calls `test` on every candidate pattern for `text`, each once, in pattern order.
     fn candidates(&self, text: &str, mut test: impl FnMut(usize)) {
-        let mut found: Vec<usize> = self.always.clone();
-        if let Some(ac) = &self.automaton {
-            for m in ac.find_overlapping_iter(text) {
-                found.extend(&self.owners[m.pattern().as_usize()]);
+        // Most events contain no needle: a plain search (cheaper than an overlapping one)
+        // says so without building a list.
+        let ac = match &self.automaton {
+            Some(ac) if ac.is_match(text) => ac,
+            _ => {
+                self.always.iter().for_each(|i| test(*i));
+                return;
             }
+        };
+        let mut found: Vec<usize> = self.always.clone();
+        for m in ac.find_overlapping_iter(text) {
+            found.extend(&self.owners[m.pattern().as_usize()]);
         }
         found.sort_unstable();
         found.dedup();

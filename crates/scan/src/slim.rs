@@ -28,7 +28,7 @@
 //! assert_eq!(steps, [(StepKind::Method, "len"), (StepKind::Call, "g")]);
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use compact_str::CompactString;
 
@@ -66,10 +66,13 @@ struct Interner<'f> {
 }
 
 impl<'f> Interner<'f> {
-    fn new() -> Self {
+    fn with_capacity(n: usize) -> Self {
         Interner {
-            strings: Strings::default(),
-            seen: HashMap::default(),
+            strings: Strings {
+                buf: String::with_capacity(n * 8),
+                ends: Vec::with_capacity(n),
+            },
+            seen: HashMap::with_capacity_and_hasher(n, FxBuild::default()),
         }
     }
 
@@ -146,8 +149,10 @@ struct SlimFn {
     end_line: u32,
     is_test: bool,
     provides: Box<[String]>,
-    steps: Box<[Step]>,
-    hits: Box<[SlimHit]>,
+    /// This function's range of the file's steps.
+    steps: (u32, u32),
+    /// This function's range of the file's hits.
+    hits: (u32, u32),
 }
 
 /// The facts of one Rust file that the call graph, the endpoint inventory and the flow
@@ -165,6 +170,9 @@ pub struct SlimFile {
     /// Mounts and nests.
     pub mounts: Vec<MountFact>,
     functions: Box<[SlimFn]>,
+    /// The steps of every function, function after function (one allocation per file).
+    steps: Vec<Step>,
+    hits: Vec<SlimHit>,
     strings: Strings,
 }
 
@@ -232,10 +240,14 @@ impl<'a> Func<'a> {
         &self.f.provides
     }
 
+    fn own_steps(&self) -> &'a [Step] {
+        &self.file.steps[self.f.steps.0 as usize..self.f.steps.1 as usize]
+    }
+
     /// The steps, in source order.
     pub fn steps(&self) -> impl ExactSizeIterator<Item = StepRef<'a>> + 'a {
         let strings = &self.file.strings;
-        self.f.steps.iter().map(move |s| StepRef {
+        self.own_steps().iter().map(move |s| StepRef {
             pos: s.pos,
             kind: s.kind,
             name: strings.get(s.name),
@@ -246,15 +258,14 @@ impl<'a> Func<'a> {
     /// called, for messages (see [`crate::flow::label`]).
     pub fn hits(&self) -> impl ExactSizeIterator<Item = (usize, Hit, &'a str)> + 'a {
         let strings = &self.file.strings;
-        self.f
-            .hits
+        self.file.hits[self.f.hits.0 as usize..self.f.hits.1 as usize]
             .iter()
             .map(move |h| (h.step as usize, h.hit, strings.get(h.label)))
     }
 
     /// Position of a step.
     pub fn step_pos(&self, step: usize) -> Pos {
-        self.f.steps[step].pos
+        self.own_steps()[step].pos
     }
 }
 
@@ -263,15 +274,15 @@ impl SlimFile {
     /// function (`hits[function]` lists `(event index, hit)` in event order, as
     /// [`crate::matcher::Matcher::hits`] finds them).
     pub fn new(facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>) -> SlimFile {
-        let mut names = Interner::new();
+        let events: usize = facts.functions.iter().map(|f| f.events.len()).sum();
+        let mut names = Interner::with_capacity(events / 2 + facts.functions.len());
         let mut functions = Vec::with_capacity(facts.functions.len());
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(events);
         let mut slim_hits = Vec::new();
         for (i, func) in facts.functions.iter().enumerate() {
             let fh = hits.get(i).map(Vec::as_slice).unwrap_or_default();
+            let (first_step, first_hit) = (steps.len(), slim_hits.len());
             let mut cursor = 0;
-            steps.clear();
-            slim_hits.clear();
             for (e, ev) in func.events.iter().enumerate() {
                 let first = cursor;
                 while fh.get(cursor).is_some_and(|(at, _)| *at as usize == e) {
@@ -296,7 +307,7 @@ impl SlimFile {
                     let label = names.intern_owned(&crate::flow::label(&ev.kind));
                     for (_, h) in &fh[first..cursor] {
                         slim_hits.push(SlimHit {
-                            step: steps.len() as u32,
+                            step: (steps.len() - first_step) as u32,
                             hit: *h,
                             label,
                         });
@@ -317,10 +328,12 @@ impl SlimFile {
                 end_line: func.end_line,
                 is_test: func.is_test,
                 provides: func.provides.clone().into_boxed_slice(),
-                steps: steps.as_slice().into(),
-                hits: slim_hits.as_slice().into(),
+                steps: (first_step as u32, steps.len() as u32),
+                hits: (first_hit as u32, slim_hits.len() as u32),
             });
         }
+        steps.shrink_to_fit();
+        slim_hits.shrink_to_fit();
         let strings = names.finish();
         let FileFacts {
             path,
@@ -341,6 +354,8 @@ impl SlimFile {
             routes,
             mounts,
             functions: functions.into_boxed_slice(),
+            steps,
+            hits: slim_hits,
             strings,
         }
     }
@@ -380,24 +395,34 @@ impl SlimFile {
             StepKind::SelfMethod => methods.contains_key(strings.get(s.name)),
             _ => true,
         };
+        if self.steps.iter().all(keep_step) {
+            return;
+        }
+        let mut kept = Vec::with_capacity(self.steps.len());
+        let mut new_index = Vec::new();
         for f in self.functions.iter_mut() {
-            if f.steps.iter().all(keep_step) {
-                continue;
-            }
-            let hit_steps: HashSet<u32, FxBuild> = f.hits.iter().map(|h| h.step).collect();
-            let mut new_index = Vec::with_capacity(f.steps.len());
-            let mut kept = Vec::with_capacity(f.steps.len());
-            for (i, s) in f.steps.iter().enumerate() {
-                new_index.push(kept.len() as u32);
-                if keep_step(s) || hit_steps.contains(&(i as u32)) {
+            let (start, end) = (f.steps.0 as usize, f.steps.1 as usize);
+            let hits = &mut self.hits[f.hits.0 as usize..f.hits.1 as usize];
+            let first = kept.len();
+            new_index.clear();
+            let mut next_hit = hits.iter().map(|h| h.step).peekable();
+            for (i, s) in self.steps[start..end].iter().enumerate() {
+                new_index.push((kept.len() - first) as u32);
+                let mut hit = false;
+                while next_hit.next_if(|at| *at as usize == i).is_some() {
+                    hit = true;
+                }
+                if hit || keep_step(s) {
                     kept.push(*s);
                 }
             }
-            for h in f.hits.iter_mut() {
+            for h in hits.iter_mut() {
                 h.step = new_index[h.step as usize];
             }
-            f.steps = kept.into_boxed_slice();
+            f.steps = (first as u32, kept.len() as u32);
         }
+        kept.shrink_to_fit();
+        self.steps = kept;
     }
 }
 

@@ -132,8 +132,6 @@ impl Extractor<'_> {
     ) {
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
-        // The facts of a whole workspace stay in memory until the flow is judged.
-        events.shrink_to_fit();
         self.facts.functions.push(Function {
             path: state.path,
             name: name.into(),
