@@ -133,17 +133,6 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         });
         return facts;
     }
-    let file = match syn::parse_file(&text[skip..]) {
-        Ok(file) => file,
-        Err(err) => {
-            let line = err.span().start().line as u32;
-            facts.parse_error = Some(ParseProblem {
-                line: if line == 0 { facts.lines.max(1) } else { line },
-                message: err.to_string(),
-            });
-            return facts;
-        }
-    };
     let crate_name = if input.crate_name.is_empty() {
         "crate".to_owned()
     } else {
@@ -172,14 +161,57 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         fns: Vec::new(),
         facts,
     };
-    ex.collect_consts(&file.items);
-    ex.visit_file(&file);
-    drop(file);
+    let source = &text[skip..];
+    // Bodies resolve string constants declared anywhere in the file, so a file that may
+    // declare one is parsed whole and its constants collected first. Any other file is
+    // parsed item by item, each item walked and dropped while it is still in the cache
+    // (as `syn::parse_file` would parse it: inner attributes, then items to the end).
+    // (`syn::parse_file` also strips a BOM and a shebang, which `preamble` skipped already;
+    // a second one is left to it.)
+    let whole =
+        may_declare_consts(source) || source.starts_with("#!") || source.starts_with('\u{feff}');
+    let parsed = if whole {
+        syn::parse_file(source).map(|file| {
+            ex.collect_consts(&file.items);
+            ex.visit_file(&file);
+        })
+    } else {
+        let each_item = |input: syn::parse::ParseStream| -> syn::Result<()> {
+            input.call(syn::Attribute::parse_inner)?;
+            while !input.is_empty() {
+                let item: syn::Item = input.parse()?;
+                ex.visit_item(&item);
+            }
+            Ok(())
+        };
+        syn::parse::Parser::parse_str(each_item, source)
+    };
+    if let Err(err) = parsed {
+        let line = err.span().start().line as u32;
+        let lines = ex.facts.lines;
+        return FileFacts {
+            path: std::mem::take(&mut ex.facts.path),
+            lines,
+            allows: std::mem::take(&mut ex.facts.allows),
+            parse_error: Some(ParseProblem {
+                line: if line == 0 { lines.max(1) } else { line },
+                message: err.to_string(),
+            }),
+            ..FileFacts::default()
+        };
+    }
     let mut facts = ex.facts;
     facts.functions.sort_by_key(|f| f.pos.offset);
     facts.routes.sort_by_key(|r| r.pos.offset);
     facts.mounts.sort_by_key(|m| m.pos.offset);
     facts
+}
+
+/// Whether a file's text may declare a `const` or `static` (a substring test: it may say
+/// `const` in a comment, never the other way round).
+fn may_declare_consts(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"const").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"static").is_some()
 }
 
 /// A fast non-cryptographic hasher (FxHash) for the per-file name tables: their keys are

@@ -1221,3 +1221,44 @@ fn a_long_router_chain_is_not_refused_as_too_deep() {
     let f = scan(&src);
     assert_eq!(f.routes.len(), 1500);
 }
+
+// ---- item-by-item parsing ---------------------------------------------------------------
+
+/// A file without `const`/`static` is parsed and walked item by item; the same file with the
+/// word in a trailing comment is parsed whole. Both must give the same facts and errors.
+#[test]
+fn item_by_item_parsing_gives_the_facts_and_errors_of_a_whole_parse() {
+    let src = "#![allow(dead_code)]\n//! Chat.\nuse axum::{routing::post, Router};\n\
+               pub fn app() -> Router { Router::new().route(\"/v1/chat\", post(chat)).nest(\"/api\", api()) }\n\
+               mod inner { pub fn helper(s: &str) { green::text_moderation(s); } }\n\
+               struct S; impl S { fn m(&self) { self.client.chat().create(req); } }\n\
+               async fn chat(body: String) -> String { inner::helper(&body); llm.generate(&body).await }\n";
+    let input = |text| RustInput {
+        rel_path: "src/api.rs",
+        text,
+        crate_name: "svc",
+        module: "svc::api",
+        is_test_file: false,
+    };
+    assert!(!super::may_declare_consts(src));
+    let streamed = extract(&input(src));
+    let whole_src = format!("{src}// no const here\n");
+    assert!(super::may_declare_consts(&whole_src));
+    let mut whole = extract(&input(&whole_src));
+    assert_eq!(streamed.parse_error, None);
+    assert_eq!(streamed.functions.len(), 4);
+    assert_eq!(streamed.routes.len(), 1);
+    whole.lines = streamed.lines;
+    assert_eq!(streamed, whole);
+
+    // An error in the third item: the same line and message, and no facts of the items
+    // walked before it.
+    let broken = "fn a() { b(); }\nfn c() { d(); }\nfn e( { }\nfn f() {}\n";
+    let streamed = extract(&input(broken));
+    let whole_src = format!("{broken}// static\n");
+    let whole = extract(&input(&whole_src));
+    let (s, w) = (streamed.parse_error.unwrap(), whole.parse_error.unwrap());
+    assert_eq!((s.line, &s.message), (w.line, &w.message));
+    assert_eq!(s.line, 3);
+    assert!(streamed.functions.is_empty() && streamed.routes.is_empty());
+}
