@@ -214,13 +214,15 @@ impl Extractor<'_> {
                 self.path_expr(p, true);
                 return;
             }
-            Expr::Field(f) if self.field_consts => {
+            Expr::Field(f) if self.field_consts || self.const_misses.is_some() => {
                 if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
                     if let Some(ident) = base.path.get_ident() {
                         let key = format!("{ident}.{member}");
                         if let Some(v) = self.consts.get(&key) {
                             let value = v.clone();
                             self.emit(EventKind::Str { value }, ident.span());
+                        } else if let Some(misses) = &mut self.const_misses {
+                            misses.push(key);
                         }
                     }
                 }
@@ -266,6 +268,9 @@ impl Extractor<'_> {
                     let value = v.clone();
                     self.emit(EventKind::Str { value }, span);
                     return;
+                }
+                if let Some(misses) = &mut self.const_misses {
+                    misses.push(last_name.to_owned());
                 }
             }
         }

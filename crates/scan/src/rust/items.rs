@@ -314,7 +314,14 @@ impl Extractor<'_> {
             Expr::Lit(l) => {
                 if let Lit::Str(s) = &l.lit {
                     let value = s.value();
-                    self.consts.insert(name, value.clone());
+                    // Parsing item by item, a name declared twice may have been read with
+                    // its first value where the whole-file pre-pass gives the last: count
+                    // it as a miss, so the file is extracted again whole.
+                    if self.consts.insert(name.clone(), value.clone()).is_some()
+                        && let Some(misses) = &mut self.const_misses
+                    {
+                        misses.push(name);
+                    }
                     self.facts.consts.push(ConstString {
                         path: qualified,
                         value,
@@ -331,8 +338,12 @@ impl Extractor<'_> {
                     };
                     let Lit::Str(v) = &l.lit else { continue };
                     let value = v.value();
-                    self.consts
-                        .insert(format!("{name}.{member}"), value.clone());
+                    let key = format!("{name}.{member}");
+                    if self.consts.insert(key.clone(), value.clone()).is_some()
+                        && let Some(misses) = &mut self.const_misses
+                    {
+                        misses.push(key);
+                    }
                     self.field_consts = true;
                     self.facts.consts.push(ConstString {
                         path: format!("{qualified}.{member}"),

@@ -117,6 +117,11 @@ pub fn unparsed_facts(input: &RustInput) -> FileFacts {
 }
 
 fn extract_inner(input: &RustInput) -> FileFacts {
+    extract_with(input, false)
+}
+
+/// [`extract_inner`], parsing item by item unless `whole` (see below).
+fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
     let text = input.text;
     let skip = preamble(text);
     let idx = LineIndex::new(text, skip);
@@ -152,6 +157,7 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         test_depth: usize::from(input.is_test_file),
         consts: HashMap::default(),
         field_consts: false,
+        const_misses: None,
         scratch: String::new(),
         attr_framework: if text.contains("rocket") {
             "rocket"
@@ -162,30 +168,38 @@ fn extract_inner(input: &RustInput) -> FileFacts {
         facts,
     };
     let source = &text[skip..];
-    // Bodies resolve string constants declared anywhere in the file, so a file that may
-    // declare one is parsed whole and its constants collected first. Any other file is
-    // parsed item by item, each item walked and dropped while it is still in the cache
-    // (as `syn::parse_file` would parse it: inner attributes, then items to the end).
-    // (`syn::parse_file` also strips a BOM and a shebang, which `preamble` skipped already;
-    // a second one is left to it.)
-    let whole =
-        may_declare_consts(source) || source.starts_with("#!") || source.starts_with('\u{feff}');
+    // The file is parsed item by item, each item walked and dropped while it is still in
+    // the cache (as `syn::parse_file` parses it: inner attributes, then items to the end).
+    // Bodies resolve string constants declared anywhere in the file: each item's constants
+    // are collected before it is walked, and lookups that miss are remembered; if a missed
+    // name turns out to be declared further down, the file is extracted again whole, with
+    // every constant collected first. (`syn::parse_file` also strips a BOM and a shebang,
+    // which `preamble` skipped already; a second one is left to it.)
+    let whole = whole || source.starts_with("#!") || source.starts_with('\u{feff}');
     let parsed = if whole {
         syn::parse_file(source).map(|file| {
             ex.collect_consts(&file.items);
             ex.visit_file(&file);
         })
     } else {
+        ex.const_misses = Some(Vec::new());
         let each_item = |input: syn::parse::ParseStream| -> syn::Result<()> {
             input.call(syn::Attribute::parse_inner)?;
             while !input.is_empty() {
                 let item: syn::Item = input.parse()?;
+                ex.collect_consts(std::slice::from_ref(&item));
                 ex.visit_item(&item);
             }
             Ok(())
         };
         syn::parse::Parser::parse_str(each_item, source)
     };
+    if parsed.is_ok()
+        && let Some(misses) = &ex.const_misses
+        && misses.iter().any(|m| ex.consts.contains_key(m))
+    {
+        return extract_with(input, true);
+    }
     if let Err(err) = parsed {
         let line = err.span().start().line as u32;
         let lines = ex.facts.lines;
@@ -204,14 +218,10 @@ fn extract_inner(input: &RustInput) -> FileFacts {
     facts.functions.sort_by_key(|f| f.pos.offset);
     facts.routes.sort_by_key(|r| r.pos.offset);
     facts.mounts.sort_by_key(|m| m.pos.offset);
+    // Item-level constants are collected before bodies are walked (whole files) or item by
+    // item: source order is the one order both give.
+    facts.consts.sort_by_key(|c| c.pos.offset);
     facts
-}
-
-/// Whether a file's text may declare a `const` or `static` (a substring test: it may say
-/// `const` in a comment, never the other way round).
-fn may_declare_consts(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"const").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"static").is_some()
 }
 
 /// A fast non-cryptographic hasher (FxHash) for the per-file name tables: their keys are
@@ -318,6 +328,9 @@ pub(crate) struct Extractor<'t> {
     consts: HashMap<String, String, FxBuild>,
     /// Some entry of `consts` is a `NAME.field` key.
     field_consts: bool,
+    /// When parsing item by item: constant names (or `NAME.field` keys) looked up in an
+    /// argument before any constant of that name was collected.
+    const_misses: Option<Vec<String>>,
     /// Reused buffer for identifier text that is usually not kept.
     scratch: String,
     /// Framework of attribute routes (`#[post("/x")]`) in this file.

@@ -1224,15 +1224,10 @@ fn a_long_router_chain_is_not_refused_as_too_deep() {
 
 // ---- item-by-item parsing ---------------------------------------------------------------
 
-/// A file without `const`/`static` is parsed and walked item by item; the same file with the
-/// word in a trailing comment is parsed whole. Both must give the same facts and errors.
+/// Files are parsed and walked item by item, and extracted again whole when a constant is
+/// read before it is declared; either way the facts and errors are those of a whole parse.
 #[test]
 fn item_by_item_parsing_gives_the_facts_and_errors_of_a_whole_parse() {
-    let src = "#![allow(dead_code)]\n//! Chat.\nuse axum::{routing::post, Router};\n\
-               pub fn app() -> Router { Router::new().route(\"/v1/chat\", post(chat)).nest(\"/api\", api()) }\n\
-               mod inner { pub fn helper(s: &str) { green::text_moderation(s); } }\n\
-               struct S; impl S { fn m(&self) { self.client.chat().create(req); } }\n\
-               async fn chat(body: String) -> String { inner::helper(&body); llm.generate(&body).await }\n";
     let input = |text| RustInput {
         rel_path: "src/api.rs",
         text,
@@ -1240,25 +1235,94 @@ fn item_by_item_parsing_gives_the_facts_and_errors_of_a_whole_parse() {
         module: "svc::api",
         is_test_file: false,
     };
-    assert!(!super::may_declare_consts(src));
-    let streamed = extract(&input(src));
-    let whole_src = format!("{src}// no const here\n");
-    assert!(super::may_declare_consts(&whole_src));
-    let mut whole = extract(&input(&whole_src));
-    assert_eq!(streamed.parse_error, None);
-    assert_eq!(streamed.functions.len(), 4);
-    assert_eq!(streamed.routes.len(), 1);
-    whole.lines = streamed.lines;
-    assert_eq!(streamed, whole);
+    let cases = [
+        // No constants.
+        "#![allow(dead_code)]\n//! Chat.\nuse axum::{routing::post, Router};\n\
+         pub fn app() -> Router { Router::new().route(\"/v1/chat\", post(chat)) }\n\
+         mod inner { pub fn helper(s: &str) { green::text_moderation(s); } }\n\
+         struct S; impl S { fn m(&self) { self.client.chat().create(req); } }\n\
+         async fn chat(body: String) -> String { inner::helper(&body); llm.generate(&body).await }\n",
+        // Declared before use.
+        "const MODEL: &str = \"qwen-max\";\nfn f() { call(MODEL); }\n",
+        // Declared after use, at the top level, in an impl and as a struct field.
+        "fn f() { call(MODEL); g(Self::KEY); h(CFG.url); }\nconst MODEL: &str = \"qwen-max\";\n\
+         struct T; impl T { const KEY: &str = \"k\"; }\n\
+         static CFG: Cfg = Cfg { url: \"https://api.example.com\" };\n",
+        // The same name declared twice: the whole-file pre-pass keeps the last value.
+        "mod a { const X: &str = \"first\"; }\nfn f() { call(X); }\nmod b { const X: &str = \"second\"; }\n",
+        // A constant inside a function body.
+        "fn f() { const Y: &str = \"y\"; call(Y); }\n",
+    ];
+    for src in cases {
+        let streamed = super::extract_with(&input(src), false);
+        let whole = super::extract_with(&input(src), true);
+        assert_eq!(streamed.parse_error, None, "{src}");
+        assert_eq!(streamed, whole, "{src}");
+    }
+    let late = super::extract_with(&input(cases[2]), false);
+    let strs: Vec<String> = ev(&late, "svc::api::f")
+        .into_iter()
+        .filter(|e| e.starts_with("str "))
+        .collect();
+    assert_eq!(
+        strs,
+        ["str qwen-max", "str k", "str https://api.example.com"]
+    );
+    let twice = super::extract_with(&input(cases[3]), false);
+    assert!(ev(&twice, "svc::api::f").contains(&"str second".to_owned()));
 
     // An error in the third item: the same line and message, and no facts of the items
     // walked before it.
     let broken = "fn a() { b(); }\nfn c() { d(); }\nfn e( { }\nfn f() {}\n";
-    let streamed = extract(&input(broken));
-    let whole_src = format!("{broken}// static\n");
-    let whole = extract(&input(&whole_src));
+    let streamed = super::extract_with(&input(broken), false);
+    let whole = super::extract_with(&input(broken), true);
     let (s, w) = (streamed.parse_error.unwrap(), whole.parse_error.unwrap());
     assert_eq!((s.line, &s.message), (w.line, &w.message));
     assert_eq!(s.line, 3);
     assert!(streamed.functions.is_empty() && streamed.routes.is_empty());
+}
+
+/// Item-by-item extraction against whole-file extraction on every `.rs` file under
+/// `GENAI_GATE_CORPUS` (e.g. `~/.cargo/registry/src`); run with `--ignored`.
+#[test]
+#[ignore = "needs GENAI_GATE_CORPUS"]
+fn item_by_item_parsing_matches_whole_parsing_on_a_corpus() {
+    let Some(root) = std::env::var_os("GENAI_GATE_CORPUS") else {
+        return;
+    };
+    let (mut files, mut redone) = (0, 0);
+    for entry in ignore::WalkBuilder::new(&root)
+        .standard_filters(false)
+        .build()
+    {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let input = RustInput {
+            rel_path: "src/lib.rs",
+            text: &text,
+            crate_name: "c",
+            module: "c",
+            is_test_file: false,
+        };
+        let streamed = super::extract_with(&input, false);
+        let whole = super::extract_with(&input, true);
+        assert!(streamed == whole, "{}", path.display());
+        files += 1;
+        let skip = super::preamble(&text);
+        if super::too_deep(&text).is_none() && syn::parse_file(&text[skip..]).is_ok() {
+            redone += usize::from(streamed.consts.iter().any(|c| {
+                let name = c.path.rsplit("::").next().unwrap_or_default();
+                text.find(name)
+                    .is_some_and(|first| first < c.pos.offset as usize)
+            }));
+        }
+    }
+    eprintln!("{files} files identical; about {redone} read a constant before declaring it");
+    assert!(files > 0);
 }
