@@ -59,7 +59,15 @@ fn render(ws: &Workspace, module: &str, parts: &[RoutePath]) -> String {
 
 struct Mounts<'w, 'a> {
     ws: &'w Workspace<'a>,
-    all: Vec<(usize, &'a MountFact)>,
+    /// Every mount whose function is known, with the functions its target resolves to
+    /// (resolved once: a workspace with thousands of routes asks about every mount for each).
+    all: Vec<Mount<'a>>,
+}
+
+struct Mount<'a> {
+    fact: &'a MountFact,
+    in_fn: FnId,
+    targets: Vec<FnId>,
 }
 
 /// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower).
@@ -104,16 +112,9 @@ impl Mounts<'_, '_> {
         if depth > MAX_MOUNT_DEPTH {
             return;
         }
-        for (_, m) in &self.all {
-            let Some(in_fn) = self.ws.by_path(&m.in_fn).first().copied() else {
-                continue;
-            };
-            if out.contains(&in_fn)
-                || !self
-                    .ws
-                    .resolve_path(self.ws.func(in_fn), &m.target)
-                    .contains(&target)
-            {
+        for m in &self.all {
+            let in_fn = m.in_fn;
+            if out.contains(&in_fn) || !m.targets.contains(&target) {
                 continue;
             }
             self.ancestors(in_fn, depth + 1, out);
@@ -129,15 +130,12 @@ impl Mounts<'_, '_> {
         if depth > MAX_MOUNT_DEPTH {
             return out;
         }
-        for (_, m) in &self.all {
-            let Some(in_fn) = self.ws.by_path(&m.in_fn).first().copied() else {
-                continue;
-            };
-            let from = self.ws.func(in_fn);
-            if !self.ws.resolve_path(from, &m.target).contains(&target) {
+        for m in &self.all {
+            if !m.targets.contains(&target) {
                 continue;
             }
-            let own = render(self.ws, from.module(), &m.prefix);
+            let in_fn = m.in_fn;
+            let own = render(self.ws, self.ws.func(in_fn).module(), &m.fact.prefix);
             let own = if own == "/" { String::new() } else { own };
             let outer = self.prefixes(in_fn, depth + 1);
             if outer.is_empty() {
@@ -159,11 +157,24 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
         all: ws
             .files
             .iter()
-            .enumerate()
-            .flat_map(|(i, f)| f.mounts.iter().map(move |m| (i, m)))
+            .flat_map(|f| &f.mounts)
+            .filter_map(|fact| {
+                let in_fn = ws.by_path(&fact.in_fn).first().copied()?;
+                Some(Mount {
+                    fact,
+                    in_fn,
+                    targets: ws.resolve_path(ws.func(in_fn), &fact.target),
+                })
+            })
             .collect(),
     };
     let mut out = BTreeSet::new();
+    // Prefixes and enclosing routers per mounted function, computed once: a router function
+    // registers many routes.
+    let mut prefixes_of: std::collections::HashMap<FnId, BTreeSet<String>> =
+        std::collections::HashMap::new();
+    let mut routers_of: std::collections::HashMap<FnId, Vec<FnId>> =
+        std::collections::HashMap::new();
     // Middleware per router function, computed once: a router registers many routes.
     let mut layers: std::collections::HashMap<FnId, Vec<FnId>> = std::collections::HashMap::new();
     for (fi, file) in ws.files.iter().enumerate() {
@@ -199,7 +210,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 handler_fn
             };
             let prefixes = mount_target
-                .map(|t| mounts.prefixes(t, 0))
+                .map(|t| {
+                    prefixes_of
+                        .entry(t)
+                        .or_insert_with(|| mounts.prefixes(t, 0))
+                        .clone()
+                })
                 .unwrap_or_default();
             let routes: Vec<String> = if prefixes.is_empty() {
                 vec![own.clone()]
@@ -218,10 +234,17 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             let handler = handler_fn
                 .map(|h| ws.func(h).path().to_owned())
                 .unwrap_or_else(|| r.handler.clone());
-            let mut routers = Vec::new();
-            if let Some(t) = mount_target {
-                mounts.ancestors(t, 0, &mut routers);
-            }
+            let mut routers = match mount_target {
+                Some(t) => routers_of
+                    .entry(t)
+                    .or_insert_with(|| {
+                        let mut routers = Vec::new();
+                        mounts.ancestors(t, 0, &mut routers);
+                        routers
+                    })
+                    .clone(),
+                None => Vec::new(),
+            };
             routers.extend(registrar);
             let mut middleware: Vec<FnId> = Vec::new();
             for router in routers {
