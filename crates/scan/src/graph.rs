@@ -47,43 +47,74 @@ pub struct Workspace<'a> {
     consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, crate::rust::FxBuild>,
 }
 
-/// The functions under one key: almost always one, stored without a heap allocation (a
-/// workspace of millions of lines has hundreds of thousands of keys in four indexes).
-#[derive(Debug, Clone, Default)]
+/// A [`FnId`] packed in 8 bytes, as the indexes store it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Packed {
+    file: u32,
+    func: u32,
+}
+
+impl From<FnId> for Packed {
+    fn from(id: FnId) -> Packed {
+        // The walker caps the number of files and a file's size far below 4 G.
+        Packed {
+            file: id.file as u32,
+            func: id.func as u32,
+        }
+    }
+}
+
+impl From<Packed> for FnId {
+    fn from(p: Packed) -> FnId {
+        FnId {
+            file: p.file as usize,
+            func: p.func as usize,
+        }
+    }
+}
+
+/// The functions under one key: almost always one, stored without a heap allocation in
+/// 16 bytes (a workspace of millions of lines has hundreds of thousands of keys in four
+/// indexes).
+#[derive(Debug, Clone)]
 enum Ids {
-    #[default]
-    None,
-    One(FnId),
-    Many(Vec<FnId>),
+    One(Packed),
+    Many(Box<Vec<Packed>>),
 }
 
 impl Ids {
     fn push(&mut self, id: FnId) {
-        *self = match std::mem::take(self) {
-            Ids::None => Ids::One(id),
-            Ids::One(a) => Ids::Many(vec![a, id]),
-            Ids::Many(mut v) => {
-                v.push(id);
-                Ids::Many(v)
-            }
-        };
+        match self {
+            Ids::One(a) => *self = Ids::Many(Box::new(vec![*a, id.into()])),
+            Ids::Many(v) => v.push(id.into()),
+        }
     }
 
-    fn as_slice(&self) -> &[FnId] {
+    fn as_slice(&self) -> &[Packed] {
         match self {
-            Ids::None => &[],
             Ids::One(a) => std::slice::from_ref(a),
             Ids::Many(v) => v,
         }
     }
 
+    fn iter(&self) -> impl Iterator<Item = FnId> + '_ {
+        self.as_slice().iter().map(|p| FnId::from(*p))
+    }
+
     fn to_vec(&self) -> Vec<FnId> {
-        self.as_slice().to_vec()
+        self.iter().collect()
     }
 
     fn len(&self) -> usize {
         self.as_slice().len()
     }
+}
+
+/// Adds `id` under `key`.
+fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Ids, crate::rust::FxBuild>, key: K, id: FnId) {
+    map.entry(key)
+        .and_modify(|ids| ids.push(id))
+        .or_insert(Ids::One(id.into()));
 }
 
 fn crate_of(module: &str) -> &str {
@@ -113,7 +144,7 @@ impl<'a> Workspace<'a> {
                 HashMap::with_capacity_and_hasher(size, Default::default());
             for (id, func) in funcs() {
                 if let Some(k) = key(func) {
-                    map.entry(k).or_default().push(id);
+                    add(&mut map, k, id);
                 }
             }
             map
@@ -132,10 +163,7 @@ impl<'a> Workspace<'a> {
                             let mut methods: Map<'a, u64> = HashMap::default();
                             for (id, func) in funcs() {
                                 if let Some(t) = func.self_type() {
-                                    methods
-                                        .entry(method_key(t, func.name()))
-                                        .or_default()
-                                        .push(id);
+                                    add(&mut methods, method_key(t, func.name()), id);
                                 }
                             }
                             let by_name =
@@ -190,12 +218,9 @@ impl<'a> Workspace<'a> {
         self.files[id.file].func(id.func)
     }
 
-    /// A function by exact qualified path.
-    pub fn by_path(&self, path: &str) -> &[FnId] {
-        self.by_path
-            .get(path)
-            .map(Ids::as_slice)
-            .unwrap_or_default()
+    /// The functions with an exact qualified path (usually one), in workspace order.
+    pub fn by_path(&self, path: &str) -> Vec<FnId> {
+        self.by_path.get(path).map(Ids::to_vec).unwrap_or_default()
     }
 
     /// Expands `crate`/`self`/`super`/aliases at the head of `path`, giving candidate
@@ -280,7 +305,7 @@ impl<'a> Workspace<'a> {
         match self.by_name.get(last) {
             Some(ids) if ids.len() == 1 => {
                 // A qualified path must agree with the candidate's module on its qualifier.
-                let f = self.func(ids.as_slice()[0]);
+                let f = self.func(ids.as_slice()[0].into());
                 if segs.len() == 1
                     || f.path()
                         .ends_with(&segs[segs.len().saturating_sub(2)..].join("::"))
@@ -296,20 +321,15 @@ impl<'a> Workspace<'a> {
 
     /// The methods named `name` of `impl` types named `ty`, in workspace order.
     fn methods_of(&self, ty: &str, name: &str) -> Vec<FnId> {
-        let ids = self
-            .methods
-            .get(&method_key(ty, name))
-            .map(Ids::as_slice)
-            .unwrap_or_default();
-        let is = |id: &FnId| {
-            let f = self.func(*id);
-            f.self_type() == Some(ty) && f.name() == name
+        let Some(ids) = self.methods.get(&method_key(ty, name)) else {
+            return Vec::new();
         };
-        if ids.iter().all(is) {
-            ids.to_vec()
-        } else {
-            ids.iter().copied().filter(is).collect()
-        }
+        ids.iter()
+            .filter(|id| {
+                let f = self.func(*id);
+                f.self_type() == Some(ty) && f.name() == name
+            })
+            .collect()
     }
 
     /// Resolves a method call from inside `from`.
@@ -395,6 +415,11 @@ mod tests {
         ids.iter()
             .map(|id| ws.func(*id).path().to_owned())
             .collect()
+    }
+
+    #[test]
+    fn an_index_entry_is_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Ids>(), 16);
     }
 
     #[test]
