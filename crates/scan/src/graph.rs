@@ -36,11 +36,12 @@ pub struct FnId {
 pub struct Workspace<'a> {
     /// Facts of every Rust file, in path order.
     pub files: &'a [SlimFile],
-    by_path: HashMap<&'a str, Ids, crate::rust::FxBuild>,
+    /// Functions by a hash of their path (checked on lookup).
+    by_path: Sorted,
     by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     /// Methods by a hash of `impl` type and name: a map keyed by both strings cost as much
     /// memory as every other index together. Lookups check the strings.
-    methods: HashMap<u64, Ids, crate::rust::FxBuild>,
+    methods: Sorted,
     methods_by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
     uses: HashMap<&'a str, Vec<&'a UseAlias>, crate::rust::FxBuild>,
     consts: HashMap<&'a str, &'a ConstString, crate::rust::FxBuild>,
@@ -155,19 +156,19 @@ impl<'a> Workspace<'a> {
             rayon::join(
                 || {
                     rayon::join(
-                        || index(&|f| Some(f.path()), n),
+                        || Sorted::new(funcs().map(|(id, f)| (path_key(f.path()), id)), n),
                         || index(&|f| Some(f.name()), 0),
                     )
                 },
                 || {
                     rayon::join(
                         || {
-                            let mut methods: Map<'a, u64> = HashMap::default();
-                            for (id, func) in funcs() {
-                                if let Some(t) = func.self_type() {
-                                    add(&mut methods, method_key(t, func.name()), id);
-                                }
-                            }
+                            let methods = Sorted::new(
+                                funcs().filter_map(|(id, f)| {
+                                    Some((method_key(f.self_type()?, f.name()), id))
+                                }),
+                                0,
+                            );
                             let by_name =
                                 index(&|f| f.self_type().is_some().then_some(f.name()), 0);
                             (methods, by_name)
@@ -222,7 +223,10 @@ impl<'a> Workspace<'a> {
 
     /// The functions with an exact qualified path (usually one), in workspace order.
     pub fn by_path(&self, path: &str) -> Vec<FnId> {
-        self.by_path.get(path).map(Ids::to_vec).unwrap_or_default()
+        self.by_path
+            .get(path_key(path))
+            .filter(|id| self.func(*id).path() == path)
+            .collect()
     }
 
     /// Expands `crate`/`self`/`super`/aliases at the head of `path`, giving candidate
@@ -285,8 +289,9 @@ impl<'a> Workspace<'a> {
                 .unwrap_or_default();
         }
         for cand in self.expand(from.module(), path) {
-            if let Some(ids) = self.by_path.get(cand.as_str()) {
-                return ids.to_vec();
+            let ids = self.by_path(&cand);
+            if !ids.is_empty() {
+                return ids;
             }
             // `Type::method` after alias expansion: `a::b::Type::method`.
             if let Some((ty_path, m)) = cand.rsplit_once("::") {
@@ -323,10 +328,8 @@ impl<'a> Workspace<'a> {
 
     /// The methods named `name` of `impl` types named `ty`, in workspace order.
     fn methods_of(&self, ty: &str, name: &str) -> Vec<FnId> {
-        let Some(ids) = self.methods.get(&method_key(ty, name)) else {
-            return Vec::new();
-        };
-        ids.iter()
+        self.methods
+            .get(method_key(ty, name))
             .filter(|id| {
                 let f = self.func(*id);
                 f.self_type() == Some(ty) && f.name() == name
@@ -373,13 +376,43 @@ impl<'a> Workspace<'a> {
     }
 }
 
-/// The key of a method in [`Workspace::methods`].
+/// The key of a function in [`Workspace::by_path`].
+fn path_key(path: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(path.as_bytes())
+}
+
+/// The key of a method in [`Workspace::methods`]: its type and name, hashed apart.
 fn method_key(ty: &str, name: &str) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = crate::rust::FxBuild::default().build_hasher();
-    ty.hash(&mut h);
-    name.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(ty.as_bytes()).rotate_left(17)
+        ^ xxhash_rust::xxh3::xxh3_64(name.as_bytes())
+}
+
+/// A multimap from a 64-bit hash to functions as one sorted vector: 16 bytes a function and
+/// no spare capacity, where a hash map of a workspace's hundreds of thousands of functions
+/// is half empty after it doubles. Lookups check the hashed strings (collisions are only
+/// slower).
+#[derive(Debug, Default)]
+struct Sorted(Vec<(u64, Packed)>);
+
+impl Sorted {
+    fn new(entries: impl Iterator<Item = (u64, FnId)>, size: usize) -> Sorted {
+        let mut v: Vec<(u64, Packed)> = Vec::with_capacity(size);
+        v.extend(entries.map(|(k, id)| (k, id.into())));
+        // Ids arrive in workspace order; sorting by (key, file, function) keeps that order
+        // among equal keys.
+        v.sort_unstable_by_key(|(k, p)| (*k, p.file, p.func));
+        v.shrink_to_fit();
+        Sorted(v)
+    }
+
+    /// The functions under `key`, in workspace order.
+    fn get(&self, key: u64) -> impl Iterator<Item = FnId> + '_ {
+        let start = self.0.partition_point(|(k, _)| *k < key);
+        self.0[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == key)
+            .map(|(_, p)| FnId::from(*p))
+    }
 }
 
 fn join(base: &str, segs: &[&str]) -> String {
