@@ -146,9 +146,9 @@ struct SlimFn {
     self_type: Sym,
     module: Sym,
     pos: Pos,
-    end_line: u32,
     is_test: bool,
-    provides: Box<[String]>,
+    /// Index into the file's `provides` lists, or `u32::MAX` (most functions declare none).
+    provides: u32,
     /// This function's range of the file's steps.
     steps: (u32, u32),
     /// This function's range of the file's hits.
@@ -173,6 +173,8 @@ pub struct SlimFile {
     /// The steps of every function, function after function (one allocation per file).
     steps: Vec<Step>,
     hits: Vec<SlimHit>,
+    /// The `provides` markers of the functions that have some.
+    provides: Vec<Vec<String>>,
     strings: Strings,
 }
 
@@ -225,11 +227,6 @@ impl<'a> Func<'a> {
         self.f.pos
     }
 
-    /// Last line of the body.
-    pub fn end_line(&self) -> u32 {
-        self.f.end_line
-    }
-
     /// In test code.
     pub fn is_test(&self) -> bool {
         self.f.is_test
@@ -237,7 +234,11 @@ impl<'a> Func<'a> {
 
     /// Capabilities declared by `// genai-gate: provides` markers.
     pub fn provides(&self) -> &'a [String] {
-        &self.f.provides
+        self.file
+            .provides
+            .get(self.f.provides as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     fn own_steps(&self) -> &'a [Step] {
@@ -279,6 +280,7 @@ impl SlimFile {
         let mut functions = Vec::with_capacity(facts.functions.len());
         let mut steps = Vec::with_capacity(events);
         let mut slim_hits = Vec::new();
+        let mut provides = Vec::new();
         for (i, func) in facts.functions.iter().enumerate() {
             let fh = hits.get(i).map(Vec::as_slice).unwrap_or_default();
             let (first_step, first_hit) = (steps.len(), slim_hits.len());
@@ -325,9 +327,13 @@ impl SlimFile {
                 self_type: func.self_type.as_deref().map_or(NONE, |t| names.intern(t)),
                 module: names.intern(&func.module),
                 pos: func.pos,
-                end_line: func.end_line,
                 is_test: func.is_test,
-                provides: func.provides.clone().into_boxed_slice(),
+                provides: if func.provides.is_empty() {
+                    u32::MAX
+                } else {
+                    provides.push(func.provides.clone());
+                    provides.len() as u32 - 1
+                },
                 steps: (first_step as u32, steps.len() as u32),
                 hits: (first_hit as u32, slim_hits.len() as u32),
             });
@@ -356,6 +362,7 @@ impl SlimFile {
             functions: functions.into_boxed_slice(),
             steps,
             hits: slim_hits,
+            provides,
             strings,
         }
     }
@@ -484,6 +491,24 @@ mod tests {
         f.steps()
             .map(|s| format!("{:?} {}@{}", s.kind, s.name, s.pos.line))
             .collect()
+    }
+
+    #[test]
+    fn provides_markers_are_kept_per_function() {
+        let file = slim(
+            "fn a() {}\n// genai-gate: provides moderation-input\nfn b() {}\nfn c() {}\n",
+            "",
+        );
+        let provides: Vec<_> = file.funcs().map(|f| f.provides().to_vec()).collect();
+        assert_eq!(
+            provides,
+            [vec![], vec!["moderation-input".to_owned()], vec![]]
+        );
+    }
+
+    #[test]
+    fn a_function_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<SlimFn>(), 48);
     }
 
     #[test]
