@@ -166,6 +166,9 @@ impl Summary {
             self.before.remove(&Capability::ModerationOutput);
             self.after.remove(&Capability::ModerationInput);
         }
+        // The endpoint's summary is kept for the verdicts: no spare capacity.
+        self.before.0.shrink_to_fit();
+        self.after.0.shrink_to_fit();
     }
 
     /// Whether the capability is reached anywhere.
@@ -182,7 +185,8 @@ pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
     names: Vec<Arc<str>>,
     marker: Arc<str>,
-    memo: HashMap<FnId, Summary, crate::rust::FxBuild>,
+    /// Shared, so that reading a memoised summary copies nothing.
+    memo: HashMap<FnId, Arc<Summary>, crate::rust::FxBuild>,
     on_stack: Vec<FnId>,
 }
 
@@ -229,12 +233,12 @@ impl<'w, 'a> Flow<'w, 'a> {
     }
 
     /// The summary of a function with its callees inlined.
-    pub fn summary(&mut self, id: FnId) -> Summary {
+    pub fn summary(&mut self, id: FnId) -> Arc<Summary> {
         if let Some(s) = self.memo.get(&id) {
             return s.clone();
         }
         if self.on_stack.contains(&id) || self.on_stack.len() >= MAX_DEPTH {
-            return Summary::default();
+            return Arc::default();
         }
         self.on_stack.push(id);
         let ws = self.ws;
@@ -285,6 +289,10 @@ impl<'w, 'a> Flow<'w, 'a> {
             }
         }
         self.on_stack.pop();
+        // Kept until the scan ends, one per reachable function: no spare capacity.
+        s.before.0.shrink_to_fit();
+        s.after.0.shrink_to_fit();
+        let s = Arc::new(s);
         self.memo.insert(id, s.clone());
         s
     }

@@ -373,5 +373,9 @@ pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, 
             .or_default()
             .push(hit_evidence(paths, h, Some("after")));
     }
+    // A report of thousands of endpoints keeps these lists, mostly of one entry, to the end.
+    for v in out.values_mut() {
+        v.shrink_to_fit();
+    }
     out
 }
