@@ -232,7 +232,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                     .collect()
             };
             let handler = handler_fn
-                .map(|h| ws.func(h).path().to_owned())
+                .map(|h| ws.func(h).path().into_owned())
                 .unwrap_or_else(|| r.handler.clone());
             let mut routers = match mount_target {
                 Some(t) => routers_of

@@ -156,7 +156,7 @@ impl<'a> Workspace<'a> {
             rayon::join(
                 || {
                     rayon::join(
-                        || Sorted::new(funcs().map(|(id, f)| (path_key(f.path()), id)), n),
+                        || Sorted::new(funcs().map(|(id, f)| (f.path_hash(), id)), n),
                         || index(&|f| Some(f.name()), 0),
                     )
                 },
@@ -225,7 +225,7 @@ impl<'a> Workspace<'a> {
     pub fn by_path(&self, path: &str) -> Vec<FnId> {
         self.by_path
             .get(path_key(path))
-            .filter(|id| self.func(*id).path() == path)
+            .filter(|id| self.func(*id).path_is(path))
             .collect()
     }
 
@@ -376,7 +376,7 @@ impl<'a> Workspace<'a> {
     }
 }
 
-/// The key of a function in [`Workspace::by_path`].
+/// The key of a function in [`Workspace::by_path`] (what [`Func::path_hash`] gives).
 fn path_key(path: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(path.as_bytes())
 }
@@ -448,7 +448,7 @@ mod tests {
 
     fn paths(ws: &Workspace, ids: &[FnId]) -> Vec<String> {
         ids.iter()
-            .map(|id| ws.func(*id).path().to_owned())
+            .map(|id| ws.func(*id).path().into_owned())
             .collect()
     }
 

@@ -28,6 +28,7 @@
 //! assert_eq!(steps, [(StepKind::Method, "len"), (StepKind::Call, "g")]);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use compact_str::CompactString;
@@ -141,6 +142,8 @@ struct SlimHit {
 /// A function as the workspace keeps it; read it through [`Func`].
 #[derive(Debug)]
 struct SlimFn {
+    /// [`NONE`] when the path is `module::name` or `module::Type::name` (almost always):
+    /// it is then spelled out on demand instead of stored.
     path: Sym,
     name: Sym,
     self_type: Sym,
@@ -203,8 +206,72 @@ impl<'a> Func<'a> {
     }
 
     /// Qualified path (see [`crate::facts::Function::path`]).
-    pub fn path(&self) -> &'a str {
-        self.s(self.f.path)
+    pub fn path(&self) -> Cow<'a, str> {
+        match self.path_parts() {
+            [whole, "", ""] => Cow::Borrowed(whole),
+            parts => {
+                let mut path = String::with_capacity(parts.iter().map(|p| p.len() + 2).sum());
+                for p in parts.iter().filter(|p| !p.is_empty()) {
+                    if !path.is_empty() {
+                        path.push_str("::");
+                    }
+                    path.push_str(p);
+                }
+                Cow::Owned(path)
+            }
+        }
+    }
+
+    /// The path as stored, or the parts it is spelled from: module, type (or empty), name.
+    fn path_parts(&self) -> [&'a str; 3] {
+        if self.f.path != NONE {
+            return [self.s(self.f.path), "", ""];
+        }
+        [
+            self.module(),
+            self.self_type().unwrap_or_default(),
+            self.name(),
+        ]
+    }
+
+    /// Whether the qualified path is `path`, without spelling it out.
+    pub fn path_is(&self, path: &str) -> bool {
+        let mut rest = path;
+        for (i, part) in self
+            .path_parts()
+            .iter()
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
+            if i > 0 {
+                let Some(r) = rest.strip_prefix("::") else {
+                    return false;
+                };
+                rest = r;
+            }
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        }
+        rest.is_empty()
+    }
+
+    /// XXH3-64 of the qualified path (as `xxh3_64(path)` would give), without spelling it out.
+    pub fn path_hash(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (i, part) in self
+            .path_parts()
+            .iter()
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
+            if i > 0 {
+                h.update(b"::");
+            }
+            h.update(part.as_bytes());
+        }
+        h.digest()
     }
 
     /// The simple name.
@@ -321,8 +388,18 @@ impl SlimFile {
                     kind,
                 });
             }
+            let spelled = spelled_out(
+                &func.path,
+                &func.module,
+                func.self_type.as_deref(),
+                &func.name,
+            );
             functions.push(SlimFn {
-                path: names.intern(&func.path),
+                path: if spelled {
+                    NONE
+                } else {
+                    names.intern(&func.path)
+                },
                 name: names.intern(&func.name),
                 self_type: func.self_type.as_deref().map_or(NONE, |t| names.intern(t)),
                 module: names.intern(&func.module),
@@ -433,6 +510,21 @@ impl SlimFile {
     }
 }
 
+/// Whether `path` is `module::name`, or `module::ty::name` for a method.
+fn spelled_out(path: &str, module: &str, ty: Option<&str>, name: &str) -> bool {
+    let Some(rest) = path.strip_prefix(module).and_then(|r| r.strip_prefix("::")) else {
+        return false;
+    };
+    let rest = match ty {
+        Some(t) => match rest.strip_prefix(t).and_then(|r| r.strip_prefix("::")) {
+            Some(r) => r,
+            None => return false,
+        },
+        None => rest,
+    };
+    rest == name
+}
+
 /// Drops, in every file, the method-call steps that can resolve to no workspace method
 /// and hit no detector; run once every file is in, before the workspace is indexed.
 /// Verdicts are unchanged: such steps add no callee and no hit.
@@ -507,6 +599,27 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_spelled_out_from_module_type_and_name() {
+        let file = slim(
+            "fn free() {}\nstruct S;\nimpl S { fn m(&self) {} }\nfn main() { let app = Router::new().route(\"/x\", post(|| async {})); }\n",
+            "",
+        );
+        let paths: Vec<String> = file.funcs().map(|f| f.path().into_owned()).collect();
+        assert_eq!(paths[..3], ["crate::free", "crate::S::m", "crate::main"]);
+        // A closure handler's path is stored as written.
+        assert!(paths[3].starts_with("crate::main::{closure@"), "{paths:?}");
+        for f in file.funcs() {
+            let path = f.path();
+            assert!(f.path_is(&path), "{path}");
+            assert!(!f.path_is(&format!("{path}x")) && !f.path_is("crate"));
+            assert_eq!(f.path_hash(), xxhash_rust::xxh3::xxh3_64(path.as_bytes()));
+        }
+        assert!(spelled_out("a::b::T::f", "a::b", Some("T"), "f"));
+        assert!(!spelled_out("a::b::f", "a::b", Some("T"), "f"));
+        assert!(!spelled_out("a::bf", "a::b", None, "f"));
+    }
+
+    #[test]
     fn a_function_is_48_bytes() {
         assert_eq!(std::mem::size_of::<SlimFn>(), 48);
     }
@@ -519,7 +632,7 @@ mod tests {
         );
         let f = file.func(0);
         assert_eq!(
-            (f.path(), f.name(), f.self_type()),
+            (&*f.path(), f.name(), f.self_type()),
             ("crate::S::f", "f", Some("S"))
         );
         assert_eq!(f.module(), "crate");
