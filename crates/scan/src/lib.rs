@@ -9,11 +9,14 @@
 //! 2. Per file, in parallel: the [`rust`] frontend turns a source file into language-neutral
 //!    [`facts`] and drops the syntax tree; [`config`] flattens TOML/YAML/JSON/`.env` into
 //!    normalised key paths; [`docs`] reads headings. Detector hits outside tests are taken
-//!    here, so the tree is never needed again. With a [`cache`] directory, facts of Rust
+//!    here, so the tree is never needed again, and the facts are cut down to their [`slim`]
+//!    form (what call resolution and the flow read, names interned per file) before the
+//!    worker moves on. With a [`cache`] directory, facts of Rust
 //!    files whose content did not change are read back instead of parsed. With
 //!    [`ScanOptions::prefilter`], a lexical pre-pass ([`prefilter`]) first decides which Rust
 //!    files can matter, and the others are not parsed at all.
-//! 3. [`graph`] indexes functions, `use` aliases and constants; [`endpoints`] joins route
+//! 3. [`slim::prune`] drops the method calls that name no workspace method; [`graph`]
+//!    indexes functions, `use` aliases and constants; [`endpoints`] joins route
 //!    registrations with their mounts; [`flow`] follows each handler's calls in source order
 //!    and records what happens before and after the first generation call.
 //! 4. [`verdict`] judges every active control, and the [`Report`] is sorted so that it is
