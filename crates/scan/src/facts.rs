@@ -1,7 +1,8 @@
 //! Language-neutral facts extracted from one source file.
 //!
 //! A frontend (today: Rust, via syn) turns a file into [`FileFacts`] and drops its syntax
-//! tree. Everything after that — the call graph, endpoint flow, verdicts — reads facts only.
+//! tree. Everything after that — the call graph, endpoint flow, verdicts — reads facts only,
+//! cut down to what they use once the detector hits are known ([`crate::slim`]).
 //! Positions are 1-based lines plus byte offsets into the file.
 
 use serde::{Deserialize, Serialize};
