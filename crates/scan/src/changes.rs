@@ -25,7 +25,6 @@ pub type EndpointFiles = BTreeMap<(String, String), BTreeSet<String>>;
 /// The files of every function reachable from `start` (callees resolved as the flow does,
 /// up to [`crate::flow::MAX_DEPTH`] levels).
 pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
-    use crate::slim::StepKind;
     let mut seen = BTreeSet::from([start]);
     let mut frontier = vec![start];
     for _ in 0..crate::flow::MAX_DEPTH {
@@ -33,13 +32,7 @@ pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
         for id in frontier {
             let func = ws.func(id);
             for step in func.steps() {
-                let callees = match step.kind {
-                    StepKind::Call | StepKind::FnRef => ws.resolve_path(func, step.name),
-                    StepKind::Method => ws.resolve_method(func, step.name, false),
-                    StepKind::SelfMethod => ws.resolve_method(func, step.name, true),
-                    StepKind::Mark => Vec::new(),
-                };
-                for c in callees {
+                for c in ws.callees(func, step) {
                     if seen.insert(c) {
                         next.push(c);
                     }

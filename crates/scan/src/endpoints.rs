@@ -4,7 +4,7 @@
 //! nested or merged (transitively); an attribute route (`#[post("/x")]`) gets every prefix
 //! under which its handler is mounted. Paths held in constants are looked up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::facts::{MountFact, RoutePath};
 use crate::graph::{FnId, Workspace};
@@ -169,14 +169,11 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             .collect(),
     };
     let mut out = BTreeSet::new();
-    // Prefixes and enclosing routers per mounted function, computed once: a router function
-    // registers many routes.
-    let mut prefixes_of: std::collections::HashMap<FnId, BTreeSet<String>> =
-        std::collections::HashMap::new();
-    let mut routers_of: std::collections::HashMap<FnId, Vec<FnId>> =
-        std::collections::HashMap::new();
-    // Middleware per router function, computed once: a router registers many routes.
-    let mut layers: std::collections::HashMap<FnId, Vec<FnId>> = std::collections::HashMap::new();
+    // Per mounted or router function, computed once (a router registers many routes): the
+    // prefixes it is mounted under, the routers enclosing it, and its middleware.
+    let mut prefixes_of: HashMap<FnId, BTreeSet<String>> = HashMap::new();
+    let mut routers_of: HashMap<FnId, Vec<FnId>> = HashMap::new();
+    let mut layers: HashMap<FnId, Vec<FnId>> = HashMap::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for r in &file.routes {
             let registrar = r

@@ -16,7 +16,6 @@ use genai_gate_policy::Capability;
 use crate::facts::{EventKind, Pos};
 use crate::graph::{FnId, Workspace};
 use crate::matcher::MARKER;
-use crate::slim::StepKind;
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
@@ -257,13 +256,7 @@ impl<'w, 'a> Flow<'w, 'a> {
                     },
                 );
             }
-            let callees = match step.kind {
-                StepKind::Call | StepKind::FnRef => ws.resolve_path(func, step.name),
-                StepKind::Method => ws.resolve_method(func, step.name, false),
-                StepKind::SelfMethod => ws.resolve_method(func, step.name, true),
-                StepKind::Mark => Vec::new(),
-            };
-            for callee in callees {
+            for callee in ws.callees(func, step) {
                 if callee == id {
                     continue;
                 }

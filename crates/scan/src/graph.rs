@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use crate::facts::{ConstString, UseAlias};
-use crate::slim::{Func, SlimFile};
+use crate::slim::{Func, SlimFile, StepKind, StepRef};
 
 /// Above this many same-named methods, a method call is left unresolved.
 pub const MAX_METHOD_CANDIDATES: usize = 4;
@@ -141,10 +141,8 @@ impl<'a> Workspace<'a> {
                     .map(move |(i, func)| (FnId { file: fi, func: i }, func))
             })
         };
-        // Paths are unique, names repeat: only the path index is sized up front.
-        let index = |key: &dyn Fn(Func<'a>) -> Option<&'a str>, size: usize| {
-            let mut map: Map<'a, &'a str> =
-                HashMap::with_capacity_and_hasher(size, Default::default());
+        let index = |key: &dyn Fn(Func<'a>) -> Option<&'a str>| {
+            let mut map: Map<'a, &'a str> = HashMap::default();
             for (id, func) in funcs() {
                 if let Some(k) = key(func) {
                     add(&mut map, k, id);
@@ -156,8 +154,9 @@ impl<'a> Workspace<'a> {
             rayon::join(
                 || {
                     rayon::join(
+                        // Paths are unique: that index is sized up front.
                         || Sorted::new(funcs().map(|(id, f)| (f.path_hash(), id)), n),
-                        || index(&|f| Some(f.name()), 0),
+                        || index(&|f| Some(f.name())),
                     )
                 },
                 || {
@@ -169,8 +168,7 @@ impl<'a> Workspace<'a> {
                                 }),
                                 0,
                             );
-                            let by_name =
-                                index(&|f| f.self_type().is_some().then_some(f.name()), 0);
+                            let by_name = index(&|f| f.self_type().is_some().then_some(f.name()));
                             (methods, by_name)
                         },
                         || {
@@ -337,6 +335,17 @@ impl<'a> Workspace<'a> {
             .collect()
     }
 
+    /// The functions a step of `from` may lead to: calls and references resolved as paths,
+    /// method calls as methods; none for a mark.
+    pub fn callees(&self, from: Func, step: StepRef) -> Vec<FnId> {
+        match step.kind {
+            StepKind::Call | StepKind::FnRef => self.resolve_path(from, step.name),
+            StepKind::Method => self.resolve_method(from, step.name, false),
+            StepKind::SelfMethod => self.resolve_method(from, step.name, true),
+            StepKind::Mark => Vec::new(),
+        }
+    }
+
     /// Resolves a method call from inside `from`.
     pub fn resolve_method(&self, from: Func, name: &str, on_self: bool) -> Vec<FnId> {
         if on_self && let Some(t) = from.self_type() {
@@ -374,6 +383,14 @@ impl<'a> Workspace<'a> {
             _ => None,
         }
     }
+}
+
+/// Whether a method call can resolve when `named` workspace methods bear its name: on
+/// `self`, to the caller's own method (or, failing that, as below); otherwise only when there
+/// are at most [`MAX_METHOD_CANDIDATES`]. [`Workspace::resolve_method`] resolves no call for
+/// which this is false, so [`crate::slim::prune`] may drop such calls.
+pub(crate) fn method_may_resolve(named: usize, on_self: bool) -> bool {
+    named > 0 && (on_self || named <= MAX_METHOD_CANDIDATES)
 }
 
 /// The key of a function in [`Workspace::by_path`] (what [`Func::path_hash`] gives).
@@ -442,8 +459,7 @@ mod tests {
             module,
             is_test_file: false,
         });
-        let hits = vec![Vec::new(); facts.functions.len()];
-        SlimFile::new(facts, hits)
+        SlimFile::new(facts, |_, _| {})
     }
 
     fn paths(ws: &Workspace, ids: &[FnId]) -> Vec<String> {

@@ -14,7 +14,7 @@ use crate::evidence::RepoEvidence;
 use crate::facts::FileFacts;
 use crate::flow::Flow;
 use crate::graph::{FnId, Workspace};
-use crate::matcher::{Hit, Matcher};
+use crate::matcher::Matcher;
 use crate::report::*;
 use crate::rust::{RustInput, extract};
 use crate::slim::SlimFile;
@@ -108,11 +108,11 @@ struct RustOut {
 impl RustOut {
     /// Keeps the facts' slim form (see [`crate::slim`]); the facts are dropped here, in the
     /// worker, so the whole workspace is never held in full.
-    fn extracted(mut facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>, relevant: bool) -> Extracted {
+    fn extracted(mut facts: FileFacts, matcher: &Matcher, relevant: bool) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
         Extracted::Rust(Box::new(RustOut {
-            slim: SlimFile::new(facts, hits),
+            slim: SlimFile::new(facts, |event, out| matcher.hits(event, out)),
             lines,
             allows,
             relevant,
@@ -233,26 +233,9 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                     message: p.message.clone(),
                 }));
             }
-            // Detector hits per function (test code is never evidence), taken once here so
-            // neither the repository evidence nor the flow has to match events again.
-            let mut buf = Vec::new();
-            let hits: Vec<Vec<(u32, Hit)>> = facts
-                .functions
-                .iter()
-                .map(|func| {
-                    let mut fh = Vec::new();
-                    if func.is_test {
-                        return fh;
-                    }
-                    for (i, ev) in func.events.iter().enumerate() {
-                        buf.clear();
-                        matcher.hits(&ev.kind, &mut buf);
-                        fh.extend(buf.iter().map(|h| (i as u32, *h)));
-                    }
-                    fh
-                })
-                .collect();
-            out.push(RustOut::extracted(facts, hits, relevant));
+            // Detector hits are taken here, once, as the facts are cut down, so neither the
+            // repository evidence nor the flow has to match events again.
+            out.push(RustOut::extracted(facts, matcher, relevant));
             out
         }
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
@@ -302,12 +285,12 @@ fn prefilter(walked: &crate::walk::WalkResult, matcher: &Matcher) -> Vec<bool> {
 
 /// A Rust file the pre-pass found irrelevant: the facts of an empty file with its line count
 /// and inline suppressions.
-fn unparsed(f: &SourceFile) -> Extracted {
+fn unparsed(f: &SourceFile, matcher: &Matcher) -> Extracted {
     let text = std::fs::read(&f.abs)
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     let input = rust_input(f, text.as_deref().unwrap_or_default());
-    RustOut::extracted(crate::rust::unparsed_facts(&input), Vec::new(), false)
+    RustOut::extracted(crate::rust::unparsed_facts(&input), matcher, false)
 }
 
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
@@ -366,7 +349,7 @@ pub fn scan_with(
             .par_iter()
             .enumerate()
             .map(|(i, f)| match &keep {
-                Some(keep) if !keep[i] => vec![unparsed(f)],
+                Some(keep) if !keep[i] => vec![unparsed(f, &matcher)],
                 _ => extract_one(f, &matcher, cache.as_ref()),
             })
             .collect()

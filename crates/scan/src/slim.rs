@@ -20,8 +20,7 @@
 //! let text = "fn f(v: Vec<u8>) { let n = v.len(); g(n); }";
 //! let input = RustInput { rel_path: "src/lib.rs", text, crate_name: "crate", module: "crate", is_test_file: false };
 //! let facts = extract(&input);
-//! let hits = vec![Vec::new(); facts.functions.len()];
-//! let file = SlimFile::new(facts, hits);
+//! let file = SlimFile::new(facts, |_event, _hits| {}); // no detector hits anything
 //! let f = file.func(0);
 //! assert_eq!(f.path(), "crate::f");
 //! let steps: Vec<_> = f.steps().map(|s| (s.kind, s.name)).collect();
@@ -34,7 +33,7 @@ use std::collections::HashMap;
 use compact_str::CompactString;
 
 use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
-use crate::graph::MAX_METHOD_CANDIDATES;
+use crate::graph::method_may_resolve;
 use crate::matcher::Hit;
 use crate::rust::FxBuild;
 
@@ -81,19 +80,22 @@ impl<'f> Interner<'f> {
         if let Some(sym) = self.seen.get(s) {
             return *sym;
         }
-        // A file is far smaller than 4 GiB (the walker caps file sizes), so offsets fit.
-        let sym = Sym(self.strings.ends.len() as u32);
-        self.strings.buf.push_str(s);
-        self.strings.ends.push(self.strings.buf.len() as u32);
+        let sym = self.push(s);
         self.seen.insert(s, sym);
         sym
     }
 
-    /// Interns a string that does not live in the facts (a hit's label).
+    /// Interns a string that does not live in the facts (a hit's label): it is looked up
+    /// among the others, but cannot be a key itself.
     fn intern_owned(&mut self, s: &str) -> Sym {
-        if let Some(sym) = self.seen.get(s) {
-            return *sym;
+        match self.seen.get(s) {
+            Some(sym) => *sym,
+            None => self.push(s),
         }
+    }
+
+    fn push(&mut self, s: &str) -> Sym {
+        // A file is far smaller than 4 GiB (the walker caps file sizes), so offsets fit.
         let sym = Sym(self.strings.ends.len() as u32);
         self.strings.buf.push_str(s);
         self.strings.ends.push(self.strings.buf.len() as u32);
@@ -338,26 +340,25 @@ impl<'a> Func<'a> {
 }
 
 impl SlimFile {
-    /// Keeps what the rest of the scan needs of `facts`, given the detector hits of each
-    /// function (`hits[function]` lists `(event index, hit)` in event order, as
-    /// [`crate::matcher::Matcher::hits`] finds them).
-    pub fn new(facts: FileFacts, hits: Vec<Vec<(u32, Hit)>>) -> SlimFile {
+    /// Keeps what the rest of the scan needs of `facts`. `hits_of` appends an event's
+    /// detector hits (as [`crate::matcher::Matcher::hits`] does); it is asked once per event,
+    /// outside test code, which is never evidence.
+    pub fn new(facts: FileFacts, mut hits_of: impl FnMut(&EventKind, &mut Vec<Hit>)) -> SlimFile {
         let events: usize = facts.functions.iter().map(|f| f.events.len()).sum();
         let mut names = Interner::with_capacity(events / 2 + facts.functions.len());
         let mut functions = Vec::with_capacity(facts.functions.len());
         let mut steps = Vec::with_capacity(events);
         let mut slim_hits = Vec::new();
         let mut provides = Vec::new();
-        for (i, func) in facts.functions.iter().enumerate() {
-            let fh = hits.get(i).map(Vec::as_slice).unwrap_or_default();
+        let mut found = Vec::new();
+        for func in &facts.functions {
             let (first_step, first_hit) = (steps.len(), slim_hits.len());
-            let mut cursor = 0;
-            for (e, ev) in func.events.iter().enumerate() {
-                let first = cursor;
-                while fh.get(cursor).is_some_and(|(at, _)| *at as usize == e) {
-                    cursor += 1;
+            for ev in &func.events {
+                found.clear();
+                if !func.is_test {
+                    hits_of(&ev.kind, &mut found);
                 }
-                let hit = cursor > first;
+                let hit = !found.is_empty();
                 let (kind, name) = match &ev.kind {
                     EventKind::Call { path } => (StepKind::Call, names.intern(path)),
                     EventKind::FnRef { path } => (StepKind::FnRef, names.intern(path)),
@@ -374,7 +375,7 @@ impl SlimFile {
                 };
                 if hit {
                     let label = names.intern_owned(&crate::flow::label(&ev.kind));
-                    for (_, h) in &fh[first..cursor] {
+                    for h in &found {
                         slim_hits.push(SlimHit {
                             step: (steps.len() - first_step) as u32,
                             hit: *h,
@@ -467,16 +468,14 @@ impl SlimFile {
         self.functions.iter().map(move |f| Func { file: self, f })
     }
 
-    /// Drops method-call steps that hit no detector and cannot resolve: their name is not
-    /// in `methods`, or it is and names more than [`MAX_METHOD_CANDIDATES`] methods while
-    /// the receiver is not `self` (see [`crate::graph::Workspace::resolve_method`]).
+    /// Drops method-call steps that hit no detector and cannot resolve, given how many
+    /// workspace methods bear each name (see [`crate::graph::method_may_resolve`]).
     fn prune(&mut self, methods: &HashMap<CompactString, usize, FxBuild>) {
         let strings = &self.strings;
+        let named = |s: &Step| methods.get(strings.get(s.name)).copied().unwrap_or(0);
         let keep_step = |s: &Step| match s.kind {
-            StepKind::Method => methods
-                .get(strings.get(s.name))
-                .is_some_and(|n| *n <= MAX_METHOD_CANDIDATES),
-            StepKind::SelfMethod => methods.contains_key(strings.get(s.name)),
+            StepKind::Method => method_may_resolve(named(s), false),
+            StepKind::SelfMethod => method_may_resolve(named(s), true),
             _ => true,
         };
         if self.steps.iter().all(keep_step) {
@@ -544,6 +543,7 @@ pub fn prune(files: &mut [SlimFile]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::MAX_METHOD_CANDIDATES;
     use crate::rust::{RustInput, extract};
     use genai_gate_policy::Capability;
 
@@ -556,27 +556,14 @@ mod tests {
             is_test_file: false,
         });
         // A hit on every event whose label is `hit_on`.
-        let hits = facts
-            .functions
-            .iter()
-            .map(|f| {
-                f.events
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| crate::flow::label(&e.kind) == hit_on)
-                    .map(|(i, _)| {
-                        (
-                            i as u32,
-                            Hit {
-                                capability: Capability::ModerationInput,
-                                detector: 0,
-                            },
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        SlimFile::new(facts, hits)
+        SlimFile::new(facts, |event, out| {
+            if crate::flow::label(event) == hit_on {
+                out.push(Hit {
+                    capability: Capability::ModerationInput,
+                    detector: 0,
+                });
+            }
+        })
     }
 
     fn steps(f: Func) -> Vec<String> {

@@ -217,12 +217,8 @@ impl Extractor<'_> {
             Expr::Field(f) if self.field_consts || self.const_misses.is_some() => {
                 if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
                     if let Some(ident) = base.path.get_ident() {
-                        let key = format!("{ident}.{member}");
-                        if let Some(v) = self.consts.get(&key) {
-                            let value = v.clone();
+                        if let Some(value) = self.lookup_const(&format!("{ident}.{member}")) {
                             self.emit(EventKind::Str { value }, ident.span());
-                        } else if let Some(misses) = &mut self.const_misses {
-                            misses.push(key);
                         }
                     }
                 }
@@ -264,13 +260,9 @@ impl Extractor<'_> {
             let first_ok = segs.len() == 1
                 || (segs.len() == 2 && segs.first().is_some_and(|s| s.ident == "Self"));
             if first_ok {
-                if let Some(v) = self.consts.get(last_name) {
-                    let value = v.clone();
+                if let Some(value) = self.lookup_const(last_name) {
                     self.emit(EventKind::Str { value }, span);
                     return;
-                }
-                if let Some(misses) = &mut self.const_misses {
-                    misses.push(last_name.to_owned());
                 }
             }
         }

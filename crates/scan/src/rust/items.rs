@@ -314,14 +314,7 @@ impl Extractor<'_> {
             Expr::Lit(l) => {
                 if let Lit::Str(s) = &l.lit {
                     let value = s.value();
-                    // Parsing item by item, a name declared twice may have been read with
-                    // its first value where the whole-file pre-pass gives the last: count
-                    // it as a miss, so the file is extracted again whole.
-                    if self.consts.insert(name.clone(), value.clone()).is_some()
-                        && let Some(misses) = &mut self.const_misses
-                    {
-                        misses.push(name);
-                    }
+                    self.define_const(name, value.clone());
                     self.facts.consts.push(ConstString {
                         path: qualified,
                         value,
@@ -338,12 +331,7 @@ impl Extractor<'_> {
                     };
                     let Lit::Str(v) = &l.lit else { continue };
                     let value = v.value();
-                    let key = format!("{name}.{member}");
-                    if self.consts.insert(key.clone(), value.clone()).is_some()
-                        && let Some(misses) = &mut self.const_misses
-                    {
-                        misses.push(key);
-                    }
+                    self.define_const(format!("{name}.{member}"), value.clone());
                     self.field_consts = true;
                     self.facts.consts.push(ConstString {
                         path: format!("{qualified}.{member}"),
@@ -354,6 +342,31 @@ impl Extractor<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Records a string constant (`NAME`, or `NAME.field` for a struct literal's field).
+    fn define_const(&mut self, key: String, value: String) {
+        // Parsing item by item, a name declared twice may have been read with its first
+        // value where the whole-file pre-pass gives the last: count it as a miss, so the file
+        // is extracted again whole.
+        if let Some(misses) = &mut self.const_misses
+            && self.consts.contains_key(&key)
+        {
+            misses.push(key.clone());
+        }
+        self.consts.insert(key, value);
+    }
+
+    /// A string constant's value; when parsing item by item, a name not (yet) declared is
+    /// remembered, so that a declaration further down sends the file to a whole extraction.
+    pub(super) fn lookup_const(&mut self, key: &str) -> Option<String> {
+        let found = self.consts.get(key).cloned();
+        if found.is_none()
+            && let Some(misses) = &mut self.const_misses
+        {
+            misses.push(key.to_owned());
+        }
+        found
     }
 
     /// Pre-pass over items (not bodies): string constants, so that bodies can resolve

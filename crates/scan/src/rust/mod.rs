@@ -72,7 +72,8 @@ pub struct RustInput<'a> {
 /// source map before returning, so no proc-macro2 span created earlier on the calling
 /// thread may be used afterwards.
 pub fn extract(input: &RustInput) -> FileFacts {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_inner(input)));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_with(input, false)));
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome.unwrap_or_else(|_| FileFacts {
         path: input.rel_path.to_owned(),
@@ -116,11 +117,7 @@ pub fn unparsed_facts(input: &RustInput) -> FileFacts {
     }
 }
 
-fn extract_inner(input: &RustInput) -> FileFacts {
-    extract_with(input, false)
-}
-
-/// [`extract_inner`], parsing item by item unless `whole` (see below).
+/// [`extract`] without the panic guard, parsing item by item unless `whole` (see below).
 fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
     let text = input.text;
     let skip = preamble(text);
@@ -200,21 +197,21 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
     {
         return extract_with(input, true);
     }
+    let mut facts = ex.facts;
     if let Err(err) = parsed {
+        // Nothing walked before the error is kept.
         let line = err.span().start().line as u32;
-        let lines = ex.facts.lines;
         return FileFacts {
-            path: std::mem::take(&mut ex.facts.path),
-            lines,
-            allows: std::mem::take(&mut ex.facts.allows),
             parse_error: Some(ParseProblem {
-                line: if line == 0 { lines.max(1) } else { line },
+                line: if line == 0 { facts.lines.max(1) } else { line },
                 message: err.to_string(),
             }),
+            path: facts.path,
+            lines: facts.lines,
+            allows: facts.allows,
             ..FileFacts::default()
         };
     }
-    let mut facts = ex.facts;
     facts.functions.sort_by_key(|f| f.pos.offset);
     facts.routes.sort_by_key(|r| r.pos.offset);
     facts.mounts.sort_by_key(|m| m.pos.offset);
