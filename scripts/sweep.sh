@@ -2,7 +2,7 @@
 # Real-world sweep: `genai-gate check --format json` over every Rust source in a directory of
 # real crates (default: the local cargo registry, ~/.cargo/registry/src), asserting that the
 # scanner does not panic, does not hang, reports every file it could not use, and gives the
-# same JSON for --jobs 1 and --jobs N. Prints the figures recorded in docs/hardening.md.
+# same JSON and SARIF for --jobs 1, N and 16. Prints the figures recorded in docs/hardening.md.
 #
 #   scripts/sweep.sh [DIR]
 #
@@ -35,9 +35,9 @@ echo "corpus: $corpus ($files .rs files, $lines lines; $(du -sh "$corpus" | cut 
 # The sweep corpus has no profile: the embedded default applies. Exit 1 (findings) is
 # expected; 2 is a usage error, 124 a hang, 134/139 an abort or a crash.
 run() {
-    local jobs="$1" json="$2" log="$3"
+    local jobs="$1" json="$2" log="$3" format="${4:-json}"
     set +e
-    /usr/bin/time -v timeout "$timeout_s" "$GENAI_GATE" --color never check --format json \
+    /usr/bin/time -v timeout "$timeout_s" "$GENAI_GATE" --color never check --format "$format" \
         --no-cache --jobs "$jobs" "$corpus" > "$json" 2> "$log"
     local rc=$?
     set -e
@@ -101,6 +101,19 @@ if [ "$jobs" != 1 ]; then
     rss1=$(grep "Maximum resident set size" "$out/stderr-jobs1.txt" | awk '{print $NF}')
     echo "time (--jobs 1): $wall1 wall, peak RSS ${rss1} KB; JSON identical to --jobs $jobs"
 fi
+# Determinism on more threads than cores, and in SARIF too: JSON for --jobs 16, SARIF for
+# --jobs 1, N and 16, byte for byte.
+run 16 "$out/report-jobs16.json" "$out/stderr-jobs16.txt"
+cmp -s "$out/report-jobs$jobs.json" "$out/report-jobs16.json" \
+    || fail "--jobs $jobs and --jobs 16 give different JSON (see $out)"
+for j in 1 "$jobs" 16; do
+    run "$j" "$out/report-jobs$j.sarif" "$out/stderr-sarif$j.txt" sarif
+done
+for j in "$jobs" 16; do
+    cmp -s "$out/report-jobs1.sarif" "$out/report-jobs$j.sarif" \
+        || fail "--jobs 1 and --jobs $j give different SARIF (see $out)"
+done
+echo "determinism: JSON identical for --jobs 1, $jobs and 16; SARIF identical for --jobs 1, $jobs and 16"
 # The lexical pre-pass (check --prefilter) must give the same endpoints, control verdicts and
 # findings; it does not report parse errors in files it leaves unparsed.
 start=$(date +%s.%N)
