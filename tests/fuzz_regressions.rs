@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use genai_gate_policy::{PolicySet, SourceFile, load_catalogue, load_pack, load_profile, resolve};
-use genai_gate_scan::config::extract_config;
-use genai_gate_scan::rust::{RustInput, extract};
+use genai_gate_scan::frontend::config::extract_config;
+use genai_gate_scan::frontend::rust::{RustInput, extract};
 use genai_gate_scan::walk::FileKind;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {

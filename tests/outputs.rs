@@ -2,6 +2,8 @@
 //! Markdown on fixtures; SARIF validated by Microsoft's multitool with GitHub's rules;
 //! `--output` and GitHub Actions auto-selection.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -55,17 +57,19 @@ fn each_format_is_snapshotted_on_fixtures() {
     }
 }
 
-/// The multitool: `$SARIF_MULTITOOL`, else `tools/node_modules` as installed by `.ci/run`.
+/// The multitool: `$SARIF_MULTITOOL`, else installed into `tools/` on first use.
 fn multitool() -> PathBuf {
-    if let Some(p) = std::env::var_os("SARIF_MULTITOOL") {
-        return PathBuf::from(p);
+    let p = common::SARIF_MULTITOOL.path();
+    // npm does not keep the executable bit of the package's binary on every platform.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut perm = std::fs::metadata(&p).unwrap().permissions();
+        if perm.mode() & 0o100 == 0 {
+            perm.set_mode(perm.mode() | 0o700);
+            std::fs::set_permissions(&p, perm).unwrap();
+        }
     }
-    let p = root().join("tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
-    assert!(
-        p.is_file(),
-        "the SARIF validator is not installed; run\n  npm install --prefix tools --no-audit --no-fund @microsoft/sarif-multitool@5.7.0\n\
-         (as .ci/run does) or set SARIF_MULTITOOL to the Sarif.Multitool binary"
-    );
     p
 }
 

@@ -2,7 +2,7 @@
 //! genai-gate --all-files` in a temporary git repository holding a fixture service. It must
 //! fail on a service with a gap and pass on a compliant one.
 //!
-//! Needs `pre-commit` on PATH (`.ci/run` installs it from PyPI) or in `PRE_COMMIT`.
+//! Uses `pre-commit` from `PRE_COMMIT`, else installs it from PyPI into `tools/venv` on first use.
 
 mod common;
 use common::copy_dir;
@@ -14,16 +14,9 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_owned()
 }
 
+/// `$PRE_COMMIT`, else installed into `tools/venv` on first use.
 fn pre_commit() -> PathBuf {
-    if let Some(p) = std::env::var_os("PRE_COMMIT") {
-        return p.into();
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("pre-commit"))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| panic!("pre-commit is not installed: `pip install pre-commit` (or set PRE_COMMIT); .ci/run installs it"))
+    common::PRE_COMMIT.path()
 }
 
 fn git(dir: &Path, args: &[&str]) {

@@ -1,7 +1,7 @@
 //! Arbitrary bytes as a TOML, YAML, JSON or `.env` config file: flattening must never panic.
 #![no_main]
 
-use genai_gate_scan::config::extract_config;
+use genai_gate_scan::frontend::config::extract_config;
 use genai_gate_scan::walk::FileKind;
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! and never overflow the stack of a scan worker thread (64 MiB, as in the pipeline).
 #![no_main]
 
-use genai_gate_scan::rust::{RustInput, extract};
+use genai_gate_scan::frontend::rust::{RustInput, extract};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -24,3 +24,98 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A tool the tests drive, installed on first use into `tools/` (git-ignored) from the
+/// package registries: an explicit path in `env_var` wins, then an earlier install.
+///
+/// Installs are serialised across test processes with a lock directory (`mkdir` is atomic),
+/// so parallel test binaries (nextest) install once.
+pub struct Tool {
+    /// Environment variable holding an explicit path to the tool.
+    pub env_var: &'static str,
+    /// The executable, relative to the repository root, once installed.
+    pub installed: &'static str,
+    /// The commands that install it, run from the repository root.
+    pub install: &'static [&'static [&'static str]],
+}
+
+/// The SARIF multitool (Microsoft's validator with GitHub's rules), from npm.
+pub const SARIF_MULTITOOL: Tool = Tool {
+    env_var: "SARIF_MULTITOOL",
+    installed: "tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool",
+    install: &[&[
+        "npm",
+        "install",
+        "--prefix",
+        "tools",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel",
+        "error",
+        "@microsoft/sarif-multitool@5.7.0",
+    ]],
+};
+
+/// The pre-commit framework, from PyPI, in a virtual environment.
+pub const PRE_COMMIT: Tool = Tool {
+    env_var: "PRE_COMMIT",
+    installed: "tools/venv/bin/pre-commit",
+    install: &[
+        &["python3", "-m", "venv", "tools/venv"],
+        &[
+            "tools/venv/bin/pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "pre-commit==4.7.0",
+        ],
+    ],
+};
+
+impl Tool {
+    /// The tool's path, installing it first when it is missing.
+    pub fn path(&self) -> PathBuf {
+        if let Some(p) = std::env::var_os(self.env_var) {
+            return PathBuf::from(p);
+        }
+        let root = repo_root();
+        let exe = root.join(self.installed);
+        if exe.is_file() {
+            return exe;
+        }
+        std::fs::create_dir_all(root.join("tools")).unwrap();
+        let lock = root.join("tools").join(".install-lock");
+        let start = std::time::Instant::now();
+        while std::fs::create_dir(&lock).is_err() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(600),
+                "another test has held {} for ten minutes; remove it if no install is running",
+                lock.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let result = std::panic::catch_unwind(|| {
+            if !exe.is_file() {
+                for cmd in self.install {
+                    let out = std::process::Command::new(cmd[0])
+                        .args(&cmd[1..])
+                        .current_dir(&root)
+                        .output()
+                        .unwrap_or_else(|e| panic!("could not run {}: {e}", cmd[0]));
+                    assert!(
+                        out.status.success(),
+                        "installing a test tool failed: {}\n{}",
+                        cmd.join(" "),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            }
+        });
+        let _ = std::fs::remove_dir(&lock);
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
+        assert!(exe.is_file(), "{} was not installed", exe.display());
+        exe
+    }
+}

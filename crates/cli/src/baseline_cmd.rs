@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use genai_gate_scan::baseline::Baseline;
+use genai_gate_scan::judge::baseline::Baseline;
 
 use crate::check_cmd::{CheckArgs, FailOn, scan_repo};
 use crate::{Exit, Globals};

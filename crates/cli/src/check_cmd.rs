@@ -261,13 +261,13 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
             profile_file.as_deref(),
         )?;
         report.findings.extend(tampered);
-        genai_gate_scan::fingerprint::assign(&mut report.findings);
+        genai_gate_scan::report::fingerprint::assign(&mut report.findings);
         report.sort();
     }
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read baseline `{}`", path.display()))?;
-        let baseline = genai_gate_scan::baseline::Baseline::from_json(&text)
+        let baseline = genai_gate_scan::judge::baseline::Baseline::from_json(&text)
             .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
         report.baseline = Some(baseline.apply(&mut report.findings));
     }

@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use genai_gate_policy::{Pack, Profile, SourceFile, load_pack, load_profile};
 use genai_gate_scan::Finding;
-use genai_gate_scan::changes::{ChangedFiles, TamperInput, tamper};
+use genai_gate_scan::judge::changes::{ChangedFiles, TamperInput, tamper};
 
 /// Runs git in `root`; stdout on success.
 fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {

@@ -28,7 +28,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 use serde::{Deserialize, Serialize};
 
 use crate::facts::FileFacts;
-use crate::rust::RustInput;
+use crate::frontend::rust::RustInput;
 
 /// The cache directory's name at the scanned root.
 pub const CACHE_DIR: &str = ".genai-gate-cache";
@@ -172,7 +172,7 @@ impl FactCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rust::extract;
+    use crate::frontend::rust::extract;
 
     fn input(text: &str) -> RustInput<'_> {
         RustInput {

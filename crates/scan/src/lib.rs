@@ -4,44 +4,49 @@
 //!
 //! # Pipeline
 //!
+//! The modules follow the stages: [`walk`], then the language [`frontend`]s produce
+//! [`facts`], the [`analysis`] of the whole workspace finds endpoints and their flows, the
+//! [`judge`] gives verdicts, and the [`report`] holds the result. Dependencies run that way
+//! only; [`scan_with`] runs the stages in order.
+//!
 //! 1. [`walk`] lists the repository's files (honouring `.gitignore`, the profile's globs, a
 //!    size cap; links are never followed).
-//! 2. Per file, in parallel: the [`rust`] frontend turns a source file into language-neutral
-//!    [`facts`] and drops the syntax tree; [`config`] flattens TOML/YAML/JSON/`.env` into
-//!    normalised key paths; [`docs`] reads headings. Detector hits outside tests are taken
-//!    here, so the tree is never needed again, and the facts are cut down to their [`slim`]
+//! 2. Per file, in parallel: the [`rust`](frontend::rust) frontend turns a source file into language-neutral
+//!    [`facts`] and drops the syntax tree; [`config`](frontend::config) flattens TOML/YAML/JSON/`.env` into
+//!    normalised key paths; [`docs`](frontend::docs) reads headings. Detector hits outside tests are taken
+//!    here, so the tree is never needed again, and the facts are cut down to their [`slim`](facts::slim)
 //!    form (what call resolution and the flow read, names interned per file) before the
 //!    worker moves on. With a [`cache`] directory, facts of Rust
 //!    files whose content did not change are read back instead of parsed. With
-//!    [`ScanOptions::prefilter`], a lexical pre-pass ([`prefilter`]) first decides which Rust
+//!    [`ScanOptions::prefilter`], a lexical pre-pass ([`prefilter`](frontend::prefilter)) first decides which Rust
 //!    files can matter, and the others are not parsed at all.
-//! 3. [`slim::prune`] drops the method calls that name no workspace method; [`graph`]
-//!    indexes functions, `use` aliases and constants; [`endpoints`] joins route
-//!    registrations with their mounts; [`flow`] follows each handler's calls in source order
+//! 3. [`slim::prune`](facts::slim::prune) drops the method calls that name no workspace method; [`graph`](analysis::graph)
+//!    indexes functions, `use` aliases and constants; [`endpoints`](analysis::endpoints) joins route
+//!    registrations with their mounts; [`flow`](analysis::flow) follows each handler's calls in source order
 //!    and records what happens before and after the first generation call.
-//! 4. [`verdict`] judges every active control, and the [`Report`] is sorted so that it is
+//! 4. [`verdict`](judge::verdict) judges every active control, and the [`Report`] is sorted so that it is
 //!    identical for any number of threads.
-//! 5. [`exceptions`] applies the profile's waivers and inline suppressions (findings stay,
-//!    marked), [`fingerprint`] gives each finding an identity that survives lines moving, and
+//! 5. [`exceptions`](judge::exceptions) applies the profile's waivers and inline suppressions (findings stay,
+//!    marked), [`fingerprint`](report::fingerprint) gives each finding an identity that survives lines moving, and
 //!    with [`ScanOptions::changes`] the findings are limited to what a change touches
-//!    ([`changes`], which also holds the tamper check). [`baseline`] and [`summary`] work on
+//!    ([`changes`](judge::changes), which also holds the tamper check). [`baseline`](judge::baseline) and [`summary`](report::summary) work on
 //!    the finished report.
 //!
 //! # Heuristics and their limits
 //!
 //! - Calls resolve through `use` aliases, module paths, `Self` and impl methods by name
-//!   (see [`graph`]); an unresolved call still counts as evidence when a detector matches
+//!   (see [`graph`](analysis::graph)); an unresolved call still counts as evidence when a detector matches
 //!   its name, but adds no callee to the flow.
 //! - Ordering is source order along the call path, callees inlined up to
-//!   [`flow::MAX_DEPTH`] levels, recursion cut. A screening call inside a stream's
+//!   [`flow::MAX_DEPTH`](analysis::flow::MAX_DEPTH) levels, recursion cut. A screening call inside a stream's
 //!   `.map(..)` or a `stream!` body after the model call counts as "after".
 //! - Method calls resolve to the caller's own impl for `self.m()`, else to every workspace
-//!   method of that name when there are at most [`graph::MAX_METHOD_CANDIDATES`]; more common
+//!   method of that name when there are at most [`graph::MAX_METHOD_CANDIDATES`](analysis::graph::MAX_METHOD_CANDIDATES); more common
 //!   names stay unresolved rather than connect unrelated code.
 //! - Moderation has a side: a screening call before the first generation call is input
-//!   moderation, after it output moderation ([`flow::Summary::settle_sides`]).
+//!   moderation, after it output moderation ([`flow::Summary::settle_sides`](analysis::flow::Summary::settle_sides)).
 //! - Middleware built with `from_fn`/`from_fn_with_state`/`map_request` in a router function
-//!   runs before the handlers of every route that router registers or nests ([`endpoints`]).
+//!   runs before the handlers of every route that router registers or nests ([`endpoints`](analysis::endpoints)).
 //!   Route strings passed to `route`/`nest`/`resource`/`scope` are never URL evidence.
 //! - GraphQL resolver impls (async-graphql `#[Object]`, juniper `#[graphql_object]`) give one
 //!   endpoint per field; routers held in local variables lose their prefix.
@@ -52,8 +57,8 @@
 //! - A file that does not parse is reported; when it may hold routes or model calls,
 //!   endpoint controls that would pass become `not-observable`. A panic in per-file work
 //!   is caught and treated the same way, and always fails the check; nesting deeper than
-//!   [`rust::MAX_DEPTH`] is refused before parsing. Strict mode turns what could not be
-//!   judged into findings ([`fail_closed`]).
+//!   [`rust::MAX_DEPTH`](frontend::rust::MAX_DEPTH) is refused before parsing. Strict mode turns what could not be
+//!   judged into findings ([`fail_closed`](judge::fail_closed)).
 //!
 //! # Example
 //!
@@ -144,28 +149,14 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod baseline;
+pub mod analysis;
 pub mod cache;
-pub mod changes;
-pub mod config;
 pub mod date;
-pub mod docs;
-pub mod endpoints;
-pub mod evidence;
-pub mod exceptions;
 pub mod facts;
-pub mod fail_closed;
-pub mod fingerprint;
-pub mod flow;
-pub mod graph;
-pub mod matcher;
+pub mod frontend;
+pub mod judge;
 mod pipeline;
-pub mod prefilter;
 pub mod report;
-pub mod rust;
-pub mod slim;
-pub mod summary;
-pub mod verdict;
 pub mod walk;
 
 pub use pipeline::{ScanError, ScanOptions, scan, scan_with};

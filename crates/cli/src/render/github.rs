@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use genai_gate_policy::Severity;
 use genai_gate_scan::report::SuppressionKind;
-use genai_gate_scan::summary::{Outcome, outcome, score};
+use genai_gate_scan::report::summary::{Outcome, outcome, score};
 use genai_gate_scan::{Finding, Report};
 
 /// Escapes the message part of a workflow command.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use genai_gate_policy::EffectivePolicy;
-use genai_gate_scan::exceptions::GATE_RULES;
+use genai_gate_scan::judge::exceptions::GATE_RULES;
 use genai_gate_scan::{Finding, Report, Status};
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 forbids.

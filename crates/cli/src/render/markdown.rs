@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use genai_gate_scan::Report;
-use genai_gate_scan::summary::{Outcome, matrix, score};
+use genai_gate_scan::report::summary::{Outcome, matrix, score};
 
 /// Capabilities shown as endpoint columns, with the order they must have.
 const COLUMNS: [(&str, &str, Option<&str>); 5] = [

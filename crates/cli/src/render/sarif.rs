@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use genai_gate_policy::{EffectiveControl, EffectivePolicy, Severity};
-use genai_gate_scan::exceptions::GATE_RULES;
-use genai_gate_scan::fingerprint::SARIF_KEY;
+use genai_gate_scan::judge::exceptions::GATE_RULES;
+use genai_gate_scan::report::fingerprint::SARIF_KEY;
 use genai_gate_scan::report::{Label, SuppressionKind};
 use genai_gate_scan::{Finding, Report};
 use serde_json::json;

@@ -22,7 +22,7 @@ pub const WAIVER_UNUSED: &str = "GATE-WAIVER-UNUSED";
 pub const ALLOW_NO_REASON: &str = "GATE-ALLOW-NO-REASON";
 /// An inline suppression that covers no finding.
 pub const ALLOW_UNUSED: &str = "GATE-ALLOW-UNUSED";
-/// A change that weakens the gate (see [`crate::changes`]).
+/// A change that weakens the gate (see [`crate::judge::changes`]).
 pub const TAMPER: &str = "GATE-TAMPER";
 
 /// One of the gate's own rules, which judge exceptions and profile changes rather than the

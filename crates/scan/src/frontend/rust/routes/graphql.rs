@@ -10,13 +10,16 @@ use crate::facts::{RouteFact, RoutePath};
 
 /// What a GraphQL impl block serves: the operation and the framework.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::rust) struct GraphqlImpl {
-    pub(in crate::rust) operation: &'static str,
-    pub(in crate::rust) framework: &'static str,
+pub(in crate::frontend::rust) struct GraphqlImpl {
+    pub(in crate::frontend::rust) operation: &'static str,
+    pub(in crate::frontend::rust) framework: &'static str,
 }
 
 /// Recognises a resolver impl by its attribute and the operation by the attribute or type name.
-pub(in crate::rust) fn graphql_impl(attrs: &[Attribute], self_type: &str) -> Option<GraphqlImpl> {
+pub(in crate::frontend::rust) fn graphql_impl(
+    attrs: &[Attribute],
+    self_type: &str,
+) -> Option<GraphqlImpl> {
     let attr = attrs.iter().find_map(|a| {
         let last = a.path().segments.last()?.ident.to_string();
         match last.as_str() {
@@ -41,7 +44,7 @@ pub(in crate::rust) fn graphql_impl(attrs: &[Attribute], self_type: &str) -> Opt
 }
 
 /// `deactivate_user` → `deactivateUser`, the default field naming of both frameworks.
-pub(in crate::rust) fn camel_case(name: &str) -> String {
+pub(in crate::frontend::rust) fn camel_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = false;
     for ch in name.trim_start_matches("r#").chars() {
@@ -58,7 +61,7 @@ pub(in crate::rust) fn camel_case(name: &str) -> String {
 }
 
 /// The endpoint of one resolver field.
-pub(in crate::rust) fn resolver_route(
+pub(in crate::frontend::rust) fn resolver_route(
     g: GraphqlImpl,
     name: &str,
     fn_path: &str,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use genai_gate_policy::{Capability, CmpOp, ConfigValue, Detector, EvidenceKind, Requirement};
 
-use crate::config::{CompiledPredicate, ConfigEntry};
-use crate::docs::{CompiledDocumentRule, DocFacts};
+use crate::frontend::config::{CompiledPredicate, ConfigEntry};
+use crate::frontend::docs::{CompiledDocumentRule, DocFacts};
 use crate::report::Evidence;
 
 /// Why a requirement is not met, and where to point.

@@ -42,9 +42,9 @@ use std::hash::BuildHasher;
 
 use aho_corasick::AhoCorasick;
 
-use crate::matcher::Matcher;
-use crate::rust::FxBuild;
-use crate::rust::depth;
+use crate::facts::matcher::Matcher;
+use crate::frontend::rust::depth;
+use rustc_hash::FxBuildHasher;
 
 /// Substrings that make a file an entry: route attributes (also with a path, as in
 /// `#[actix_web::post(..)]`) and GraphQL resolver attributes.
@@ -107,14 +107,14 @@ pub struct Lexed {
 pub struct Anchors {
     entry: AhoCorasick,
     hit_substrings: Option<AhoCorasick>,
-    entry_idents: HashSet<u64, FxBuild>,
-    hit_idents: HashSet<u64, FxBuild>,
+    entry_idents: HashSet<u64, FxBuildHasher>,
+    hit_idents: HashSet<u64, FxBuildHasher>,
     /// A detector pattern without any literal: every file has hits.
     everything: bool,
 }
 
 fn hash(ident: &[u8]) -> u64 {
-    FxBuild::default().hash_one(ident)
+    FxBuildHasher.hash_one(ident)
 }
 
 impl Anchors {
@@ -124,7 +124,7 @@ impl Anchors {
         let everything = literals.is_none();
         let literals = literals.unwrap_or_default();
         let mut hit_substrings: Vec<&str> = vec!["genai-gate"];
-        hit_substrings.extend(crate::pipeline::RELEVANT);
+        hit_substrings.extend(super::RELEVANT);
         hit_substrings.extend(literals.substrings.iter().map(String::as_str));
         Anchors {
             entry: AhoCorasick::new(ENTRY_SUBSTRINGS).expect("fixed anchors compile"),
@@ -255,7 +255,7 @@ impl Anchors {
 /// "mentions a name that file defines". `lexed[i]` is `None` for a file that must be parsed
 /// anyway (it is not followed: it has no mentions).
 pub fn select(lexed: &[Option<Lexed>]) -> Vec<bool> {
-    let mut definers: HashMap<u64, Vec<u32>, FxBuild> = HashMap::default();
+    let mut definers: HashMap<u64, Vec<u32>, FxBuildHasher> = HashMap::default();
     for (i, l) in lexed.iter().enumerate() {
         for d in l.iter().flat_map(|l| &l.defines) {
             definers.entry(*d).or_default().push(i as u32);
@@ -273,7 +273,7 @@ pub fn select(lexed: &[Option<Lexed>]) -> Vec<bool> {
             work.push(i);
         }
     }
-    let mut seen: HashSet<u64, FxBuild> = HashSet::default();
+    let mut seen: HashSet<u64, FxBuildHasher> = HashSet::default();
     while let Some(i) = work.pop() {
         let Some(l) = &lexed[i] else { continue };
         for m in &l.mentions {

@@ -96,7 +96,7 @@ impl std::error::Error for ConfigProblem {}
 ///
 /// ```
 /// use genai_gate_policy::ConfigValue;
-/// use genai_gate_scan::config::extract_config;
+/// use genai_gate_scan::frontend::config::extract_config;
 /// use genai_gate_scan::walk::FileKind;
 ///
 /// let yaml = "services:\n  api:\n    environment:\n      - MODERATION_ENABLED=true\n";
@@ -135,7 +135,7 @@ pub fn extract_config(
 /// and camelCase boundaries, lowercased, joined with `.`.
 ///
 /// ```
-/// use genai_gate_scan::config::normalise_key;
+/// use genai_gate_scan::frontend::config::normalise_key;
 /// for k in ["MODERATION_ENABLED", "moderation.enabled", "moderationEnabled", "Moderation-Enabled"] {
 ///     assert_eq!(normalise_key(k), "moderation.enabled");
 /// }
@@ -173,7 +173,7 @@ pub fn normalise_key(s: &str) -> String {
 ///
 /// ```
 /// use genai_gate_policy::{ConfigPredicate, ConfigValue};
-/// use genai_gate_scan::config::{entry_matches, extract_config};
+/// use genai_gate_scan::frontend::config::{entry_matches, extract_config};
 /// use genai_gate_scan::walk::FileKind;
 ///
 /// let pred: ConfigPredicate = "*.retention_days >= 180".parse().unwrap();
@@ -189,7 +189,7 @@ pub fn entry_matches(pred: &ConfigPredicate, entry: &ConfigEntry) -> Option<bool
 ///
 /// ```
 /// use genai_gate_policy::ConfigPredicate;
-/// use genai_gate_scan::config::{extract_config, CompiledPredicate};
+/// use genai_gate_scan::frontend::config::{extract_config, CompiledPredicate};
 /// use genai_gate_scan::walk::FileKind;
 ///
 /// let pred: ConfigPredicate = "moderation.enabled = true".parse().unwrap();

@@ -19,7 +19,7 @@ pub const MAX_DEPTH: usize = 8_000;
 /// The 1-based line where the estimated nesting first exceeds [`MAX_DEPTH`], if it does.
 ///
 /// ```
-/// use genai_gate_scan::rust::too_deep;
+/// use genai_gate_scan::frontend::rust::too_deep;
 /// assert_eq!(too_deep("fn main() { let x = ((1)); }"), None);
 /// let deep = format!("fn main() {{\n let x = {}1{}; }}", "(".repeat(9000), ")".repeat(9000));
 /// assert_eq!(too_deep(&deep), Some(2));

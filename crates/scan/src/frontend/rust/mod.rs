@@ -6,7 +6,7 @@
 //! only facts escape. No code from the scanned file is run.
 //!
 //! ```
-//! use genai_gate_scan::rust::{extract, RustInput};
+//! use genai_gate_scan::frontend::rust::{extract, RustInput};
 //!
 //! let src = r#"
 //! async fn chat(body: String) -> String {
@@ -36,9 +36,9 @@ mod routes;
 mod tests;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use proc_macro2::Span;
+use rustc_hash::FxBuildHasher;
 use syn::visit::{self, Visit};
 
 use crate::facts::{Event, EventKind, FileFacts, ParseProblem, RoutePath};
@@ -102,7 +102,7 @@ fn preamble(text: &str) -> usize {
 /// matter): its path, line count and inline suppressions, as [`extract`] gives them.
 ///
 /// ```
-/// use genai_gate_scan::rust::{RustInput, unparsed_facts};
+/// use genai_gate_scan::frontend::rust::{RustInput, unparsed_facts};
 /// let input = RustInput { rel_path: "src/geometry.rs", text: "fn area() {}\n// more\n", crate_name: "svc", module: "svc::geometry", is_test_file: false };
 /// let facts = unparsed_facts(&input);
 /// assert_eq!((facts.lines, facts.functions.len()), (2, 0));
@@ -221,58 +221,8 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
     facts
 }
 
-/// A fast non-cryptographic hasher (FxHash) for the per-file name tables: their keys are
-/// short identifiers from one file, and SipHash showed up in profiles.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// Hash builder of the per-file tables.
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
-/// A set of names bound in a function body.
 /// Local names of a function body (short identifiers, stored inline).
-pub(crate) type NameSet = HashSet<compact_str::CompactString, FxBuild>;
+pub(crate) type NameSet = HashSet<compact_str::CompactString, FxBuildHasher>;
 
 /// An `impl` or `trait` block being walked.
 pub(crate) struct ImplCtx {
@@ -300,7 +250,7 @@ pub(crate) struct FnState {
     /// Route tables of enclosing `for (path, handler) in [...]` loops.
     loops: Vec<routes::LoopTable>,
     /// Route tables bound by `let name = [...]`.
-    tables: HashMap<String, Vec<routes::TableEntry>, FxBuild>,
+    tables: HashMap<String, Vec<routes::TableEntry>, FxBuildHasher>,
     /// This is `call` of a tower `Service` impl.
     service_call: bool,
     /// The `impl` type, for methods.
@@ -322,7 +272,7 @@ pub(crate) struct Extractor<'t> {
     /// Greater than zero inside test code.
     test_depth: usize,
     /// Same-file string constants by simple name (and `NAME.field`).
-    consts: HashMap<String, String, FxBuild>,
+    consts: HashMap<String, String, FxBuildHasher>,
     /// Some entry of `consts` is a `NAME.field` key.
     field_consts: bool,
     /// When parsing item by item: constant names (or `NAME.field` keys) looked up in an

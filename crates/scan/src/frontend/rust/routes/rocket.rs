@@ -8,13 +8,13 @@ use syn::{Attribute, Expr, ExprMethodCall, Meta, Token};
 
 use super::{ArgPlan, chain_root_call, http_method, method_name};
 use crate::facts::{RouteFact, RoutePath};
-use crate::rust::Extractor;
-use crate::rust::body::{path_string, peel};
+use crate::frontend::rust::Extractor;
+use crate::frontend::rust::body::{path_string, peel};
 
 impl Extractor<'_> {
     /// Route attributes on a function: one [`RouteFact`] per method, `registered_in`
     /// `None`, the handler being the function itself.
-    pub(in crate::rust) fn attr_routes(&mut self, attrs: &[Attribute], fn_path: &str) {
+    pub(in crate::frontend::rust) fn attr_routes(&mut self, attrs: &[Attribute], fn_path: &str) {
         for attr in attrs {
             let Meta::List(list) = &attr.meta else {
                 continue;

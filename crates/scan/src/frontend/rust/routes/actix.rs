@@ -7,8 +7,8 @@ use syn::{Expr, ExprMethodCall};
 
 use super::{ArgPlan, chain_root_call, http_method, is_builder, method_name};
 use crate::facts::RoutePath;
-use crate::rust::Extractor;
-use crate::rust::body::{path_string, peel};
+use crate::frontend::rust::Extractor;
+use crate::frontend::rust::body::{path_string, peel};
 
 /// The HTTP method of an actix route builder: `web::post()`, `web::route()` (ANY),
 /// `web::method(Method::POST)`, `web::route().method(Method::POST)`,
@@ -44,7 +44,7 @@ pub(super) fn actix_method(e: &Expr) -> Option<String> {
 
 impl Extractor<'_> {
     /// The scope or resource at the root of a builder chain: `(is_resource, path)`.
-    pub(in crate::rust) fn scope_root(&self, e: &Expr) -> Option<(bool, RoutePath)> {
+    pub(in crate::frontend::rust) fn scope_root(&self, e: &Expr) -> Option<(bool, RoutePath)> {
         let c = chain_root_call(e)?;
         let Expr::Path(p) = &*c.func else {
             return None;

@@ -15,8 +15,8 @@
 //! method (most of them: `clone`, `map`, `unwrap`…).
 //!
 //! ```
-//! use genai_gate_scan::rust::{RustInput, extract};
-//! use genai_gate_scan::slim::{SlimFile, StepKind};
+//! use genai_gate_scan::frontend::rust::{RustInput, extract};
+//! use genai_gate_scan::facts::slim::{SlimFile, StepKind};
 //! let text = "fn f(v: Vec<u8>) { let n = v.len(); g(n); }";
 //! let input = RustInput { rel_path: "src/lib.rs", text, crate_name: "crate", module: "crate", is_test_file: false };
 //! let facts = extract(&input);
@@ -32,10 +32,20 @@ use std::collections::HashMap;
 
 use compact_str::CompactString;
 
+use crate::facts::matcher::Hit;
 use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
-use crate::graph::method_may_resolve;
-use crate::matcher::Hit;
-use crate::rust::FxBuild;
+use rustc_hash::FxBuildHasher;
+
+/// Above this many same-named methods, a method call is left unresolved.
+pub const MAX_METHOD_CANDIDATES: usize = 4;
+
+/// Whether a method call can resolve when `named` workspace methods bear its name: on
+/// `self`, to the caller's own method (or, failing that, as below); otherwise only when there
+/// are at most [`MAX_METHOD_CANDIDATES`]. [`crate::analysis::graph::Workspace::resolve_method`] resolves no call for
+/// which this is false, so [`prune`] may drop such calls.
+pub(crate) fn method_may_resolve(named: usize, on_self: bool) -> bool {
+    named > 0 && (on_self || named <= MAX_METHOD_CANDIDATES)
+}
 
 /// A string in a file's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +72,7 @@ impl Strings {
 /// Builds a [`Strings`] table, handing out one symbol per distinct string.
 struct Interner<'f> {
     strings: Strings,
-    seen: HashMap<&'f str, Sym, FxBuild>,
+    seen: HashMap<&'f str, Sym, FxBuildHasher>,
 }
 
 impl<'f> Interner<'f> {
@@ -72,7 +82,7 @@ impl<'f> Interner<'f> {
                 buf: String::with_capacity(n * 8),
                 ends: Vec::with_capacity(n),
             },
-            seen: HashMap::with_capacity_and_hasher(n, FxBuild::default()),
+            seen: HashMap::with_capacity_and_hasher(n, FxBuildHasher),
         }
     }
 
@@ -325,7 +335,7 @@ impl<'a> Func<'a> {
     }
 
     /// Detector hits as `(step index, hit, label)`, in step order; the label says what was
-    /// called, for messages (see [`crate::flow::label`]).
+    /// called, for messages (see [`EventKind::label`](crate::facts::EventKind::label)).
     pub fn hits(&self) -> impl ExactSizeIterator<Item = (usize, Hit, &'a str)> + 'a {
         let strings = &self.file.strings;
         self.file.hits[self.f.hits.0 as usize..self.f.hits.1 as usize]
@@ -341,7 +351,7 @@ impl<'a> Func<'a> {
 
 impl SlimFile {
     /// Keeps what the rest of the scan needs of `facts`. `hits_of` appends an event's
-    /// detector hits (as [`crate::matcher::Matcher::hits`] does); it is asked once per event,
+    /// detector hits (as [`crate::facts::matcher::Matcher::hits`] does); it is asked once per event,
     /// outside test code, which is never evidence.
     pub fn new(facts: FileFacts, mut hits_of: impl FnMut(&EventKind, &mut Vec<Hit>)) -> SlimFile {
         let events: usize = facts.functions.iter().map(|f| f.events.len()).sum();
@@ -374,7 +384,7 @@ impl SlimFile {
                     _ => continue,
                 };
                 if hit {
-                    let label = names.intern_owned(&crate::flow::label(&ev.kind));
+                    let label = names.intern_owned(&ev.kind.label());
                     for h in &found {
                         slim_hits.push(SlimHit {
                             step: (steps.len() - first_step) as u32,
@@ -469,8 +479,8 @@ impl SlimFile {
     }
 
     /// Drops method-call steps that hit no detector and cannot resolve, given how many
-    /// workspace methods bear each name (see [`crate::graph::method_may_resolve`]).
-    fn prune(&mut self, methods: &HashMap<CompactString, usize, FxBuild>) {
+    /// workspace methods bear each name (see [`method_may_resolve`]).
+    fn prune(&mut self, methods: &HashMap<CompactString, usize, FxBuildHasher>) {
         let strings = &self.strings;
         let named = |s: &Step| methods.get(strings.get(s.name)).copied().unwrap_or(0);
         let keep_step = |s: &Step| match s.kind {
@@ -529,7 +539,7 @@ fn spelled_out(path: &str, module: &str, ty: Option<&str>, name: &str) -> bool {
 /// Verdicts are unchanged: such steps add no callee and no hit.
 pub fn prune(files: &mut [SlimFile]) {
     use rayon::prelude::*;
-    let mut methods: HashMap<CompactString, usize, FxBuild> = HashMap::default();
+    let mut methods: HashMap<CompactString, usize, FxBuildHasher> = HashMap::default();
     for file in files.iter() {
         for f in file.funcs() {
             if f.self_type().is_some() {
@@ -542,9 +552,9 @@ pub fn prune(files: &mut [SlimFile]) {
 
 #[cfg(test)]
 mod tests {
+    use super::MAX_METHOD_CANDIDATES;
     use super::*;
-    use crate::graph::MAX_METHOD_CANDIDATES;
-    use crate::rust::{RustInput, extract};
+    use crate::frontend::rust::{RustInput, extract};
     use genai_gate_policy::Capability;
 
     fn slim(src: &str, hit_on: &str) -> SlimFile {
@@ -557,7 +567,7 @@ mod tests {
         });
         // A hit on every event whose label is `hit_on`.
         SlimFile::new(facts, |event, out| {
-            if crate::flow::label(event) == hit_on {
+            if event.label() == hit_on {
                 out.push(Hit {
                     capability: Capability::ModerationInput,
                     detector: 0,

@@ -11,59 +11,13 @@
 //! - [`tamper`] compares the profile and local packs with their state at the revision and
 //!   reports every change that weakens the gate as a [`TAMPER`] finding naming it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use genai_gate_policy::{Pack, Profile};
 
-use crate::exceptions::{ALLOW_NO_REASON, ALLOW_UNUSED, GATE_RULES, TAMPER};
-use crate::graph::{FnId, Workspace};
+use crate::analysis::EndpointFiles;
+use crate::judge::exceptions::{ALLOW_NO_REASON, ALLOW_UNUSED, GATE_RULES, TAMPER};
 use crate::report::{ChangeSummary, Finding};
-
-/// Files each endpoint's flow passes through, by `(method, route)`.
-pub type EndpointFiles = BTreeMap<(String, String), BTreeSet<String>>;
-
-/// The files of every function reachable from `start` (callees resolved as the flow does,
-/// up to [`crate::flow::MAX_DEPTH`] levels).
-pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::from([start]);
-    let mut frontier = vec![start];
-    for _ in 0..crate::flow::MAX_DEPTH {
-        let mut next = Vec::new();
-        for id in frontier {
-            let func = ws.func(id);
-            for step in func.steps() {
-                for c in ws.callees(func, step) {
-                    if seen.insert(c) {
-                        next.push(c);
-                    }
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    seen.into_iter().map(|id| id.file).collect()
-}
-
-/// The files each endpoint's flow passes through: its registration, handler, middleware
-/// and everything they call.
-pub(crate) fn endpoint_files(
-    ws: &Workspace,
-    raw: &[crate::endpoints::RawEndpoint],
-    paths: &[String],
-) -> EndpointFiles {
-    let mut out = EndpointFiles::new();
-    for e in raw {
-        let files = out.entry((e.method.clone(), e.route.clone())).or_default();
-        files.insert(paths[e.reg_file].clone());
-        for id in e.handler_fn.iter().chain(&e.middleware) {
-            files.extend(reach_files(ws, *id).into_iter().map(|i| paths[i].clone()));
-        }
-    }
-    out
-}
 
 /// The files changed since a revision, for [`crate::ScanOptions::changes`].
 #[derive(Debug, Clone, Default)]

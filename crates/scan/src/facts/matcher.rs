@@ -107,7 +107,7 @@ impl Prefilter {
 #[derive(Debug, Default)]
 struct PatternSet {
     pats: Vec<(u32, Pat)>,
-    by_last: HashMap<String, Vec<usize>, crate::rust::FxBuild>,
+    by_last: HashMap<String, Vec<usize>, rustc_hash::FxBuildHasher>,
     wild: Prefilter,
     strings: Prefilter,
 }
@@ -406,7 +406,7 @@ impl Matcher {
     ///
     /// ```
     /// use genai_gate_policy::{PolicySet, Profile, resolve};
-    /// use genai_gate_scan::matcher::Matcher;
+    /// use genai_gate_scan::facts::matcher::Matcher;
     /// let set = PolicySet::embedded().unwrap();
     /// let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
     /// let m = Matcher::new(&policy.detectors, &policy.negatives);

@@ -2,10 +2,13 @@
 //!
 //! A frontend (today: Rust, via syn) turns a file into [`FileFacts`] and drops its syntax
 //! tree. Everything after that — the call graph, endpoint flow, verdicts — reads facts only,
-//! cut down to what they use once the detector hits are known ([`crate::slim`]).
+//! cut down to what they use once the detector hits are known ([`crate::facts::slim`]).
 //! Positions are 1-based lines plus byte offsets into the file.
 
 use serde::{Deserialize, Serialize};
+
+pub mod matcher;
+pub mod slim;
 
 /// A position in a scanned file.
 #[derive(
@@ -73,6 +76,31 @@ pub enum EventKind {
         /// The path as written.
         path: Name,
     },
+}
+
+impl EventKind {
+    /// A short label for messages: what was called (`chat().create_stream`,
+    /// `green::text_moderation`, `stream!`, `"…/chat/completions"`).
+    ///
+    /// ```
+    /// use genai_gate_scan::facts::{Chain, EventKind};
+    /// let call = EventKind::Method { chain: Chain::from_iter(["chat", "create_stream"]), receiver: "client".into() };
+    /// assert_eq!(call.label(), "chat().create_stream");
+    /// ```
+    pub fn label(&self) -> String {
+        match self {
+            EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => {
+                path.to_string()
+            }
+            EventKind::Method { chain, .. } => {
+                let mut last: Vec<&str> = chain.iter().rev().take(2).collect();
+                last.reverse();
+                last.join("().")
+            }
+            EventKind::Macro { name } => format!("{name}!"),
+            EventKind::Str { value } => format!("\"{value}\""),
+        }
+    }
 }
 
 /// A short name (a receiver as written), stored inline when it is at most 24 bytes.

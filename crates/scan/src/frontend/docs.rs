@@ -51,7 +51,7 @@ impl DocMatch {
 ///
 /// ```
 /// use genai_gate_policy::DocumentRule;
-/// use genai_gate_scan::docs::{document_matches, extract_doc};
+/// use genai_gate_scan::frontend::docs::{document_matches, extract_doc};
 ///
 /// let doc = extract_doc("docs/complaints.md", "# Complaints\n\nEmail us: we reply within\n15 working days.\n");
 /// assert_eq!(doc.headings, [("Complaints".to_owned(), 1)]);
@@ -95,7 +95,7 @@ pub fn document_matches(rule: &DocumentRule, doc: &DocFacts) -> Option<DocMatch>
 ///
 /// ```
 /// use genai_gate_policy::DocumentRule;
-/// use genai_gate_scan::docs::{CompiledDocumentRule, extract_doc};
+/// use genai_gate_scan::frontend::docs::{CompiledDocumentRule, extract_doc};
 ///
 /// let rule = DocumentRule {
 ///     paths: vec!["**/complaints*.md".into()],

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::analysis::graph::{FnId, Workspace};
+use crate::facts::slim::StepKind;
 use crate::facts::{MountFact, RoutePath};
-use crate::graph::{FnId, Workspace};
-use crate::slim::StepKind;
 
 /// How deep mount chains are followed.
 const MAX_MOUNT_DEPTH: usize = 8;

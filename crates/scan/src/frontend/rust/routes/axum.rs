@@ -7,19 +7,19 @@ use syn::{Expr, ExprCall, ExprForLoop, ExprMethodCall, Pat};
 
 use super::{ArgPlan, MethodRouter, chain_root_call, http_method, is_builder, method_name};
 use crate::facts::{Pos, RoutePath};
-use crate::rust::Extractor;
-use crate::rust::body::{expr_start, path_string, peel};
+use crate::frontend::rust::Extractor;
+use crate::frontend::rust::body::{expr_start, path_string, peel};
 
 /// One row of a route table: `("/inference", post(inference))`.
 #[derive(Debug, Clone)]
-pub(in crate::rust) struct TableEntry {
+pub(in crate::frontend::rust) struct TableEntry {
     path: RoutePath,
     pos: Pos,
     router: MethodRouter,
 }
 
 /// A route table bound by `for (path_var, handler_var) in table`.
-pub(in crate::rust) struct LoopTable {
+pub(in crate::frontend::rust) struct LoopTable {
     path_var: String,
     handler_var: String,
     entries: Vec<TableEntry>,
@@ -189,7 +189,7 @@ impl Extractor<'_> {
     }
 
     /// `let routes = [("/x", post(x)), ..];` remembered for a later `for` loop.
-    pub(in crate::rust) fn local_table(&mut self, name: &syn::Ident, init: &Expr) {
+    pub(in crate::frontend::rust) fn local_table(&mut self, name: &syn::Ident, init: &Expr) {
         if !matches!(peel(init), Expr::Array(_) | Expr::Macro(_)) {
             return;
         }
@@ -202,7 +202,7 @@ impl Extractor<'_> {
     }
 
     /// `for (path, handler) in table { router = router.route(path, handler) }`.
-    pub(in crate::rust) fn for_expr(&mut self, f: &ExprForLoop) {
+    pub(in crate::frontend::rust) fn for_expr(&mut self, f: &ExprForLoop) {
         let table = pair_names(&f.pat).and_then(|(path_var, handler_var)| {
             let entries = self.table_entries(&f.expr);
             (!entries.is_empty()).then_some(LoopTable {

@@ -3,11 +3,11 @@
 //! `genai-gate baseline write` records the fingerprints of the current findings;
 //! `check --baseline FILE` marks findings whose fingerprint is recorded as `baselined` (still
 //! reported, not counted for the exit code) and lists the entries no longer found (fixed).
-//! Fingerprints ignore line numbers (see [`crate::fingerprint`]), so a baseline survives
+//! Fingerprints ignore line numbers (see [`crate::report::fingerprint`]), so a baseline survives
 //! edits that move code.
 //!
 //! ```
-//! use genai_gate_scan::baseline::Baseline;
+//! use genai_gate_scan::judge::baseline::Baseline;
 //! let b = Baseline::from_json(r#"{"version": 1, "findings": []}"#).unwrap();
 //! assert!(b.findings.is_empty());
 //! ```
@@ -16,24 +16,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::report::BaselineEntry;
 use crate::report::{BaselineSummary, Finding};
 
 /// Version of the baseline file layout.
 pub const BASELINE_VERSION: u32 = 1;
-
-/// One recorded finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct BaselineEntry {
-    /// The finding's fingerprint.
-    pub fingerprint: String,
-    /// Control id (for people reading the file).
-    pub control: String,
-    /// File, when the finding has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// The message when it was recorded.
-    pub message: String,
-}
 
 /// A baseline file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! survives edits that move lines). Line numbers and byte offsets never enter the hash.
 //!
 //! ```
-//! use genai_gate_scan::fingerprint::fingerprint_parts;
+//! use genai_gate_scan::report::fingerprint::fingerprint_parts;
 //! let a = fingerprint_parts("CN-GAI-4.1", Some("src/api.rs"), Some(("POST", "/v1/chat")), "x at a.rs:12");
 //! let b = fingerprint_parts("CN-GAI-4.1", Some("src/api.rs"), Some(("POST", "/v1/chat")), "x at a.rs:40");
 //! assert_eq!(a, b);

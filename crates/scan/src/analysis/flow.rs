@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use genai_gate_policy::Capability;
 
-use crate::facts::{EventKind, Pos};
-use crate::graph::{FnId, Workspace};
-use crate::matcher::MARKER;
+use crate::analysis::graph::{FnId, Workspace};
+use crate::facts::Pos;
+use crate::facts::matcher::MARKER;
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
@@ -50,7 +50,7 @@ pub struct Summary {
 ///
 /// ```
 /// use genai_gate_policy::Capability;
-/// use genai_gate_scan::flow::{CapMap, FlowHit};
+/// use genai_gate_scan::analysis::flow::{CapMap, FlowHit};
 /// let hit = |line| FlowHit { file: 0, pos: genai_gate_scan::facts::Pos { line, offset: 0 }, detector: "d".into(), label: "f".into() };
 /// let mut m = CapMap::default();
 /// m.insert_first(Capability::UserCheck, || hit(3));
@@ -185,24 +185,8 @@ pub struct Flow<'w, 'a> {
     names: Vec<Arc<str>>,
     marker: Arc<str>,
     /// Shared, so that reading a memoised summary copies nothing.
-    memo: HashMap<FnId, Arc<Summary>, crate::rust::FxBuild>,
+    memo: HashMap<FnId, Arc<Summary>, rustc_hash::FxBuildHasher>,
     on_stack: Vec<FnId>,
-}
-
-/// A short label for an event, for messages.
-pub fn label(kind: &EventKind) -> String {
-    match kind {
-        EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => {
-            path.to_string()
-        }
-        EventKind::Method { chain, .. } => {
-            let mut last: Vec<&str> = chain.iter().rev().take(2).collect();
-            last.reverse();
-            last.join("().")
-        }
-        EventKind::Macro { name } => format!("{name}!"),
-        EventKind::Str { value } => format!("\"{value}\""),
-    }
 }
 
 impl<'w, 'a> Flow<'w, 'a> {

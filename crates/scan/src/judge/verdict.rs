@@ -1,49 +1,20 @@
 //! Verdicts: each active control judged against the evidence, findings for failures.
 
-use std::collections::BTreeMap;
-
 use genai_gate_policy::{
     Capability, EffectiveControl, EffectivePolicy, EvidenceKind, Order, Requirement, Scope,
 };
 
-use crate::evidence::RepoEvidence;
-use crate::flow::{FlowHit, Summary};
-use crate::report::{ControlVerdict, EndpointRef, Evidence, Finding, Label, Status};
-
-/// An endpoint with its flow, as the verdicts need it.
-#[derive(Debug)]
-pub struct JudgedEndpoint {
-    /// Method.
-    pub method: String,
-    /// Route.
-    pub route: String,
-    /// Handler path.
-    pub handler: String,
-    /// Handler file and line (primary location of findings).
-    pub file: String,
-    /// Line.
-    pub line: u32,
-    /// Byte offset.
-    pub offset: u32,
-    /// The flow, when observable.
-    pub summary: Option<Summary>,
-}
-
-impl JudgedEndpoint {
-    /// Whether the endpoint reaches a generation call.
-    pub fn generates(&self) -> bool {
-        self.summary
-            .as_ref()
-            .is_some_and(|s| s.first_generation.is_some())
-    }
-}
+use crate::analysis::evidence::RepoEvidence;
+use crate::analysis::flow::{FlowHit, Summary};
+use crate::analysis::{AnalysedEndpoint, hit_evidence};
+use crate::report::{ControlVerdict, EndpointRef, Finding, Label, Status};
 
 /// Everything verdicts read.
 pub struct Inputs<'a> {
     /// The effective policy.
     pub policy: &'a EffectivePolicy,
     /// Endpoints.
-    pub endpoints: &'a [JudgedEndpoint],
+    pub endpoints: &'a [AnalysedEndpoint],
     /// Repository-wide evidence.
     pub repo: &'a RepoEvidence,
     /// File paths by workspace file index (for flow hits).
@@ -53,15 +24,6 @@ pub struct Inputs<'a> {
     pub blind_spot: Option<String>,
     /// Where generation happens outside any endpoint, if anywhere.
     pub unreachable_generation: Option<(String, u32)>,
-}
-
-fn hit_evidence(paths: &[String], h: &FlowHit, order: Option<&str>) -> Evidence {
-    Evidence {
-        file: paths[h.file].clone(),
-        line: h.pos.line,
-        what: format!("{} ({})", h.label, h.detector),
-        order: order.map(str::to_owned),
-    }
 }
 
 fn pack_label(c: &EffectiveControl) -> Label {
@@ -167,7 +129,7 @@ fn judge_repository(
 ) {
     let c = &ec.control;
     let mut missing = Vec::new();
-    let mut gaps: Vec<crate::evidence::Missing> = Vec::new();
+    let mut gaps: Vec<crate::analysis::evidence::Missing> = Vec::new();
     for req in &c.requirements {
         match inp.repo.check(req) {
             Ok(ev) => v.evidence.extend(ev),
@@ -212,7 +174,8 @@ fn judge_endpoints(
     findings: &mut Vec<Finding>,
 ) {
     let c = &ec.control;
-    let generating: Vec<&JudgedEndpoint> = inp.endpoints.iter().filter(|e| e.generates()).collect();
+    let generating: Vec<&AnalysedEndpoint> =
+        inp.endpoints.iter().filter(|e| e.generates()).collect();
     let unobservable = inp.endpoints.iter().any(|e| e.summary.is_none());
     if generating.is_empty() {
         (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
@@ -351,31 +314,4 @@ fn judge_endpoints(
             "some handlers could not be followed, so not every endpoint was judged".into()
         }));
     }
-}
-
-/// Groups endpoint flow evidence by capability for the endpoint table.
-pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, Vec<Evidence>> {
-    let mut out: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
-    if let Some(g) = &s.first_generation {
-        out.entry(Capability::Generation.to_string())
-            .or_default()
-            .push(hit_evidence(paths, g, None));
-    }
-    for (c, h) in &s.before {
-        out.entry(c.to_string()).or_default().push(hit_evidence(
-            paths,
-            h,
-            s.first_generation.as_ref().map(|_| "before"),
-        ));
-    }
-    for (c, h) in &s.after {
-        out.entry(c.to_string())
-            .or_default()
-            .push(hit_evidence(paths, h, Some("after")));
-    }
-    // A report of thousands of endpoints keeps these lists, mostly of one entry, to the end.
-    for v in out.values_mut() {
-        v.shrink_to_fit();
-    }
-    out
 }

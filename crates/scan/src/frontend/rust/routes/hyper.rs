@@ -9,8 +9,8 @@ use syn::{BinOp, Expr, ExprIf, ExprMatch, Lit, Pat, Stmt};
 
 use super::method_name;
 use crate::facts::{EventKind, RoutePath};
-use crate::rust::Extractor;
-use crate::rust::body::{path_string, peel};
+use crate::frontend::rust::Extractor;
+use crate::frontend::rust::body::{path_string, peel};
 
 /// Does the expression read a request path (`req.uri().path()`, `path`, `(method, path)`)?
 fn mentions_path(e: &Expr) -> bool {
@@ -223,7 +223,7 @@ impl Extractor<'_> {
     }
 
     /// `match <request path> { "/x" => .. }`.
-    pub(in crate::rust) fn match_expr(&mut self, m: &ExprMatch) {
+    pub(in crate::frontend::rust) fn match_expr(&mut self, m: &ExprMatch) {
         let routed = mentions_path(&m.expr)
             && m.arms.iter().any(|a| {
                 let mut paths = Vec::new();
@@ -250,7 +250,7 @@ impl Extractor<'_> {
     }
 
     /// `if path == "/x" { .. } else if ..`.
-    pub(in crate::rust) fn if_expr(&mut self, i: &ExprIf) {
+    pub(in crate::frontend::rust) fn if_expr(&mut self, i: &ExprIf) {
         let (mut paths, mut methods) = (Vec::new(), Vec::new());
         cond_route(&i.cond, &mut paths, &mut methods);
         if paths.is_empty() {

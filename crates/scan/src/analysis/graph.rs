@@ -16,11 +16,9 @@
 
 use std::collections::HashMap;
 
+pub use crate::facts::slim::MAX_METHOD_CANDIDATES;
+use crate::facts::slim::{Func, SlimFile, StepKind, StepRef};
 use crate::facts::{ConstString, UseAlias};
-use crate::slim::{Func, SlimFile, StepKind, StepRef};
-
-/// Above this many same-named methods, a method call is left unresolved.
-pub const MAX_METHOD_CANDIDATES: usize = 4;
 
 /// A function's place: file index and function index in that file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,14 +36,14 @@ pub struct Workspace<'a> {
     pub files: &'a [SlimFile],
     /// Functions by a hash of their path (checked on lookup).
     by_path: Sorted,
-    by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
+    by_name: HashMap<&'a str, Ids, rustc_hash::FxBuildHasher>,
     /// Methods by a hash of `impl` type and name: a map keyed by both strings cost as much
     /// memory as every other index together. Lookups check the strings.
     methods: Sorted,
-    methods_by_name: HashMap<&'a str, Ids, crate::rust::FxBuild>,
-    uses: HashMap<&'a str, Vec<&'a UseAlias>, crate::rust::FxBuild>,
-    consts: HashMap<&'a str, &'a ConstString, crate::rust::FxBuild>,
-    consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, crate::rust::FxBuild>,
+    methods_by_name: HashMap<&'a str, Ids, rustc_hash::FxBuildHasher>,
+    uses: HashMap<&'a str, Vec<&'a UseAlias>, rustc_hash::FxBuildHasher>,
+    consts: HashMap<&'a str, &'a ConstString, rustc_hash::FxBuildHasher>,
+    consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, rustc_hash::FxBuildHasher>,
 }
 
 /// A [`FnId`] packed in 8 bytes, as the indexes store it.
@@ -114,7 +112,11 @@ impl Ids {
 }
 
 /// Adds `id` under `key`.
-fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Ids, crate::rust::FxBuild>, key: K, id: FnId) {
+fn add<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Ids, rustc_hash::FxBuildHasher>,
+    key: K,
+    id: FnId,
+) {
     map.entry(key)
         .and_modify(|ids| ids.push(id))
         .or_insert(Ids::One(id.into()));
@@ -132,7 +134,7 @@ impl<'a> Workspace<'a> {
     /// Indexes the files. The indexes are built two at a time with `rayon::join` (on the
     /// current rayon pool; call it inside `ThreadPool::install` to bound the threads).
     pub fn new(files: &'a [SlimFile]) -> Self {
-        type Map<'k, K> = HashMap<K, Ids, crate::rust::FxBuild>;
+        type Map<'k, K> = HashMap<K, Ids, rustc_hash::FxBuildHasher>;
         let n: usize = files.iter().map(SlimFile::len).sum();
         let funcs = || {
             files.iter().enumerate().flat_map(|(fi, f)| {
@@ -175,17 +177,17 @@ impl<'a> Workspace<'a> {
                             let mut uses: HashMap<
                                 &'a str,
                                 Vec<&'a UseAlias>,
-                                crate::rust::FxBuild,
+                                rustc_hash::FxBuildHasher,
                             > = HashMap::default();
                             let mut consts: HashMap<
                                 &'a str,
                                 &'a ConstString,
-                                crate::rust::FxBuild,
+                                rustc_hash::FxBuildHasher,
                             > = HashMap::default();
                             let mut consts_by_name: HashMap<
                                 &'a str,
                                 Vec<&'a ConstString>,
-                                crate::rust::FxBuild,
+                                rustc_hash::FxBuildHasher,
                             > = HashMap::default();
                             for f in files {
                                 for u in &f.uses {
@@ -385,14 +387,6 @@ impl<'a> Workspace<'a> {
     }
 }
 
-/// Whether a method call can resolve when `named` workspace methods bear its name: on
-/// `self`, to the caller's own method (or, failing that, as below); otherwise only when there
-/// are at most [`MAX_METHOD_CANDIDATES`]. [`Workspace::resolve_method`] resolves no call for
-/// which this is false, so [`crate::slim::prune`] may drop such calls.
-pub(crate) fn method_may_resolve(named: usize, on_self: bool) -> bool {
-    named > 0 && (on_self || named <= MAX_METHOD_CANDIDATES)
-}
-
 /// The key of a function in [`Workspace::by_path`] (what [`Func::path_hash`] gives).
 fn path_key(path: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(path.as_bytes())
@@ -449,7 +443,7 @@ fn join(base: &str, segs: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rust::{RustInput, extract};
+    use crate::frontend::rust::{RustInput, extract};
 
     fn file(path: &str, module: &str, text: &str) -> SlimFile {
         let facts = extract(&RustInput {

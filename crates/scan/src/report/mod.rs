@@ -3,10 +3,17 @@
 //! The JSON form (`genai-gate check --format json`) is this struct serialised; its
 //! [`SCHEMA_VERSION`] changes whenever a key is removed or changes meaning.
 
+pub mod fingerprint;
+pub mod summary;
+
 use std::collections::BTreeMap;
 
 use genai_gate_policy::{PackRef, Service, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Diagnostic kind of a panic caught in per-file work: it blinds the endpoint controls and
+/// always fails the check (see [`crate::judge::fail_closed`]).
+pub const DIAG_INTERNAL_ERROR: &str = "internal-error";
 
 /// Version of the JSON report layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -184,7 +191,7 @@ pub struct Finding {
     /// but does not count for the exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
-    /// Stable identity that survives lines moving (see [`crate::fingerprint`]).
+    /// Stable identity that survives lines moving (see [`crate::report::fingerprint`]).
     pub fingerprint: String,
     /// True when `check --baseline` recorded the finding: reported, not counted.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -256,7 +263,7 @@ pub struct BaselineSummary {
     /// Findings recorded in the baseline (reported with `baselined: true`).
     pub hidden: usize,
     /// Baseline entries no longer found: fixed since the baseline was written.
-    pub fixed: Vec<crate::baseline::BaselineEntry>,
+    pub fixed: Vec<BaselineEntry>,
 }
 
 /// What `--changed-since` did.
@@ -372,4 +379,18 @@ impl Report {
         self.diagnostics.sort();
         self.diagnostics.dedup();
     }
+}
+
+/// One finding recorded in a baseline file (see [`crate::judge::baseline`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// The finding's fingerprint.
+    pub fingerprint: String,
+    /// Control id (for people reading the file).
+    pub control: String,
+    /// File, when the finding has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The message when it was recorded.
+    pub message: String,
 }

@@ -28,7 +28,7 @@ const UNUSABLE_KINDS: [&str; 3] = ["parse-error", "config-error", "skipped"];
 pub fn apply(report: &mut Report, strict: bool) {
     let mut added = Vec::new();
     for d in &report.diagnostics {
-        if d.kind == crate::pipeline::INTERNAL_ERROR {
+        if d.kind == crate::report::DIAG_INTERNAL_ERROR {
             added.push(file_finding(
                 INTERNAL_ERROR,
                 d,

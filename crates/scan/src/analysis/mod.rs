@@ -1,0 +1,294 @@
+//! Whole-workspace analysis over the facts of every file.
+//!
+//! - [`graph`] — the workspace index: functions, `use` aliases, constants, call resolution;
+//! - [`endpoints`] — route registrations joined with their mounts and middleware;
+//! - [`flow`] — what each handler reaches before and after its first generation call;
+//! - [`evidence`] — repository-level evidence from code hits, config and documents.
+//!
+//! [`analyse`] is the stage of a scan that runs them: it turns the slim facts of every
+//! source file into the endpoint inventory, each endpoint with its flow.
+
+pub mod endpoints;
+pub mod evidence;
+pub mod flow;
+pub mod graph;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use genai_gate_policy::Capability;
+
+use crate::facts::slim::SlimFile;
+use crate::report::{Endpoint, Evidence, Place, ScanDiagnostic};
+use flow::{Flow, FlowHit, Summary};
+use graph::{FnId, Workspace};
+
+/// An endpoint with its flow, as the verdicts need it.
+#[derive(Debug)]
+pub struct AnalysedEndpoint {
+    /// Method.
+    pub method: String,
+    /// Route.
+    pub route: String,
+    /// Handler path.
+    pub handler: String,
+    /// Handler file and line (primary location of findings).
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// Byte offset.
+    pub offset: u32,
+    /// The flow, when observable.
+    pub summary: Option<Summary>,
+}
+
+impl AnalysedEndpoint {
+    /// Whether the endpoint reaches a generation call.
+    pub fn generates(&self) -> bool {
+        self.summary
+            .as_ref()
+            .is_some_and(|s| s.first_generation.is_some())
+    }
+}
+
+/// What the analysis of a workspace gives.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// The endpoints with their flows, for the verdicts.
+    pub endpoints: Vec<AnalysedEndpoint>,
+    /// The same endpoints as the report lists them.
+    pub inventory: Vec<Endpoint>,
+    /// Where generation happens that no endpoint reaches, if anywhere.
+    pub unreachable_generation: Option<(String, u32)>,
+    /// The files each endpoint's flow passes through, by endpoint (for pull-request mode).
+    pub endpoint_files: EndpointFiles,
+    /// Handlers that were not found, and other problems of the inventory.
+    pub diagnostics: Vec<ScanDiagnostic>,
+}
+
+/// Analyses the workspace: prunes method calls that cannot resolve, indexes every function,
+/// builds the endpoint inventory and follows each endpoint's flow. `detectors` are the
+/// detector ids (by index, as the facts' hits name them); `blind` says whether some source
+/// file could not be read in full (an unresolved handler then blinds the gate instead of being
+/// reported); `with_files` asks for [`Analysis::endpoint_files`].
+pub fn analyse(
+    files: &mut [SlimFile],
+    detectors: &[String],
+    blind: bool,
+    with_files: bool,
+) -> Analysis {
+    facts_prune(files);
+    let ws = Workspace::new(files);
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let raw = endpoints::endpoints(&ws);
+    let mut out = Analysis {
+        endpoint_files: if with_files {
+            endpoint_files(&ws, &raw, &paths)
+        } else {
+            Default::default()
+        },
+        ..Analysis::default()
+    };
+    let mut flow = Flow::new(&ws, detectors);
+    for e in &raw {
+        let (summary, file, line, offset) = match e.handler_fn {
+            Some(id) => {
+                let f = ws.func(id);
+                // Middleware runs first (outermost router first), then the handler.
+                let mut s = Summary::default();
+                for m in &e.middleware {
+                    s.then(&flow.summary(*m));
+                }
+                s.then(&flow.summary(id));
+                s.settle_sides();
+                (
+                    Some(s),
+                    paths[id.file].clone(),
+                    f.pos().line,
+                    f.pos().offset,
+                )
+            }
+            None => {
+                // A GraphQL service (`post_service(GraphQL::new(schema))`) has no handler
+                // function: its resolvers are endpoints of their own.
+                if !blind && !is_graphql_service(&e.handler) {
+                    out.diagnostics.push(ScanDiagnostic {
+                        kind: "unresolved-handler".into(),
+                        file: paths[e.reg_file].clone(),
+                        line: Some(e.reg_line),
+                        message: format!(
+                            "handler `{}` of {} {} was not found in the scanned code",
+                            e.handler, e.method, e.route
+                        ),
+                    });
+                }
+                (None, paths[e.reg_file].clone(), e.reg_line, 0)
+            }
+        };
+        // An unresolved handler only blinds the gate when some file could not be parsed.
+        let summary = match summary {
+            None if !blind => Some(Default::default()),
+            s => s,
+        };
+        out.inventory.push(Endpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file: file.clone(),
+            line,
+            registered_at: Place {
+                file: paths[e.reg_file].clone(),
+                line: e.reg_line,
+            },
+            framework: e.framework.clone(),
+            generates: summary
+                .as_ref()
+                .is_some_and(|s| s.first_generation.is_some()),
+            observable: summary.is_some(),
+            capabilities: summary
+                .as_ref()
+                .map(|s| endpoint_capabilities(&paths, s))
+                .unwrap_or_default(),
+        });
+        out.endpoints.push(AnalysedEndpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file,
+            line,
+            offset,
+            summary,
+        });
+    }
+    out.unreachable_generation = unreachable_generation(&ws, &flow, &paths);
+    out
+}
+
+/// Drops the method calls that name no workspace method (see [`crate::facts::slim::prune`]).
+fn facts_prune(files: &mut [SlimFile]) {
+    crate::facts::slim::prune(files);
+}
+
+/// Files each endpoint's flow passes through, by `(method, route)`.
+pub type EndpointFiles = BTreeMap<(String, String), BTreeSet<String>>;
+
+/// The files of every function reachable from `start` (callees resolved as the flow does,
+/// up to [`flow::MAX_DEPTH`] levels).
+pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::from([start]);
+    let mut frontier = vec![start];
+    for _ in 0..flow::MAX_DEPTH {
+        let mut next = Vec::new();
+        for id in frontier {
+            let func = ws.func(id);
+            for step in func.steps() {
+                for c in ws.callees(func, step) {
+                    if seen.insert(c) {
+                        next.push(c);
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    seen.into_iter().map(|id| id.file).collect()
+}
+
+/// The files each endpoint's flow passes through: its registration, handler, middleware
+/// and everything they call.
+pub(crate) fn endpoint_files(
+    ws: &Workspace,
+    raw: &[endpoints::RawEndpoint],
+    paths: &[String],
+) -> EndpointFiles {
+    let mut out = EndpointFiles::new();
+    for e in raw {
+        let files = out.entry((e.method.clone(), e.route.clone())).or_default();
+        files.insert(paths[e.reg_file].clone());
+        for id in e.handler_fn.iter().chain(&e.middleware) {
+            files.extend(reach_files(ws, *id).into_iter().map(|i| paths[i].clone()));
+        }
+    }
+    out
+}
+
+/// A hit as evidence in the report.
+pub(crate) fn hit_evidence(paths: &[String], h: &FlowHit, order: Option<&str>) -> Evidence {
+    Evidence {
+        file: paths[h.file].clone(),
+        line: h.pos.line,
+        what: format!("{} ({})", h.label, h.detector),
+        order: order.map(str::to_owned),
+    }
+}
+
+/// Groups endpoint flow evidence by capability for the endpoint table.
+pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, Vec<Evidence>> {
+    let mut out: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+    if let Some(g) = &s.first_generation {
+        out.entry(Capability::Generation.to_string())
+            .or_default()
+            .push(hit_evidence(paths, g, None));
+    }
+    for (c, h) in &s.before {
+        out.entry(c.to_string()).or_default().push(hit_evidence(
+            paths,
+            h,
+            s.first_generation.as_ref().map(|_| "before"),
+        ));
+    }
+    for (c, h) in &s.after {
+        out.entry(c.to_string())
+            .or_default()
+            .push(hit_evidence(paths, h, Some("after")));
+    }
+    // A report of thousands of endpoints keeps these lists, mostly of one entry, to the end.
+    for v in out.values_mut() {
+        v.shrink_to_fit();
+    }
+    out
+}
+
+/// A route served by a GraphQL framework's service value rather than a handler function.
+fn is_graphql_service(handler: &str) -> bool {
+    let mut segs = handler.rsplit("::");
+    let (ctor, ty) = (segs.next(), segs.next());
+    ctor.is_some_and(|c| c == "new" || c == "default")
+        && ty.is_some_and(|t| t.starts_with("GraphQL") || t.starts_with("Juniper"))
+}
+
+/// The first generation call (in path order) in a function no endpoint reaches.
+fn unreachable_generation(ws: &Workspace, flow: &Flow, paths: &[String]) -> Option<(String, u32)> {
+    for (fi, file) in ws.files.iter().enumerate() {
+        for (i, func) in file.funcs().enumerate() {
+            if func.is_test() || flow.visited(FnId { file: fi, func: i }) {
+                continue;
+            }
+            if let Some((step, _, _)) = func
+                .hits()
+                .find(|(_, h, _)| h.capability == Capability::Generation)
+            {
+                return Some((paths[fi].clone(), func.step_pos(step).line));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_graphql_service;
+
+    #[test]
+    fn graphql_services_are_not_unresolved_handlers() {
+        assert!(is_graphql_service("GraphQL::new"));
+        assert!(is_graphql_service(
+            "async_graphql_axum::GraphQLSubscription::new"
+        ));
+        assert!(!is_graphql_service("ServeDir::new"));
+        assert!(!is_graphql_service("handlers::graphql"));
+        assert!(!is_graphql_service("new"));
+    }
+}

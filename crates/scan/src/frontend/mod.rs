@@ -1,0 +1,276 @@
+//! Language frontends: each turns one file into facts and drops its syntax tree.
+//!
+//! - [`rust`] — Rust source files, parsed with syn, into [`crate::facts::FileFacts`];
+//! - [`config`] — TOML, YAML, JSON and `.env` files, flattened into normalised key paths;
+//! - [`docs`] — Markdown and text files: headings and phrases;
+//! - [`prefilter`] — a lexical pre-pass over Rust files that decides which can matter.
+//!
+//! `extract_all` is the per-file stage of a scan: every walked file through its frontend, in
+//! parallel, each worker keeping only the slim facts of what it parsed.
+
+pub mod config;
+pub mod docs;
+pub mod prefilter;
+pub mod rust;
+
+use rayon::prelude::*;
+
+use crate::cache::FactCache;
+use crate::facts::FileFacts;
+use crate::facts::matcher::Matcher;
+use crate::facts::slim::SlimFile;
+use crate::report::ScanDiagnostic;
+use crate::walk::{FileKind, SourceFile, WalkResult};
+use config::{ConfigEntry, extract_config};
+use docs::{DocFacts, extract_doc};
+use rust::{RustInput, extract};
+
+/// Substrings that suggest a source file that could not be read in full holds routes or
+/// generation calls: such a file blinds the endpoint controls.
+pub(crate) const RELEVANT: &[&str] = &[
+    ".route(",
+    "#[post",
+    "#[get",
+    "#[route",
+    "web::",
+    "routes!",
+    "Router",
+    ".chat()",
+    "create_stream",
+    "/completions",
+    "generate",
+    "invoke_model",
+    "converse",
+];
+
+/// Every walked file through its frontend, in parallel (on the current rayon pool). With
+/// `keep` (the pre-pass's choice), Rust files it rules out are not parsed.
+pub(crate) fn extract_all(
+    walked: &WalkResult,
+    matcher: &Matcher,
+    cache: Option<&FactCache>,
+    keep: Option<&[bool]>,
+) -> Vec<Extracted> {
+    let per_file: Vec<Vec<Extracted>> = walked
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| match keep {
+            Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
+            _ => extract_one(f, matcher, cache),
+        })
+        .collect();
+    per_file.into_iter().flatten().collect()
+}
+
+/// What per-file work produces.
+pub(crate) enum Extracted {
+    Rust(Box<RustOut>),
+    Config(String, Vec<ConfigEntry>),
+    Doc(DocFacts),
+    Problem(ScanDiagnostic),
+    /// A problem with a file that may hold endpoints or generation calls: endpoint controls
+    /// that would pass become `not-observable`.
+    Blind(ScanDiagnostic),
+}
+
+/// A matched Rust file: what the workspace keeps, and what the report takes of it now.
+pub(crate) struct RustOut {
+    pub(crate) slim: SlimFile,
+    pub(crate) lines: u32,
+    pub(crate) allows: Vec<crate::facts::Allow>,
+    /// It did not parse and may hold endpoints or generation calls.
+    pub(crate) relevant: bool,
+}
+
+impl RustOut {
+    /// Keeps the facts' slim form (see [`crate::facts::slim`]); the facts are dropped here, in the
+    /// worker, so the whole workspace is never held in full.
+    fn extracted(mut facts: FileFacts, matcher: &Matcher, relevant: bool) -> Extracted {
+        let lines = facts.lines;
+        let allows = std::mem::take(&mut facts.allows);
+        Extracted::Rust(Box::new(RustOut {
+            slim: SlimFile::new(facts, |event, out| matcher.hits(event, out)),
+            lines,
+            allows,
+            relevant,
+        }))
+    }
+}
+
+/// Per-file work with panics caught: a panic becomes an `internal-error` diagnostic for the
+/// file, which blinds the endpoint controls (like an unparsable file that may hold routes) and
+/// fails the check (see [`crate::judge::fail_closed`]).
+fn extract_one(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract_file(f, matcher, cache)
+    }))
+    .unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        vec![Extracted::Blind(ScanDiagnostic {
+            kind: crate::report::DIAG_INTERNAL_ERROR.into(),
+            file: f.rel.clone(),
+            line: None,
+            message: format!("internal error while scanning this file: {what}"),
+        })]
+    })
+}
+
+/// A file the scan could not use; for Rust outside test code it may hold what matters.
+fn unusable(
+    f: &SourceFile,
+    text: &[u8],
+    kind: &str,
+    line: Option<u32>,
+    message: String,
+) -> Extracted {
+    let d = ScanDiagnostic {
+        kind: kind.into(),
+        file: f.rel.clone(),
+        line,
+        message,
+    };
+    let text = String::from_utf8_lossy(text);
+    if f.kind == FileKind::Rust
+        && !f.is_test_file
+        && (text.is_empty() || RELEVANT.iter().any(|p| text.contains(p)))
+    {
+        Extracted::Blind(d)
+    } else {
+        Extracted::Problem(d)
+    }
+}
+
+fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+    #[cfg(test)]
+    if f.rel.ends_with("panics-in-test.rs") {
+        panic!("a panic planted by a test");
+    }
+    let bytes = match std::fs::read(&f.abs) {
+        Ok(b) => b,
+        // Nothing is known of an unreadable file's contents, so it counts as relevant.
+        Err(e) => {
+            return vec![unusable(
+                f,
+                b"",
+                "skipped",
+                None,
+                format!("unreadable: {e}"),
+            )];
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u32
+                + 1;
+            let message = "not valid UTF-8".to_owned();
+            return vec![unusable(f, &bytes, "skipped", Some(line), message)];
+        }
+    };
+    match f.kind {
+        FileKind::Rust => {
+            let input = rust_input(f, text);
+            let facts = match cache {
+                Some(cache) => {
+                    let key = FactCache::key(&input);
+                    cache.get(&key, &f.rel).unwrap_or_else(|| {
+                        let facts = extract(&input);
+                        cache.put(&key, &facts);
+                        facts
+                    })
+                }
+                None => extract(&input),
+            };
+            let mut out = Vec::new();
+            // The frontend catches its own panics and reports them as this parse error.
+            let internal = facts
+                .parse_error
+                .as_ref()
+                .is_some_and(|p| p.message.starts_with("internal error"));
+            let relevant = facts.parse_error.is_some()
+                && !f.is_test_file
+                && (internal || RELEVANT.iter().any(|p| text.contains(p)));
+            if let Some(p) = &facts.parse_error {
+                out.push(Extracted::Problem(ScanDiagnostic {
+                    kind: if internal {
+                        crate::report::DIAG_INTERNAL_ERROR
+                    } else {
+                        "parse-error"
+                    }
+                    .into(),
+                    file: f.rel.clone(),
+                    line: Some(p.line),
+                    message: p.message.clone(),
+                }));
+            }
+            // Detector hits are taken here, once, as the facts are cut down, so neither the
+            // repository evidence nor the flow has to match events again.
+            out.push(RustOut::extracted(facts, matcher, relevant));
+            out
+        }
+        FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
+        FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
+            match extract_config(&f.rel, text, f.kind) {
+                Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
+                Err(p) => vec![Extracted::Problem(ScanDiagnostic {
+                    kind: "config-error".into(),
+                    file: f.rel.clone(),
+                    line: Some(p.line),
+                    message: p.message,
+                })],
+            }
+        }
+    }
+}
+
+/// The frontend's input for a walked Rust file (`crate` when the crate or module is unknown).
+fn rust_input<'a>(f: &'a SourceFile, text: &'a str) -> RustInput<'a> {
+    RustInput {
+        rel_path: &f.rel,
+        text,
+        crate_name: f.crate_name.as_deref().unwrap_or("crate"),
+        module: f.module.as_deref().unwrap_or("crate"),
+        is_test_file: f.is_test_file,
+    }
+}
+
+/// The lexical pre-pass over the Rust files: which files to parse (see [`crate::frontend::prefilter`]).
+pub(crate) fn select(walked: &crate::walk::WalkResult, matcher: &Matcher) -> Vec<bool> {
+    let anchors = crate::frontend::prefilter::Anchors::new(matcher);
+    let lexed: Vec<Option<crate::frontend::prefilter::Lexed>> = walked
+        .files
+        .par_iter()
+        .map(|f| {
+            if f.kind != FileKind::Rust {
+                return None;
+            }
+            // Unreadable and non-UTF-8 files go the usual way, which reports them.
+            let bytes = std::fs::read(&f.abs).ok()?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            Some(anchors.lex(text, f.module.as_deref()))
+        })
+        .collect();
+    crate::frontend::prefilter::select(&lexed)
+}
+
+/// A Rust file the pre-pass found irrelevant: the facts of an empty file with its line count
+/// and inline suppressions.
+fn unparsed(f: &SourceFile, matcher: &Matcher) -> Extracted {
+    let text = std::fs::read(&f.abs)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let input = rust_input(f, text.as_deref().unwrap_or_default());
+    RustOut::extracted(
+        crate::frontend::rust::unparsed_facts(&input),
+        matcher,
+        false,
+    )
+}
