@@ -40,7 +40,8 @@ ASPECTS = [("input_moderation", "moderation.input", "before"),
 def norm_route(r):
     # {id}, :id, <id>, *rest and {*rest} all read as one parameter; no trailing slash.
     r = re.sub(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_][A-Za-z0-9_]*|\*[A-Za-z_][A-Za-z0-9_]*", "{}", r)
-    return r.rstrip("/") or "/"
+    r = r.rstrip("/") or "/"
+    return r if r.startswith("/") else "/" + r
 
 def same(lm, lr, rm, rr):
     return (lm == rm or "ANY" in (lm, rm)) and norm_route(lr) == norm_route(rr)

@@ -10,7 +10,8 @@ use crate::model::{ConfigPredicate, DocumentRule, Location};
 /// - `calls`: `::`-separated paths of called functions or named values; `*` is a wildcard and a
 ///   leading `*::` also matches nothing. `*::text_moderation` matches `text_moderation(..)`,
 ///   `green::text_moderation(..)` and `client::Green::text_moderation(..)`.
-/// - `methods`: method chains written `a().b`: the last methods called on a receiver, in order.
+/// - `methods`: method chains written `a().b`: the last methods called on a receiver, in order;
+///   `**` stands for any number of calls between two (`post().**().send`).
 ///   `moderations().create` matches `client.moderations().create(req)`.
 /// - `types`: type or variant paths named in a struct literal, a path call (`T::new`) or a
 ///   pattern, matched on their trailing segments: `CreateModerationRequestArgs` matches
@@ -57,8 +58,55 @@ pub struct Detector {
     pub config: Vec<ConfigPredicate>,
     /// Documents.
     pub documents: Vec<DocumentRule>,
+    /// What a hit of a generation detector says (see [`GenerationSignal`]).
+    pub signal: GenerationSignal,
     /// Where it is written.
     pub location: Location,
+}
+
+/// What a generation detector's hit says about the model call.
+///
+/// A `call` hit makes an endpoint generate on its own. `forward` and `handoff` hits are too
+/// common to say so alone (every HTTP client forwards, every worker pool takes jobs): they
+/// locate the generation site of an endpoint that generates by its other signals (its route,
+/// its request type), and never make one generate by themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GenerationSignal {
+    /// The model is called here.
+    #[default]
+    Call,
+    /// A request leaves for an upstream service, which may be a model.
+    Forward,
+    /// Work is handed to a queue, a channel or a worker, which may run a model.
+    Handoff,
+}
+
+impl GenerationSignal {
+    /// The catalogue word: `call`, `forward`, `handoff`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GenerationSignal::Call => "call",
+            GenerationSignal::Forward => "forward",
+            GenerationSignal::Handoff => "handoff",
+        }
+    }
+
+    /// Reads a catalogue word.
+    ///
+    /// ```
+    /// use genai_gate_policy::GenerationSignal;
+    /// assert_eq!(GenerationSignal::parse("handoff"), Some(GenerationSignal::Handoff));
+    /// assert_eq!(GenerationSignal::parse("maybe"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<GenerationSignal> {
+        Some(match s {
+            "call" => GenerationSignal::Call,
+            "forward" => GenerationSignal::Forward,
+            "handoff" => GenerationSignal::Handoff,
+            _ => return None,
+        })
+    }
 }
 
 impl Detector {
@@ -81,6 +129,7 @@ impl Detector {
             code,
             config: Vec::new(),
             documents: Vec::new(),
+            signal: GenerationSignal::Call,
             location: Location {
                 file: "<code>".into(),
                 span: 0..0,

@@ -51,7 +51,7 @@ pub mod suggest;
 mod validate;
 
 pub use capability::{Capability, UnknownCapability};
-pub use catalogue::{Catalogue, CodePatterns, Detector, Negative};
+pub use catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, Negative};
 pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
 pub use diff::{PackDiff, diff_packs};
 pub use model::*;

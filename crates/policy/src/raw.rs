@@ -327,6 +327,12 @@ pub struct RawDetector {
     /// Documents.
     #[serde(default)]
     pub documents: Vec<RawDocument>,
+    /// For generation detectors, what a hit says: `call` (the model is called here; the
+    /// default), `forward` (a request leaves for an upstream service, which may be a model),
+    /// `handoff` (work is handed to a queue or worker, which may run a model).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub signal: Option<SStr>,
 }
 
 /// `[[negative]]`: a trap that looks like evidence but is not.

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::Capability;
-use crate::catalogue::{Catalogue, CodePatterns, Detector, Negative};
+use crate::catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, Negative};
 use crate::diag::{Collector, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
 use crate::profile::{FileSelection, Level, Profile, Service, Waiver};
@@ -648,6 +648,31 @@ pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
             format!("detector `{}` has no pattern", d.id.get_ref()),
         );
     }
+    let signal = match &d.signal {
+        None => GenerationSignal::Call,
+        Some(s) => match GenerationSignal::parse(s.get_ref()) {
+            Some(sig) if cap == Some(Capability::Generation) || sig == GenerationSignal::Call => {
+                sig
+            }
+            Some(_) => {
+                c.at(
+                    s.span(),
+                    "only generation detectors take a `signal`".to_owned(),
+                );
+                GenerationSignal::Call
+            }
+            None => {
+                c.at(
+                    s.span(),
+                    format!(
+                        "unknown signal `{}`; expected `call`, `forward` or `handoff`",
+                        s.get_ref()
+                    ),
+                );
+                GenerationSignal::Call
+            }
+        },
+    };
     Detector {
         location: location(c, d.id.span()),
         id: d.id.into_inner(),
@@ -656,6 +681,7 @@ pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
         code,
         config,
         documents,
+        signal,
     }
 }
 

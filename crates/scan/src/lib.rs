@@ -155,6 +155,7 @@ pub mod date;
 pub mod facts;
 pub mod frontend;
 pub mod judge;
+pub mod packages;
 mod pipeline;
 pub mod report;
 pub mod walk;

@@ -134,7 +134,8 @@ pub fn scan_with(
     let analysis = pool.install(|| {
         analyse(
             &mut sources,
-            &detectors,
+            &walked.packages,
+            &policy.detectors,
             !gathered.blind.is_empty(),
             opts.changes.is_some(),
         )

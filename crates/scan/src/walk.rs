@@ -21,11 +21,12 @@
 //! The walk is serial and its result is sorted by relative path. Whether a file is valid
 //! UTF-8 is for the caller to find out when it reads it.
 
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use genai_gate_policy::profile::FileSelection;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::packages::{Package, Packages};
 
 /// The size cap applied when the profile sets none: 2 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -113,6 +114,8 @@ pub struct SourceFile {
     /// Whether the file lies under a `tests/`, `benches/` or `examples/` directory of its crate
     /// (or of the root, outside crates).
     pub is_test_file: bool,
+    /// For Rust files in a crate: the package, an index into [`WalkResult::packages`].
+    pub package: Option<u32>,
 }
 
 /// A file or link that was found but not selected, with the reason.
@@ -132,6 +135,8 @@ pub struct WalkResult {
     pub files: Vec<SourceFile>,
     /// Skipped entries, sorted by relative path.
     pub skipped: Vec<Skipped>,
+    /// The Cargo packages the selected Rust files belong to (see [`crate::packages`]).
+    pub packages: Vec<Package>,
 }
 
 /// Lists the files under `root` selected by `files`. See the [module docs](self) for the rules.
@@ -175,7 +180,7 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
     builder.filter_entry(move |entry| keep_entry(&filter_root, &filter_exclude, entry));
 
     let mut result = WalkResult::default();
-    let mut crates = CrateCache::default();
+    let mut crates = Packages::default();
     for item in builder.build() {
         let entry = match item {
             Ok(entry) => entry,
@@ -249,6 +254,7 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
         ));
     }
     result.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    result.packages = crates.into_vec();
     result.skipped.sort();
     result.skipped.dedup();
     result
@@ -337,7 +343,7 @@ fn source_file(
     rel: String,
     abs: PathBuf,
     kind: FileKind,
-    crates: &mut CrateCache,
+    crates: &mut Packages,
 ) -> SourceFile {
     let parts: Vec<&str> = rel.split('/').collect();
     let dirs = &parts[..parts.len().saturating_sub(1)];
@@ -348,12 +354,13 @@ fn source_file(
     let is_test_file = in_crate[..in_crate.len().saturating_sub(1)]
         .iter()
         .any(|d| TEST_DIRS.contains(d));
-    let (crate_name, module) = match (kind, owner) {
-        (FileKind::Rust, Some((_, name))) => {
+    let (crate_name, module, package) = match (kind, owner) {
+        (FileKind::Rust, Some((_, id))) => {
+            let name = crates.get(id).name.clone();
             let module = module_path(&name, in_crate);
-            (Some(name), Some(module))
+            (Some(name), Some(module), Some(id))
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
     SourceFile {
         rel,
@@ -362,6 +369,7 @@ fn source_file(
         crate_name,
         module,
         is_test_file,
+        package,
     }
 }
 
@@ -389,69 +397,6 @@ fn module_path(crate_name: &str, segs: &[&str]) -> String {
         module.push_str(&seg.replace('-', "_"));
     }
     module
-}
-
-/// Crate names of directories, memoised for one walk.
-#[derive(Default)]
-struct CrateCache {
-    /// Directory (root-relative) → crate name declared by its `Cargo.toml`, if any.
-    dirs: HashMap<String, Option<String>>,
-}
-
-impl CrateCache {
-    /// The nearest crate at or above `dirs` (root-relative directory segments): how many
-    /// segments deep its directory is, and its name.
-    fn owner(&mut self, root: &Path, dirs: &[&str]) -> Option<(usize, String)> {
-        (0..=dirs.len()).rev().find_map(|depth| {
-            self.crate_at(root, &dirs[..depth])
-                .map(|name| (depth, name))
-        })
-    }
-
-    fn crate_at(&mut self, root: &Path, dir: &[&str]) -> Option<String> {
-        let key = dir.join("/");
-        if let Some(known) = self.dirs.get(&key) {
-            return known.clone();
-        }
-        let mut path = root.to_path_buf();
-        path.extend(dir);
-        let name = read_crate_name(&path, dir.last().copied());
-        self.dirs.insert(key, name.clone());
-        name
-    }
-}
-
-/// Reads `dir/Cargo.toml`: the package name, the directory name when the manifest is broken,
-/// `None` when there is no manifest or it declares no package.
-fn read_crate_name(dir: &Path, dir_name: Option<&str>) -> Option<String> {
-    let manifest = dir.join("Cargo.toml");
-    if !manifest.is_file() {
-        return None;
-    }
-    let fallback = || {
-        let name = dir_name.map(str::to_owned).or_else(|| {
-            dir.canonicalize()
-                .ok()?
-                .file_name()?
-                .to_str()
-                .map(str::to_owned)
-        });
-        Some(name.unwrap_or_else(|| "crate".to_owned()).replace('-', "_"))
-    };
-    let Ok(text) = std::fs::read_to_string(&manifest) else {
-        return fallback();
-    };
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return fallback();
-    };
-    match table.get("package") {
-        Some(toml::Value::Table(package)) => match package.get("name") {
-            Some(toml::Value::String(name)) => Some(name.replace('-', "_")),
-            _ => fallback(),
-        },
-        Some(_) => fallback(),
-        None => None,
-    }
 }
 
 #[cfg(test)]

@@ -157,9 +157,10 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
         all: ws
             .files
             .iter()
-            .flat_map(|f| &f.mounts)
-            .filter_map(|fact| {
-                let in_fn = ws.by_path(&fact.in_fn).first().copied()?;
+            .enumerate()
+            .flat_map(|(fi, f)| f.mounts.iter().map(move |m| (fi, m)))
+            .filter_map(|(fi, fact)| {
+                let in_fn = ws.in_file(fi, &fact.in_fn)?;
                 Some(Mount {
                     fact,
                     in_fn,
@@ -176,16 +177,13 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
     let mut layers: HashMap<FnId, Vec<FnId>> = HashMap::new();
     for (fi, file) in ws.files.iter().enumerate() {
         for r in &file.routes {
-            let registrar = r
-                .registered_in
-                .as_deref()
-                .and_then(|p| ws.by_path(p).first().copied());
+            let registrar = r.registered_in.as_deref().and_then(|p| ws.in_file(fi, p));
             if registrar.is_some_and(|id| ws.func(id).is_test()) {
                 continue;
             }
             let handler_fn = match registrar {
                 Some(reg) => ws.resolve_path(ws.func(reg), &r.handler).first().copied(),
-                None => ws.by_path(&r.handler).first().copied(),
+                None => ws.in_file(fi, &r.handler),
             };
             if handler_fn.is_some_and(|id| ws.func(id).is_test()) {
                 continue;

@@ -6,7 +6,15 @@
 //! [`MAX_DEPTH`] levels, with recursion cut. Instead of materialising the inlined sequence,
 //! each function is reduced to a [`Summary`] — the first generation call, the first hit of
 //! every capability before it, and the first hit of every capability after it — and
-//! summaries compose in sequence. Summaries are memoised per function.
+//! summaries compose in sequence. A call that may reach several functions (a trait method
+//! with several implementations, a name defined more than once) reaches one of them: their
+//! summaries are merged as alternatives ([`Summary::either`]), not run one after the other.
+//! Summaries are memoised per function.
+//!
+//! Generation detectors whose signal is `forward` or `handoff` (see
+//! [`genai_gate_policy::GenerationSignal`]) are skipped by a plain flow; a flow made
+//! [`Flow::with_weak_sites`] counts them as generation, to locate the site of an endpoint that
+//! generates by its route or request but calls no catalogue model API.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +27,9 @@ use crate::facts::matcher::MARKER;
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
+
+/// How many generation sites a summary lists.
+pub const MAX_SITES: usize = 8;
 
 /// One piece of evidence in a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +54,9 @@ pub struct Summary {
     pub before: CapMap,
     /// First hit of each capability after the first generation call.
     pub after: CapMap,
+    /// The generation calls reached, in flow order, each position once (at most
+    /// [`MAX_SITES`]); the first is [`Summary::first_generation`].
+    pub sites: Vec<FlowHit>,
 }
 
 /// The first hit of each capability, ordered by capability: a sorted vector, since a scan
@@ -118,8 +132,20 @@ impl<'m> IntoIterator for &'m CapMap {
 }
 
 impl Summary {
+    fn add_site(&mut self, hit: &FlowHit) {
+        if self.sites.len() < MAX_SITES
+            && !self
+                .sites
+                .iter()
+                .any(|h| h.file == hit.file && h.pos == hit.pos)
+        {
+            self.sites.push(hit.clone());
+        }
+    }
+
     fn push(&mut self, cap: Capability, hit: FlowHit) {
         if cap == Capability::Generation {
+            self.add_site(&hit);
             if self.first_generation.is_none() {
                 self.first_generation = Some(hit);
             } else {
@@ -135,8 +161,29 @@ impl Summary {
         side.insert_first(cap, || hit);
     }
 
+    /// Merges `other` as an alternative to `self`: one of the two runs. Evidence of either
+    /// counts (a branch is not a path), and the first generation call is `self`'s when it has
+    /// one.
+    pub fn either(&mut self, other: &Summary) {
+        if self.first_generation.is_none() {
+            self.first_generation = other.first_generation.clone();
+        }
+        for (c, h) in &other.before {
+            self.before.insert_first(*c, || h.clone());
+        }
+        for (c, h) in &other.after {
+            self.after.insert_first(*c, || h.clone());
+        }
+        for h in &other.sites {
+            self.add_site(h);
+        }
+    }
+
     /// Appends `next` (which happens after everything in `self`).
     pub fn then(&mut self, next: &Summary) {
+        for h in &next.sites {
+            self.add_site(h);
+        }
         if self.first_generation.is_some() {
             for (c, h) in next.before.iter().chain(&next.after) {
                 self.after.insert_first(*c, || h.clone());
@@ -168,6 +215,19 @@ impl Summary {
         // The endpoint's summary is kept for the verdicts: no spare capacity.
         self.before.0.shrink_to_fit();
         self.after.0.shrink_to_fit();
+        self.sites.shrink_to_fit();
+    }
+
+    /// Forgets that a generation call was reached (for an endpoint whose route or request
+    /// names something else): what came after it is kept as reached, unordered.
+    pub fn forget_generation(&mut self) {
+        self.first_generation = None;
+        self.sites.clear();
+        for (c, h) in std::mem::take(&mut self.after).0 {
+            if c != Capability::Generation {
+                self.before.insert_first(c, || h);
+            }
+        }
     }
 
     /// Whether the capability is reached anywhere.
@@ -183,6 +243,10 @@ impl Summary {
 pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
     names: Vec<Arc<str>>,
+    /// Per detector: a generation detector whose hits are `forward`/`handoff` signals.
+    weak: Vec<bool>,
+    /// Count weak generation hits as generation.
+    with_weak: bool,
     marker: Arc<str>,
     /// Shared, so that reading a memoised summary copies nothing.
     memo: HashMap<FnId, Arc<Summary>, rustc_hash::FxBuildHasher>,
@@ -191,15 +255,39 @@ pub struct Flow<'w, 'a> {
 
 impl<'w, 'a> Flow<'w, 'a> {
     /// A flow computer over a workspace (whose functions carry their detector hits) and the
-    /// detector ids.
-    pub fn new(ws: &'w Workspace<'a>, names: &'w [String]) -> Self {
+    /// detectors, by the index the hits name: their ids, and which ones are weak generation
+    /// signals (`forward`, `handoff`), skipped by this flow.
+    pub fn new(ws: &'w Workspace<'a>, names: &'w [String], weak: &[bool]) -> Self {
         Flow {
             ws,
             names: names.iter().map(|n| Arc::from(n.as_str())).collect(),
+            weak: weak.to_vec(),
+            with_weak: false,
             marker: Arc::from("marker"),
             memo: HashMap::default(),
             on_stack: Vec::new(),
         }
+    }
+
+    /// The same flow, counting weak generation signals as generation calls (a fresh memo).
+    pub fn with_weak_sites(&self) -> Flow<'w, 'a> {
+        Flow {
+            ws: self.ws,
+            names: self.names.clone(),
+            weak: self.weak.clone(),
+            with_weak: true,
+            marker: self.marker.clone(),
+            memo: HashMap::default(),
+            on_stack: Vec::new(),
+        }
+    }
+
+    /// Whether a hit of this detector counts in this flow.
+    fn counts(&self, detector: u32, cap: Capability) -> bool {
+        self.with_weak
+            || cap != Capability::Generation
+            || detector == MARKER
+            || !self.weak.get(detector as usize).copied().unwrap_or(false)
     }
 
     fn name(&self, detector: u32) -> Arc<str> {
@@ -230,6 +318,9 @@ impl<'w, 'a> Flow<'w, 'a> {
         let mut hits = func.hits().peekable();
         for (i, step) in func.steps().enumerate() {
             while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
+                if !self.counts(h.detector, h.capability) {
+                    continue;
+                }
                 s.push(
                     h.capability,
                     FlowHit {
@@ -240,17 +331,19 @@ impl<'w, 'a> Flow<'w, 'a> {
                     },
                 );
             }
-            for callee in ws.callees(func, step) {
-                if callee == id {
-                    continue;
-                }
+            let callees: Vec<FnId> = ws
+                .callees(func, step)
+                .into_iter()
+                .filter(|c| *c != id && !ws.func(*c).is_test())
+                .collect();
+            // One callee runs in sequence; several are alternatives (dynamic dispatch).
+            let mut alternatives: Option<Summary> = None;
+            for callee in callees.iter().copied() {
                 let cf = ws.func(callee);
-                if cf.is_test() {
-                    continue;
-                }
+                let mut call = Summary::default();
                 for p in cf.provides() {
                     if let Ok(cap) = p.parse::<Capability>() {
-                        s.push(
+                        call.push(
                             cap,
                             FlowHit {
                                 file: id.file,
@@ -262,15 +355,81 @@ impl<'w, 'a> Flow<'w, 'a> {
                     }
                 }
                 let inner = self.summary(callee);
-                s.then(&inner);
+                call.then(&inner);
+                match &mut alternatives {
+                    None => alternatives = Some(call),
+                    Some(alt) => alt.either(&call),
+                }
+            }
+            if let Some(alt) = alternatives {
+                s.then(&alt);
             }
         }
         self.on_stack.pop();
         // Kept until the scan ends, one per reachable function: no spare capacity.
         s.before.0.shrink_to_fit();
         s.after.0.shrink_to_fit();
+        s.sites.shrink_to_fit();
         let s = Arc::new(s);
         self.memo.insert(id, s.clone());
         s
+    }
+}
+
+/// One step of a call path: the function, and where in it the next function is called (or,
+/// for the last, where the hit is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathStep {
+    /// The function.
+    pub func: FnId,
+    /// The call of the next step, or the hit itself for the last step.
+    pub at: Pos,
+}
+
+impl Flow<'_, '_> {
+    /// A call path from `start` to the step at `pos` of file `file`, as the flow reaches it:
+    /// callees in source order, depth-first, up to [`MAX_DEPTH`] levels; the first path found.
+    /// `None` when the flow does not reach that step.
+    pub fn path_to(&self, start: FnId, file: usize, pos: Pos) -> Option<Vec<PathStep>> {
+        let mut dead = std::collections::HashSet::new();
+        let mut stack = Vec::new();
+        self.find_path(start, file, pos, &mut stack, &mut dead)
+            .then_some(stack)
+    }
+
+    fn find_path(
+        &self,
+        id: FnId,
+        file: usize,
+        pos: Pos,
+        stack: &mut Vec<PathStep>,
+        dead: &mut std::collections::HashSet<FnId>,
+    ) -> bool {
+        if dead.contains(&id) || stack.iter().any(|s| s.func == id) || stack.len() >= MAX_DEPTH {
+            return false;
+        }
+        let ws = self.ws;
+        let func = ws.func(id);
+        for step in func.steps() {
+            if id.file == file && step.pos == pos {
+                stack.push(PathStep { func: id, at: pos });
+                return true;
+            }
+            stack.push(PathStep {
+                func: id,
+                at: step.pos,
+            });
+            for callee in ws.callees(func, step) {
+                if callee != id
+                    && !ws.func(callee).is_test()
+                    && self.find_path(callee, file, pos, stack, dead)
+                {
+                    return true;
+                }
+            }
+            stack.pop();
+        }
+        dead.insert(id);
+        false
     }
 }

@@ -10,15 +10,29 @@
 //! 6. Otherwise the functions with that simple name, when the name is unique in the workspace.
 //!
 //! Method calls (`x.f()`) resolve to methods named `f` of the caller's own type when the
-//! receiver is `self`, else to every workspace method named `f` when there are at most
-//! [`MAX_METHOD_CANDIDATES`] of them (more means the name is too common to guess). Calls that
-//! do not resolve still match detectors by name; they just add no callee.
+//! receiver is `self`. Otherwise, when a trait declared in the workspace declares `f`, the call
+//! may reach every implementation of it (class-hierarchy analysis: providers behind
+//! `Box<dyn Trait>`, `Arc<dyn Trait>` or a generic bound), plus the inherent methods named `f`
+//! when there are at most [`MAX_METHOD_CANDIDATES`]; a name no workspace trait declares
+//! resolves to every workspace method of that name when there are at most
+//! [`MAX_METHOD_CANDIDATES`] (more means the name is too common to guess). Calls that do not
+//! resolve still match detectors by name; they just add no callee.
+//!
+//! Names are scoped by Cargo package (see [`crate::packages`]): a dependency renamed in
+//! `Cargo.toml` is followed under its real crate name, and when two packages define the same
+//! path (two crates named alike in a monorepo), a caller sees its own package's, then its
+//! dependencies'. A path that names no function is followed through re-exports
+//! (`pub use chat::completions;`, `pub use chat::*;`) up to [`MAX_REEXPORTS`] hops.
 
 use std::collections::HashMap;
 
 pub use crate::facts::slim::MAX_METHOD_CANDIDATES;
+
+/// How many re-exports (`pub use a::b;`, `pub use a::*;`) a path is followed through.
+pub const MAX_REEXPORTS: usize = 4;
 use crate::facts::slim::{Func, SlimFile, StepKind, StepRef};
 use crate::facts::{ConstString, UseAlias};
+use crate::packages::Package;
 
 /// A function's place: file index and function index in that file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +58,10 @@ pub struct Workspace<'a> {
     uses: HashMap<&'a str, Vec<&'a UseAlias>, rustc_hash::FxBuildHasher>,
     consts: HashMap<&'a str, &'a ConstString, rustc_hash::FxBuildHasher>,
     consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, rustc_hash::FxBuildHasher>,
+    /// Method name → the workspace traits that declare it.
+    trait_methods: HashMap<&'a str, Vec<&'a str>, rustc_hash::FxBuildHasher>,
+    /// The Cargo packages, by the ids the files carry.
+    packages: &'a [Package],
 }
 
 /// A [`FnId`] packed in 8 bytes, as the indexes store it.
@@ -133,7 +151,7 @@ fn parent(module: &str) -> &str {
 impl<'a> Workspace<'a> {
     /// Indexes the files. The indexes are built two at a time with `rayon::join` (on the
     /// current rayon pool; call it inside `ThreadPool::install` to bound the threads).
-    pub fn new(files: &'a [SlimFile]) -> Self {
+    pub fn new(files: &'a [SlimFile], packages: &'a [Package]) -> Self {
         type Map<'k, K> = HashMap<K, Ids, rustc_hash::FxBuildHasher>;
         let n: usize = files.iter().map(SlimFile::len).sum();
         let funcs = || {
@@ -204,6 +222,19 @@ impl<'a> Workspace<'a> {
                     )
                 },
             );
+        let mut trait_methods: HashMap<&'a str, Vec<&'a str>, rustc_hash::FxBuildHasher> =
+            HashMap::default();
+        for f in files {
+            for t in &f.traits {
+                let name = t.path.rsplit("::").next().unwrap_or(&t.path);
+                for m in &t.methods {
+                    let traits = trait_methods.entry(m.as_str()).or_default();
+                    if !traits.contains(&name) {
+                        traits.push(name);
+                    }
+                }
+            }
+        }
         Workspace {
             files,
             by_path,
@@ -213,7 +244,53 @@ impl<'a> Workspace<'a> {
             uses,
             consts,
             consts_by_name,
+            trait_methods,
+            packages,
         }
+    }
+
+    /// The functions with an exact qualified path defined in one file.
+    pub fn in_file(&self, file: usize, path: &str) -> Option<FnId> {
+        self.by_path
+            .get(path_key(path))
+            .find(|id| id.file == file && self.func(*id).path_is(path))
+    }
+
+    /// The package of a function's file.
+    fn package_of(&self, id: FnId) -> Option<&'a Package> {
+        let p = self.files[id.file].package?;
+        self.packages.get(p as usize)
+    }
+
+    /// When a path names functions in several packages, the ones `from` can see: its own
+    /// package's, else its dependencies', else all of them.
+    fn prefer(&self, from: Func, ids: Vec<FnId>) -> Vec<FnId> {
+        if ids.len() < 2 {
+            return ids;
+        }
+        let Some(own) = from.package() else {
+            return ids;
+        };
+        let same: Vec<FnId> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.files[id.file].package == Some(own))
+            .collect();
+        if !same.is_empty() {
+            return same;
+        }
+        let Some(pkg) = self.packages.get(own as usize) else {
+            return ids;
+        };
+        let deps: Vec<FnId> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.package_of(*id)
+                    .is_some_and(|p| pkg.deps.iter().any(|(_, c)| *c == p.name))
+            })
+            .collect();
+        if deps.is_empty() { ids } else { deps }
     }
 
     /// The function behind an id.
@@ -231,7 +308,7 @@ impl<'a> Workspace<'a> {
 
     /// Expands `crate`/`self`/`super`/aliases at the head of `path`, giving candidate
     /// absolute paths, most likely first.
-    fn expand(&self, module: &str, path: &str) -> Vec<String> {
+    fn expand(&self, package: Option<u32>, module: &str, path: &str) -> Vec<String> {
         let mut segs: Vec<&str> = path.split("::").collect();
         let mut base = module.to_owned();
         let mut out = Vec::new();
@@ -260,17 +337,71 @@ impl<'a> Workspace<'a> {
         let uses = self.uses.get(module).map(Vec::as_slice).unwrap_or_default();
         for u in uses {
             if u.alias == head {
-                out.push(join(&u.target, &segs[1..]));
+                out.push(self.renamed(package, &join(&u.target, &segs[1..])));
             }
         }
         out.push(join(module, &segs));
-        out.push(path.to_owned());
+        out.push(self.renamed(package, path));
         for u in uses {
             if u.alias == "*" {
-                out.push(join(&u.target, &segs));
+                out.push(self.renamed(package, &join(&u.target, &segs)));
             }
         }
         out
+    }
+
+    /// `path` with its first segment read as the crate a package's dependency stands for
+    /// (`llm::chat` is `engine_core::chat` when `llm = { package = "engine-core" }`).
+    fn renamed(&self, package: Option<u32>, path: &str) -> String {
+        let (head, rest) = path.split_once("::").unwrap_or((path, ""));
+        let real = package
+            .and_then(|p| self.packages.get(p as usize))
+            .and_then(|p| p.dep(head))
+            .filter(|real| *real != head);
+        match real {
+            Some(real) if rest.is_empty() => real.to_owned(),
+            Some(real) => format!("{real}::{rest}"),
+            None => path.to_owned(),
+        }
+    }
+
+    /// The functions an absolute path names: directly, as `Type::method` (or a trait's
+    /// implementations of `Trait::method`), or through re-exports of its module.
+    fn lookup(&self, path: &str, hops: usize) -> Vec<FnId> {
+        let ids = self.by_path(path);
+        if !ids.is_empty() {
+            return ids;
+        }
+        let Some((parent, last)) = path.rsplit_once("::") else {
+            return Vec::new();
+        };
+        // `Type::method` after alias expansion: `a::b::Type::method`.
+        let ty = parent.rsplit("::").next().unwrap_or(parent);
+        let ids = self.methods_of(ty, last);
+        if !ids.is_empty() {
+            return ids;
+        }
+        if hops >= MAX_REEXPORTS {
+            return Vec::new();
+        }
+        let uses = self.uses.get(parent).map(Vec::as_slice).unwrap_or_default();
+        for u in uses {
+            let target = if u.alias == last {
+                u.target.clone()
+            } else if u.alias == "*" {
+                join(&u.target, &[last])
+            } else {
+                continue;
+            };
+            if target == path {
+                continue;
+            }
+            let ids = self.lookup(&target, hops + 1);
+            if !ids.is_empty() {
+                return ids;
+            }
+        }
+        Vec::new()
     }
 
     /// Resolves a called or referenced path from inside `from`.
@@ -288,25 +419,17 @@ impl<'a> Workspace<'a> {
                 .map(|t| self.methods_of(t, last))
                 .unwrap_or_default();
         }
-        for cand in self.expand(from.module(), path) {
-            let ids = self.by_path(&cand);
+        for cand in self.expand(from.package(), from.module(), path) {
+            let ids = self.lookup(&cand, 0);
             if !ids.is_empty() {
-                return ids;
-            }
-            // `Type::method` after alias expansion: `a::b::Type::method`.
-            if let Some((ty_path, m)) = cand.rsplit_once("::") {
-                let ty = ty_path.rsplit("::").next().unwrap_or(ty_path);
-                let ids = self.methods_of(ty, m);
-                if !ids.is_empty() {
-                    return ids;
-                }
+                return self.prefer(from, ids);
             }
         }
         if segs.len() >= 2 {
             let ty = segs[segs.len() - 2];
             let ids = self.methods_of(ty, last);
             if !ids.is_empty() {
-                return ids;
+                return self.prefer(from, ids);
             }
         }
         match self.by_name.get(last) {
@@ -326,15 +449,48 @@ impl<'a> Workspace<'a> {
         }
     }
 
-    /// The methods named `name` of `impl` types named `ty`, in workspace order.
+    /// The methods named `name` of `impl` types named `ty`, in workspace order; when `ty` is a
+    /// workspace trait declaring `name`, every implementation of it as well.
     fn methods_of(&self, ty: &str, name: &str) -> Vec<FnId> {
-        self.methods
+        let mut ids: Vec<FnId> = self
+            .methods
             .get(method_key(ty, name))
             .filter(|id| {
                 let f = self.func(*id);
                 f.self_type() == Some(ty) && f.name() == name
             })
-            .collect()
+            .collect();
+        if self.declares(ty, name) {
+            for id in self.implementations(&[ty], name) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            ids.sort();
+        }
+        ids
+    }
+
+    /// Whether a workspace trait named `tr` declares a method `name`.
+    fn declares(&self, tr: &str, name: &str) -> bool {
+        self.trait_methods
+            .get(name)
+            .is_some_and(|traits| traits.contains(&tr))
+    }
+
+    /// The methods named `name` that implement (or provide the default of) one of `traits`.
+    fn implementations(&self, traits: &[&str], name: &str) -> Vec<FnId> {
+        match self.methods_by_name.get(name) {
+            Some(ids) => ids
+                .iter()
+                .filter(|id| {
+                    self.func(*id)
+                        .trait_name()
+                        .is_some_and(|t| traits.contains(&t))
+                })
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     /// The functions a step of `from` may lead to: calls and references resolved as paths,
@@ -356,14 +512,38 @@ impl<'a> Workspace<'a> {
                 return ids;
             }
         }
-        match self.methods_by_name.get(name) {
-            Some(ids) if ids.len() <= MAX_METHOD_CANDIDATES => ids.to_vec(),
-            _ => Vec::new(),
+        let Some(all) = self.methods_by_name.get(name) else {
+            return Vec::new();
+        };
+        match self.trait_methods.get(name) {
+            // Class-hierarchy analysis: any implementation of the trait method may run.
+            Some(traits) => {
+                let (mut impls, others): (Vec<FnId>, Vec<FnId>) = all.iter().partition(|id| {
+                    self.func(*id)
+                        .trait_name()
+                        .is_some_and(|t| traits.contains(&t))
+                });
+                if others.len() <= MAX_METHOD_CANDIDATES {
+                    impls.extend(others);
+                    impls.sort();
+                }
+                impls
+            }
+            None if all.len() <= MAX_METHOD_CANDIDATES => all.to_vec(),
+            None => Vec::new(),
         }
     }
 
     /// Resolves a constant (`CHAT_ROUTE`, `routes::CHAT_ROUTE.path`) from a module.
     pub fn resolve_const(&self, module: &str, name: &str) -> Option<&'a ConstString> {
+        self.resolve_const_exact(module, name).or_else(|| {
+            // A constant built by a constructor call keeps its path-like argument as `.*`.
+            let (path, _field) = name.split_once('.')?;
+            self.resolve_const_exact(module, &format!("{path}.*"))
+        })
+    }
+
+    fn resolve_const_exact(&self, module: &str, name: &str) -> Option<&'a ConstString> {
         let (path, field) = match name.split_once('.') {
             Some((p, f)) => (p, Some(f)),
             None => (name, None),
@@ -372,7 +552,7 @@ impl<'a> Workspace<'a> {
             Some(f) => format!("{p}.{f}"),
             None => p,
         };
-        for cand in self.expand(module, path) {
+        for cand in self.expand(None, module, path) {
             if let Some(c) = self.consts.get(with_field(cand).as_str()) {
                 return Some(c);
             }
@@ -487,7 +667,7 @@ mod tests {
                 "fn caller() { Alpha::run(); Zed::run(); Missing::run(); }",
             ),
         ];
-        let ws = Workspace::new(&files);
+        let ws = Workspace::new(&files, &[]);
         let zed = ws.by_path("app::a::Zed::run")[0];
         let caller = ws.by_path("app::c::caller")[0];
         let from_zed = ws.func(zed);

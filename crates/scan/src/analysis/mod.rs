@@ -3,6 +3,7 @@
 //! - [`graph`] — the workspace index: functions, `use` aliases, constants, call resolution;
 //! - [`endpoints`] — route registrations joined with their mounts and middleware;
 //! - [`flow`] — what each handler reaches before and after its first generation call;
+//! - [`generation`] — whether an endpoint generates, from its calls, route, request and response;
 //! - [`evidence`] — repository-level evidence from code hits, config and documents.
 //!
 //! [`analyse`] is the stage of a scan that runs them: it turns the slim facts of every
@@ -11,15 +12,18 @@
 pub mod endpoints;
 pub mod evidence;
 pub mod flow;
+pub mod generation;
 pub mod graph;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use genai_gate_policy::Capability;
+use genai_gate_policy::{Capability, Detector, GenerationSignal};
 
 use crate::facts::slim::SlimFile;
-use crate::report::{Endpoint, Evidence, Place, ScanDiagnostic};
+use crate::packages::Package;
+use crate::report::{Endpoint, Evidence, Generation, Place, ScanDiagnostic};
 use flow::{Flow, FlowHit, Summary};
+use generation::{Decision, Shape};
 use graph::{FnId, Workspace};
 
 /// An endpoint with its flow, as the verdicts need it.
@@ -37,16 +41,27 @@ pub struct AnalysedEndpoint {
     pub line: u32,
     /// Byte offset.
     pub offset: u32,
-    /// The flow, when observable.
+    /// The flow, when observable. Without a located generation site, every hit is in
+    /// [`Summary::before`].
     pub summary: Option<Summary>,
+    /// Why the endpoint generates, when it does.
+    pub generation: Option<Decision>,
 }
 
 impl AnalysedEndpoint {
-    /// Whether the endpoint reaches a generation call.
+    /// Whether the endpoint generates.
     pub fn generates(&self) -> bool {
-        self.summary
-            .as_ref()
-            .is_some_and(|s| s.first_generation.is_some())
+        self.generation.is_some()
+    }
+
+    /// Whether the endpoint generates and its generation site was located, so that before and
+    /// after mean something.
+    pub fn site_located(&self) -> bool {
+        self.generates()
+            && self
+                .summary
+                .as_ref()
+                .is_some_and(|s| s.first_generation.is_some())
     }
 }
 
@@ -65,19 +80,21 @@ pub struct Analysis {
     pub diagnostics: Vec<ScanDiagnostic>,
 }
 
-/// Analyses the workspace: prunes method calls that cannot resolve, indexes every function,
-/// builds the endpoint inventory and follows each endpoint's flow. `detectors` are the
+/// Analyses the workspace: prunes method calls that cannot resolve, indexes every function
+/// (scoped by the Cargo `packages` the files name), builds the endpoint inventory and follows
+/// each endpoint's flow. `detectors` are the
 /// detector ids (by index, as the facts' hits name them); `blind` says whether some source
 /// file could not be read in full (an unresolved handler then blinds the gate instead of being
 /// reported); `with_files` asks for [`Analysis::endpoint_files`].
 pub fn analyse(
     files: &mut [SlimFile],
-    detectors: &[String],
+    packages: &[Package],
+    detectors: &[Detector],
     blind: bool,
     with_files: bool,
 ) -> Analysis {
     facts_prune(files);
-    let ws = Workspace::new(files);
+    let ws = Workspace::new(files, packages);
     let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let raw = endpoints::endpoints(&ws);
     let mut out = Analysis {
@@ -88,47 +105,74 @@ pub fn analyse(
         },
         ..Analysis::default()
     };
-    let mut flow = Flow::new(&ws, detectors);
+    let names: Vec<String> = detectors.iter().map(|d| d.id.clone()).collect();
+    let weak: Vec<bool> = detectors
+        .iter()
+        .map(|d| d.capability == Capability::Generation && d.signal != GenerationSignal::Call)
+        .collect();
+    let mut flow = Flow::new(&ws, &names, &weak);
+    let mut weak_flow: Option<Flow> = None;
     for e in &raw {
-        let (summary, file, line, offset) = match e.handler_fn {
-            Some(id) => {
-                let f = ws.func(id);
-                // Middleware runs first (outermost router first), then the handler.
-                let mut s = Summary::default();
-                for m in &e.middleware {
-                    s.then(&flow.summary(*m));
-                }
-                s.then(&flow.summary(id));
-                s.settle_sides();
-                (
-                    Some(s),
-                    paths[id.file].clone(),
-                    f.pos().line,
-                    f.pos().offset,
-                )
-            }
-            None => {
-                // A GraphQL service (`post_service(GraphQL::new(schema))`) has no handler
-                // function: its resolvers are endpoints of their own.
-                if !blind && !is_graphql_service(&e.handler) {
-                    out.diagnostics.push(ScanDiagnostic {
-                        kind: "unresolved-handler".into(),
-                        file: paths[e.reg_file].clone(),
-                        line: Some(e.reg_line),
-                        message: format!(
-                            "handler `{}` of {} {} was not found in the scanned code",
-                            e.handler, e.method, e.route
-                        ),
-                    });
-                }
-                (None, paths[e.reg_file].clone(), e.reg_line, 0)
-            }
+        let Some(id) = e.handler_fn else {
+            out.unresolved(e, &paths, blind);
+            continue;
         };
-        // An unresolved handler only blinds the gate when some file could not be parsed.
-        let summary = match summary {
-            None if !blind => Some(Default::default()),
-            s => s,
+        let f = ws.func(id);
+        // Middleware runs first (outermost router first), then the handler.
+        let mut before_handler = Summary::default();
+        for m in &e.middleware {
+            before_handler.then(&flow.summary(*m));
+        }
+        let mut s = before_handler.clone();
+        s.then(&flow.summary(id));
+        let shape = Shape {
+            route: generation::route_says(&e.route),
+            request: generation::request_says(f.params()),
+            name: generation::name_says(f.name()),
+            streams: generation::streams(f.returns()),
         };
+        let call = s.first_generation.is_some();
+        // Without a catalogue call, a `forward` or `handoff` site in the handler's own flow
+        // (middleware left out: an auth check's channel message is no model call) locates it.
+        let mut weak_signal = None;
+        if !call && shape.worth_weak_sites() {
+            let wf = weak_flow.get_or_insert_with(|| flow.with_weak_sites());
+            let mut ws_summary = before_handler;
+            ws_summary.then(&wf.summary(id));
+            if let Some(site) = &ws_summary.first_generation {
+                weak_signal = detectors
+                    .iter()
+                    .find(|d| *d.id == *site.detector)
+                    .map(|d| d.signal.as_str());
+                s = ws_summary;
+            }
+        }
+        let decision = shape.decide(call, weak_signal);
+        if decision.is_none() {
+            s.forget_generation();
+        }
+        s.settle_sides();
+        let report_generation = decision.as_ref().map(|d| {
+            let located_flow = if call {
+                &flow
+            } else {
+                weak_flow.as_ref().unwrap_or(&flow)
+            };
+            Generation {
+                signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
+                sites: s
+                    .sites
+                    .iter()
+                    .map(|h| hit_evidence(&paths, h, None))
+                    .collect(),
+                path: s
+                    .first_generation
+                    .as_ref()
+                    .map(|site| call_path(&ws, located_flow, id, &e.middleware, site, &paths))
+                    .unwrap_or_default(),
+            }
+        });
+        let (file, line, offset) = (paths[id.file].clone(), f.pos().line, f.pos().offset);
         out.inventory.push(Endpoint {
             method: e.method.clone(),
             route: e.route.clone(),
@@ -140,14 +184,10 @@ pub fn analyse(
                 line: e.reg_line,
             },
             framework: e.framework.clone(),
-            generates: summary
-                .as_ref()
-                .is_some_and(|s| s.first_generation.is_some()),
-            observable: summary.is_some(),
-            capabilities: summary
-                .as_ref()
-                .map(|s| endpoint_capabilities(&paths, s))
-                .unwrap_or_default(),
+            generates: decision.is_some(),
+            generation: report_generation,
+            observable: true,
+            capabilities: endpoint_capabilities(&paths, &s),
         });
         out.endpoints.push(AnalysedEndpoint {
             method: e.method.clone(),
@@ -156,11 +196,88 @@ pub fn analyse(
             file,
             line,
             offset,
-            summary,
+            summary: Some(s),
+            generation: decision,
         });
     }
-    out.unreachable_generation = unreachable_generation(&ws, &flow, &paths);
+    out.unreachable_generation = unreachable_generation(&ws, &flow, &paths, &weak);
     out
+}
+
+impl Analysis {
+    /// An endpoint whose handler was not found: a diagnostic unless some file could not be
+    /// read in full, in which case the endpoint blinds the gate instead.
+    fn unresolved(&mut self, e: &endpoints::RawEndpoint, paths: &[String], blind: bool) {
+        // A GraphQL service (`post_service(GraphQL::new(schema))`) has no handler function:
+        // its resolvers are endpoints of their own.
+        if !blind && !is_graphql_service(&e.handler) {
+            self.diagnostics.push(ScanDiagnostic {
+                kind: "unresolved-handler".into(),
+                file: paths[e.reg_file].clone(),
+                line: Some(e.reg_line),
+                message: format!(
+                    "handler `{}` of {} {} was not found in the scanned code",
+                    e.handler, e.method, e.route
+                ),
+            });
+        }
+        let file = paths[e.reg_file].clone();
+        // An unresolved handler only blinds the gate when some file could not be parsed.
+        let summary = (!blind).then(Summary::default);
+        self.inventory.push(Endpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file: file.clone(),
+            line: e.reg_line,
+            registered_at: Place {
+                file: file.clone(),
+                line: e.reg_line,
+            },
+            framework: e.framework.clone(),
+            generates: false,
+            generation: None,
+            observable: summary.is_some(),
+            capabilities: BTreeMap::new(),
+        });
+        self.endpoints.push(AnalysedEndpoint {
+            method: e.method.clone(),
+            route: e.route.clone(),
+            handler: e.handler.clone(),
+            file,
+            line: e.reg_line,
+            offset: 0,
+            summary,
+            generation: None,
+        });
+    }
+}
+
+/// The call path from an endpoint's middleware or handler to a generation site, one
+/// `function (file:line)` a step (the line of the call to the next step, or of the site).
+fn call_path(
+    ws: &Workspace,
+    flow: &Flow,
+    handler: FnId,
+    middleware: &[FnId],
+    site: &FlowHit,
+    paths: &[String],
+) -> Vec<String> {
+    let path = middleware
+        .iter()
+        .chain(std::iter::once(&handler))
+        .find_map(|start| flow.path_to(*start, site.file, site.pos));
+    path.unwrap_or_default()
+        .iter()
+        .map(|step| {
+            format!(
+                "{} ({}:{})",
+                ws.func(step.func).path(),
+                paths[step.func.file],
+                step.at.line
+            )
+        })
+        .collect()
 }
 
 /// Drops the method calls that name no workspace method (see [`crate::facts::slim::prune`]).
@@ -259,17 +376,23 @@ fn is_graphql_service(handler: &str) -> bool {
         && ty.is_some_and(|t| t.starts_with("GraphQL") || t.starts_with("Juniper"))
 }
 
-/// The first generation call (in path order) in a function no endpoint reaches.
-fn unreachable_generation(ws: &Workspace, flow: &Flow, paths: &[String]) -> Option<(String, u32)> {
+/// The first generation call (in path order) in a function no endpoint reaches; weak signals
+/// (`forward`, `handoff`) are not generation calls.
+fn unreachable_generation(
+    ws: &Workspace,
+    flow: &Flow,
+    paths: &[String],
+    weak: &[bool],
+) -> Option<(String, u32)> {
     for (fi, file) in ws.files.iter().enumerate() {
         for (i, func) in file.funcs().enumerate() {
             if func.is_test() || flow.visited(FnId { file: fi, func: i }) {
                 continue;
             }
-            if let Some((step, _, _)) = func
-                .hits()
-                .find(|(_, h, _)| h.capability == Capability::Generation)
-            {
+            if let Some((step, _, _)) = func.hits().find(|(_, h, _)| {
+                h.capability == Capability::Generation
+                    && !weak.get(h.detector as usize).copied().unwrap_or(false)
+            }) {
                 return Some((paths[fi].clone(), func.step_pos(step).line));
             }
         }

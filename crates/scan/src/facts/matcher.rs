@@ -337,6 +337,10 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
         }
         (Pat::Type(g), EventKind::TypeRef { path }) => g.matches(path),
         (Pat::Method(globs), EventKind::Method { chain, .. }) => {
+            if globs.iter().any(|g| g.source() == ANY_CALLS) {
+                let names: Vec<&str> = chain.iter().rev().collect();
+                return chain_suffix(globs, &names);
+            }
             // The pattern's names match the chain's last names, last first.
             let mut names = chain.iter().rev();
             globs
@@ -347,6 +351,24 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
         (Pat::Macro(g), EventKind::Macro { name }) => g.matches(name.trim_end_matches('!')),
         (Pat::Str(g), EventKind::Str { value }) => g.matches(value),
         _ => false,
+    }
+}
+
+/// A method-chain element that stands for any number of calls (`post().**().send` matches
+/// `client.post(url).json(&body).header(k, v).send()` and `client.post(url).send()`).
+const ANY_CALLS: &str = "**";
+
+/// Whether `globs` match the end of a chain whose names are given last first; `**` stands
+/// for any run of names.
+fn chain_suffix(globs: &[Glob], names_last_first: &[&str]) -> bool {
+    match globs.split_last() {
+        None => true,
+        Some((g, rest)) if g.source() == ANY_CALLS => {
+            (0..=names_last_first.len()).any(|skip| chain_suffix(rest, &names_last_first[skip..]))
+        }
+        Some((g, rest)) => names_last_first
+            .split_first()
+            .is_some_and(|(n, more)| g.matches(n) && chain_suffix(rest, more)),
     }
 }
 

@@ -245,8 +245,69 @@ pub struct Function {
     pub is_test: bool,
     /// Capabilities declared by `// genai-gate: provides <capability>` markers on or above it.
     pub provides: Vec<String>,
+    /// The trait this method implements (`impl Trait for Type`), by its last path segment;
+    /// for a trait's default method, the trait itself.
+    #[serde(default)]
+    pub trait_name: Option<Name>,
+    /// The types of the typed parameters, one [`TypeNames`] each, in order (`self` is left
+    /// out): what extractors a handler takes and what request it reads.
+    #[serde(default)]
+    pub params: Vec<TypeNames>,
+    /// The return type, when written.
+    #[serde(default)]
+    pub returns: Option<TypeNames>,
     /// Body events in source order (macro bodies that parse included).
     pub events: Vec<Event>,
+}
+
+/// The names in a type as written, outermost first, space-separated: `Json<ChatRequest>` is
+/// `Json ChatRequest`, `Result<Sse<impl Stream<Item = Event>>, E>` is
+/// `Result Sse Stream Event E`. Lifetimes, references and `dyn`/`impl` keywords are left
+/// out; a path keeps only its last segment.
+///
+/// ```
+/// use genai_gate_scan::facts::TypeNames;
+/// let t = TypeNames::from("Json ChatCompletionRequest");
+/// assert_eq!(t.outer(), Some("Json"));
+/// assert!(t.names().any(|n| n == "ChatCompletionRequest"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TypeNames(pub Name);
+
+impl TypeNames {
+    /// The names, outermost first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.split(' ').filter(|s| !s.is_empty())
+    }
+
+    /// The outermost name (`Json` in `Json<ChatRequest>`).
+    pub fn outer(&self) -> Option<&str> {
+        self.names().next()
+    }
+
+    /// The names as one space-separated string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for TypeNames {
+    fn from(s: &str) -> TypeNames {
+        TypeNames(Name::from(s))
+    }
+}
+
+/// A trait declared in the workspace, with the methods it declares (with or without a
+/// default body): calls of those methods may reach any implementation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraitFact {
+    /// Qualified path, e.g. `svc::providers::Provider`.
+    pub path: String,
+    /// The methods it declares.
+    pub methods: Vec<Name>,
+    /// Where.
+    pub pos: Pos,
 }
 
 /// A `use` alias visible in a module: `use a::b::c as d;` gives `alias = "d"`,
@@ -347,6 +408,9 @@ pub struct FileFacts {
     pub routes: Vec<RouteFact>,
     /// Mounts and nests.
     pub mounts: Vec<MountFact>,
+    /// Traits declared in the file.
+    #[serde(default)]
+    pub traits: Vec<TraitFact>,
     /// Set when the file did not parse; the other fields are then empty.
     pub parse_error: Option<ParseProblem>,
     /// Number of lines.

@@ -28,7 +28,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use compact_str::CompactString;
 
@@ -40,11 +40,12 @@ use rustc_hash::FxBuildHasher;
 pub const MAX_METHOD_CANDIDATES: usize = 4;
 
 /// Whether a method call can resolve when `named` workspace methods bear its name: on
-/// `self`, to the caller's own method (or, failing that, as below); otherwise only when there
-/// are at most [`MAX_METHOD_CANDIDATES`]. [`crate::analysis::graph::Workspace::resolve_method`] resolves no call for
-/// which this is false, so [`prune`] may drop such calls.
-pub(crate) fn method_may_resolve(named: usize, on_self: bool) -> bool {
-    named > 0 && (on_self || named <= MAX_METHOD_CANDIDATES)
+/// `self`, to the caller's own method (or, failing that, as below); a method a workspace
+/// trait declares, to its implementations; otherwise only when there are at most
+/// [`MAX_METHOD_CANDIDATES`]. [`crate::analysis::graph::Workspace::resolve_method`] resolves no
+/// call for which this is false, so [`prune`] may drop such calls.
+pub(crate) fn method_may_resolve(named: usize, on_self: bool, trait_method: bool) -> bool {
+    named > 0 && (on_self || trait_method || named <= MAX_METHOD_CANDIDATES)
 }
 
 /// A string in a file's table.
@@ -168,6 +169,12 @@ struct SlimFn {
     steps: (u32, u32),
     /// This function's range of the file's hits.
     hits: (u32, u32),
+    /// The trait implemented, or [`NONE`].
+    trait_name: Sym,
+    /// This function's range of the file's parameter types.
+    params: (u32, u32),
+    /// The return type, or [`NONE`].
+    returns: Sym,
 }
 
 /// The facts of one Rust file that the call graph, the endpoint inventory and the flow
@@ -176,6 +183,8 @@ struct SlimFn {
 pub struct SlimFile {
     /// Path relative to the scanned root, `/`-separated.
     pub path: String,
+    /// The Cargo package the file belongs to (see [`crate::packages`]), when known.
+    pub package: Option<u32>,
     /// `use` aliases.
     pub uses: Vec<UseAlias>,
     /// String constants.
@@ -190,6 +199,10 @@ pub struct SlimFile {
     hits: Vec<SlimHit>,
     /// The `provides` markers of the functions that have some.
     provides: Vec<Vec<String>>,
+    /// The parameter types of every function, function after function.
+    params: Vec<Sym>,
+    /// Traits declared in the file.
+    pub traits: Vec<crate::facts::TraitFact>,
     strings: Strings,
 }
 
@@ -343,6 +356,29 @@ impl<'a> Func<'a> {
             .map(move |h| (h.step as usize, h.hit, strings.get(h.label)))
     }
 
+    /// The Cargo package of the function's file (see [`crate::packages`]), when known.
+    pub fn package(&self) -> Option<u32> {
+        self.file.package
+    }
+
+    /// The trait this method implements (or, for a default method, declares).
+    pub fn trait_name(&self) -> Option<&'a str> {
+        (self.f.trait_name != NONE).then(|| self.s(self.f.trait_name))
+    }
+
+    /// The parameter types (see [`crate::facts::TypeNames`]), in order.
+    pub fn params(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        let strings = &self.file.strings;
+        self.file.params[self.f.params.0 as usize..self.f.params.1 as usize]
+            .iter()
+            .map(move |p| strings.get(*p))
+    }
+
+    /// The return type (see [`crate::facts::TypeNames`]), when written.
+    pub fn returns(&self) -> Option<&'a str> {
+        (self.f.returns != NONE).then(|| self.s(self.f.returns))
+    }
+
     /// Position of a step.
     pub fn step_pos(&self, step: usize) -> Pos {
         self.own_steps()[step].pos
@@ -360,6 +396,7 @@ impl SlimFile {
         let mut steps = Vec::with_capacity(events);
         let mut slim_hits = Vec::new();
         let mut provides = Vec::new();
+        let mut params = Vec::new();
         let mut found = Vec::new();
         for func in &facts.functions {
             let (first_step, first_hit) = (steps.len(), slim_hits.len());
@@ -424,10 +461,21 @@ impl SlimFile {
                 },
                 steps: (first_step as u32, steps.len() as u32),
                 hits: (first_hit as u32, slim_hits.len() as u32),
+                trait_name: func.trait_name.as_deref().map_or(NONE, |t| names.intern(t)),
+                params: {
+                    let first = params.len() as u32;
+                    params.extend(func.params.iter().map(|p| names.intern(p.as_str())));
+                    (first, params.len() as u32)
+                },
+                returns: func
+                    .returns
+                    .as_ref()
+                    .map_or(NONE, |r| names.intern(r.as_str())),
             });
         }
         steps.shrink_to_fit();
         slim_hits.shrink_to_fit();
+        params.shrink_to_fit();
         let strings = names.finish();
         let FileFacts {
             path,
@@ -435,6 +483,7 @@ impl SlimFile {
             mut consts,
             mut routes,
             mut mounts,
+            traits,
             ..
         } = facts;
         uses.shrink_to_fit();
@@ -443,6 +492,7 @@ impl SlimFile {
         mounts.shrink_to_fit();
         SlimFile {
             path,
+            package: None,
             uses,
             consts,
             routes,
@@ -451,6 +501,8 @@ impl SlimFile {
             steps,
             hits: slim_hits,
             provides,
+            params,
+            traits,
             strings,
         }
     }
@@ -480,12 +532,17 @@ impl SlimFile {
 
     /// Drops method-call steps that hit no detector and cannot resolve, given how many
     /// workspace methods bear each name (see [`method_may_resolve`]).
-    fn prune(&mut self, methods: &HashMap<CompactString, usize, FxBuildHasher>) {
+    fn prune(
+        &mut self,
+        methods: &HashMap<CompactString, usize, FxBuildHasher>,
+        trait_methods: &HashSet<CompactString, FxBuildHasher>,
+    ) {
         let strings = &self.strings;
         let named = |s: &Step| methods.get(strings.get(s.name)).copied().unwrap_or(0);
+        let declared = |s: &Step| trait_methods.contains(strings.get(s.name));
         let keep_step = |s: &Step| match s.kind {
-            StepKind::Method => method_may_resolve(named(s), false),
-            StepKind::SelfMethod => method_may_resolve(named(s), true),
+            StepKind::Method => method_may_resolve(named(s), false, declared(s)),
+            StepKind::SelfMethod => method_may_resolve(named(s), true, declared(s)),
             _ => true,
         };
         if self.steps.iter().all(keep_step) {
@@ -540,14 +597,20 @@ fn spelled_out(path: &str, module: &str, ty: Option<&str>, name: &str) -> bool {
 pub fn prune(files: &mut [SlimFile]) {
     use rayon::prelude::*;
     let mut methods: HashMap<CompactString, usize, FxBuildHasher> = HashMap::default();
+    let mut trait_methods: HashSet<CompactString, FxBuildHasher> = HashSet::default();
     for file in files.iter() {
         for f in file.funcs() {
             if f.self_type().is_some() {
                 *methods.entry(f.name().into()).or_default() += 1;
             }
         }
+        for t in &file.traits {
+            trait_methods.extend(t.methods.iter().map(|m| CompactString::from(m.as_str())));
+        }
     }
-    files.par_iter_mut().for_each(|f| f.prune(&methods));
+    files
+        .par_iter_mut()
+        .for_each(|f| f.prune(&methods, &trait_methods));
 }
 
 #[cfg(test)]
@@ -618,7 +681,7 @@ mod tests {
 
     #[test]
     fn a_function_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<SlimFn>(), 48);
+        assert_eq!(std::mem::size_of::<SlimFn>(), 64);
     }
 
     #[test]

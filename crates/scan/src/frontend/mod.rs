@@ -86,11 +86,18 @@ pub(crate) struct RustOut {
 impl RustOut {
     /// Keeps the facts' slim form (see [`crate::facts::slim`]); the facts are dropped here, in the
     /// worker, so the whole workspace is never held in full.
-    fn extracted(mut facts: FileFacts, matcher: &Matcher, relevant: bool) -> Extracted {
+    fn extracted(
+        f: &SourceFile,
+        mut facts: FileFacts,
+        matcher: &Matcher,
+        relevant: bool,
+    ) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
+        let mut slim = SlimFile::new(facts, |event, out| matcher.hits(event, out));
+        slim.package = f.package;
         Extracted::Rust(Box::new(RustOut {
-            slim: SlimFile::new(facts, |event, out| matcher.hits(event, out)),
+            slim,
             lines,
             allows,
             relevant,
@@ -213,7 +220,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
             }
             // Detector hits are taken here, once, as the facts are cut down, so neither the
             // repository evidence nor the flow has to match events again.
-            out.push(RustOut::extracted(facts, matcher, relevant));
+            out.push(RustOut::extracted(f, facts, matcher, relevant));
             out
         }
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
@@ -269,6 +276,7 @@ fn unparsed(f: &SourceFile, matcher: &Matcher) -> Extracted {
         .and_then(|b| String::from_utf8(b).ok());
     let input = rust_input(f, text.as_deref().unwrap_or_default());
     RustOut::extracted(
+        f,
         crate::frontend::rust::unparsed_facts(&input),
         matcher,
         false,

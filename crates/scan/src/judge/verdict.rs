@@ -232,20 +232,39 @@ fn judge_endpoints(
         }
     }
     let mut failed = false;
+    // Endpoints whose generation site could not be located, where an order-sensitive
+    // requirement is evidenced somewhere on the path: neither pass nor fail.
+    let mut unlocated: Vec<String> = Vec::new();
     for e in &generating {
         let s = e
             .summary
             .as_ref()
             .expect("generating endpoints have a summary");
-        let call = s.first_generation.as_ref().expect("generating");
-        let gen_label = call.label.clone();
+        let site = s.first_generation.as_ref();
+        let gen_label = site.map_or_else(
+            || "the model call (not located)".to_owned(),
+            |call| call.label.to_string(),
+        );
         let mut missing = Vec::new();
         let mut messages = Vec::new();
+        let mut unknown = false;
         for req in &c.requirements {
             if !req.accepts(EvidenceKind::Code) || req.config.is_some() || req.document.is_some() {
                 continue;
             }
-            match endpoint_req_met(req, s) {
+            let met = match (site, req.order) {
+                (Some(_), _) | (None, None) => endpoint_req_met(req, s),
+                // Without a located site, before and after mean nothing: evidence anywhere
+                // on the path can be judged neither way.
+                (None, Some(_)) => match s.reaches(req.capability) {
+                    Some(_) => {
+                        unknown = true;
+                        continue;
+                    }
+                    None => None,
+                },
+            };
+            match met {
                 Some(hit) => v.evidence.push(hit_evidence(
                     inp.rust_paths,
                     &hit,
@@ -262,17 +281,21 @@ fn judge_endpoints(
             messages.push(gap.message.clone());
         }
         if messages.is_empty() {
+            if unknown {
+                unlocated.push(format!("{} {}", e.method, e.route));
+            }
             continue;
         }
         failed = true;
-        let mut labels = vec![
-            Label {
+        let mut labels = Vec::new();
+        if let Some(call) = site {
+            labels.push(Label {
                 file: inp.rust_paths[call.file].clone(),
                 line: call.pos.line,
                 message: format!("generation call `{gen_label}`"),
-            },
-            pack_label(ec),
-        ];
+            });
+        }
+        labels.push(pack_label(ec));
         for gap in &repo_failures {
             if let Some((file, line)) = &gap.place {
                 labels.push(Label {
@@ -313,5 +336,11 @@ fn judge_endpoints(
         v.reason = Some(inp.blind_spot.clone().unwrap_or_else(|| {
             "some handlers could not be followed, so not every endpoint was judged".into()
         }));
+    } else if !unlocated.is_empty() {
+        v.status = Status::NotObservable;
+        v.reason = Some(format!(
+            "the generation site of {} could not be located, so what runs before or after it is unknown",
+            unlocated.join(", ")
+        ));
     }
 }

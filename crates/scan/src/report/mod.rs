@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const DIAG_INTERNAL_ERROR: &str = "internal-error";
 
 /// Version of the JSON report layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A file and line in the scanned repository (paths relative to the root, `/`-separated).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -87,12 +87,28 @@ pub struct Endpoint {
     pub registered_at: Place,
     /// The framework recognised.
     pub framework: String,
-    /// A generation call is reachable from the handler.
+    /// The endpoint generates content (see [`Endpoint::generation`] for why).
     pub generates: bool,
+    /// Why the endpoint generates, where, and how the handler gets there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<Generation>,
     /// False when the handler could not be followed (unparsable file, unresolved handler).
     pub observable: bool,
     /// Capabilities reached from the handler, with where.
     pub capabilities: BTreeMap<String, Vec<Evidence>>,
+}
+
+/// Why an endpoint generates (see [`crate::analysis::generation`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Generation {
+    /// The signals that held: `call`, `route`, `request-type`, `handler-name`,
+    /// `streaming-response`, `forward`, `handoff`.
+    pub signals: Vec<String>,
+    /// The generation sites reached, in flow order (empty when none could be located: the
+    /// order-sensitive controls of the endpoint are then `not-observable`).
+    pub sites: Vec<Evidence>,
+    /// The call path from the handler to the first site, one `function (file:line)` a step.
+    pub path: Vec<String>,
 }
 
 /// Verdict of a control.

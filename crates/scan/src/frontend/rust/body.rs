@@ -217,7 +217,10 @@ impl Extractor<'_> {
             Expr::Field(f) if self.field_consts || self.const_misses.is_some() => {
                 if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
                     if let Some(ident) = base.path.get_ident() {
-                        if let Some(value) = self.lookup_const(&format!("{ident}.{member}")) {
+                        let value = self
+                            .lookup_const(&format!("{ident}.{member}"))
+                            .or_else(|| self.lookup_const(&format!("{ident}.*")));
+                        if let Some(value) = value {
                             self.emit(EventKind::Str { value }, ident.span());
                         }
                     }
@@ -414,6 +417,14 @@ impl Extractor<'_> {
             .rsplit_once("::")
             .map_or(state.path.as_str(), |(_, n)| n)
             .to_owned();
-        self.finish_function(state, name, self_type, pos, end_line, Vec::new());
+        self.finish_function(
+            state,
+            name,
+            self_type,
+            pos,
+            end_line,
+            Vec::new(),
+            Default::default(),
+        );
     }
 }

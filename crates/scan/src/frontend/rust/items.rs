@@ -5,7 +5,96 @@ use syn::visit::Visit;
 use syn::{Attribute, Block, Expr, ImplItem, Item, Lit, Meta, Pat, Signature, Type, UseTree};
 
 use super::{Extractor, FnState, ImplCtx};
-use crate::facts::{ConstString, Function, Name, UseAlias};
+use crate::facts::{ConstString, Function, Name, TraitFact, TypeNames, UseAlias};
+
+/// At most this many names are kept of one type (a handler's types are short; generated
+/// code can nest without end).
+const MAX_TYPE_NAMES: usize = 16;
+
+/// The names of a type as [`TypeNames`] keeps them.
+pub(super) fn type_names(ty: &Type) -> TypeNames {
+    let mut out = String::new();
+    let mut n = 0;
+    push_type_names(ty, &mut out, &mut n);
+    TypeNames(out.into())
+}
+
+fn push_name(out: &mut String, n: &mut usize, ident: &syn::Ident) {
+    if *n >= MAX_TYPE_NAMES {
+        return;
+    }
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    super::body::push_ident(out, ident);
+    *n += 1;
+}
+
+fn push_path_names(path: &syn::Path, out: &mut String, n: &mut usize) {
+    let Some(last) = path.segments.last() else {
+        return;
+    };
+    push_name(out, n, &last.ident);
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => {
+            for arg in &args.args {
+                match arg {
+                    syn::GenericArgument::Type(t) => push_type_names(t, out, n),
+                    syn::GenericArgument::AssocType(a) => push_type_names(&a.ty, out, n),
+                    _ => {}
+                }
+            }
+        }
+        syn::PathArguments::Parenthesized(args) => {
+            for arg in &args.inputs {
+                push_type_names(&arg.ty, out, n);
+            }
+            if let syn::ReturnType::Type(_, t) = &args.output {
+                push_type_names(t, out, n);
+            }
+        }
+        syn::PathArguments::None => {}
+    }
+}
+
+fn push_type_names(ty: &Type, out: &mut String, n: &mut usize) {
+    if *n >= MAX_TYPE_NAMES {
+        return;
+    }
+    match ty {
+        Type::Path(p) => push_path_names(&p.path, out, n),
+        Type::Reference(r) => push_type_names(&r.elem, out, n),
+        Type::Paren(p) => push_type_names(&p.elem, out, n),
+        Type::Group(g) => push_type_names(&g.elem, out, n),
+        Type::Ptr(p) => push_type_names(&p.elem, out, n),
+        Type::Slice(s) => push_type_names(&s.elem, out, n),
+        Type::Array(a) => push_type_names(&a.elem, out, n),
+        Type::Tuple(t) => t.elems.iter().for_each(|e| push_type_names(e, out, n)),
+        Type::TraitObject(t) => bounds_names(&t.bounds, out, n),
+        Type::ImplTrait(t) => bounds_names(&t.bounds, out, n),
+        _ => {}
+    }
+}
+
+fn bounds_names(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    out: &mut String,
+    n: &mut usize,
+) {
+    for b in bounds {
+        if let syn::TypeParamBound::Trait(t) = b {
+            push_path_names(&t.path, out, n);
+        }
+    }
+}
+
+/// What a function's signature tells: the trait it implements, its parameter and return types.
+#[derive(Debug, Default)]
+pub(super) struct SigFacts {
+    pub(super) trait_name: Option<String>,
+    pub(super) params: Vec<TypeNames>,
+    pub(super) returns: Option<TypeNames>,
+}
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, `#[cfg(test)]`…
 pub(super) fn is_test_attr(attr: &Attribute) -> bool {
@@ -70,9 +159,29 @@ impl Extractor<'_> {
     pub(super) fn fn_item(&mut self, attrs: &[Attribute], sig: &Signature, block: &Block) {
         let name = sig.ident.to_string();
         let depth = self.fns.len();
-        let (self_type, service, graphql) = match self.impls.last() {
-            Some(c) if c.fn_depth == depth => (Some(c.self_type.clone()), c.is_service, c.graphql),
-            _ => (None, false, None),
+        let (self_type, service, graphql, trait_name) = match self.impls.last() {
+            Some(c) if c.fn_depth == depth => (
+                Some(c.self_type.clone()),
+                c.is_service,
+                c.graphql,
+                c.trait_name.clone(),
+            ),
+            _ => (None, false, None, None),
+        };
+        let sig_facts = SigFacts {
+            trait_name,
+            params: sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    syn::FnArg::Typed(t) => Some(type_names(&t.ty)),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect(),
+            returns: match &sig.output {
+                syn::ReturnType::Type(_, t) => Some(type_names(t)),
+                syn::ReturnType::Default => None,
+            },
         };
         let path = match &self_type {
             Some(t) => format!("{}::{t}::{name}", self.module()),
@@ -117,7 +226,7 @@ impl Extractor<'_> {
         self.visit_block(block);
         let state = self.fns.pop().expect("pushed above");
         let end_line = self.idx.end_line(block.brace_token.span.close());
-        self.finish_function(state, name, self_type, pos, end_line, provides);
+        self.finish_function(state, name, self_type, pos, end_line, provides, sig_facts);
     }
 
     /// Turns a walked function (real or synthetic) into facts, events in source order.
@@ -129,6 +238,7 @@ impl Extractor<'_> {
         pos: crate::facts::Pos,
         end_line: u32,
         provides: Vec<String>,
+        sig: SigFacts,
     ) {
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
@@ -141,16 +251,21 @@ impl Extractor<'_> {
             end_line,
             is_test: state.is_test,
             provides,
+            trait_name: sig.trait_name.map(Name::from),
+            params: sig.params,
+            returns: sig.returns,
             events,
         });
     }
 
     /// `impl [Trait for] Type { .. }`.
     pub(super) fn impl_item(&mut self, i: &syn::ItemImpl) {
-        let is_service = i
+        let trait_name = i
             .trait_
             .as_ref()
-            .is_some_and(|(p, _)| p.segments.last().is_some_and(|s| s.ident == "Service"));
+            .and_then(|(p, _)| p.segments.last())
+            .map(|s| s.ident.to_string());
+        let is_service = trait_name.as_deref() == Some("Service");
         let test = i.attrs.iter().any(is_test_attr);
         self.test_depth += usize::from(test);
         let self_type = type_name(&i.self_ty);
@@ -159,6 +274,7 @@ impl Extractor<'_> {
             graphql: super::routes::graphql::graphql_impl(&i.attrs, &self_type),
             self_type,
             is_service,
+            trait_name,
         });
         for item in &i.items {
             match item {
@@ -173,11 +289,27 @@ impl Extractor<'_> {
 
     /// `trait T { fn default_method() { .. } }`.
     pub(super) fn trait_item(&mut self, t: &syn::ItemTrait) {
+        let name = t.ident.to_string();
+        if self.fns.is_empty() {
+            self.facts.traits.push(TraitFact {
+                path: format!("{}::{name}", self.module()),
+                methods: t
+                    .items
+                    .iter()
+                    .filter_map(|item| match item {
+                        syn::TraitItem::Fn(f) => Some(Name::from(f.sig.ident.to_string())),
+                        _ => None,
+                    })
+                    .collect(),
+                pos: self.idx.at(t.ident.span()),
+            });
+        }
         self.impls.push(ImplCtx {
             fn_depth: self.fns.len(),
-            self_type: t.ident.to_string(),
+            self_type: name.clone(),
             is_service: false,
             graphql: None,
+            trait_name: Some(name),
         });
         for item in &t.items {
             if let syn::TraitItem::Fn(f) = item {
@@ -322,6 +454,36 @@ impl Extractor<'_> {
                     });
                 }
             }
+            // `const ROUTE: RouteInfo = RouteInfo::new("/v1/chat", "POST")`: which argument a
+            // field holds is not known here, so `ROUTE.<any field>` reads as the first
+            // argument that looks like a path (else the first string).
+            Expr::Call(c) => {
+                let strings: Vec<String> = c
+                    .args
+                    .iter()
+                    .filter_map(|a| match peel_const(a) {
+                        Expr::Lit(l) => match &l.lit {
+                            Lit::Str(s) => Some(s.value()),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect();
+                let value = strings
+                    .iter()
+                    .find(|v| v.starts_with('/'))
+                    .or(strings.first())
+                    .cloned();
+                if let Some(value) = value {
+                    self.define_const(format!("{name}.*"), value.clone());
+                    self.field_consts = true;
+                    self.facts.consts.push(ConstString {
+                        path: format!("{qualified}.*"),
+                        value,
+                        pos,
+                    });
+                }
+            }
             Expr::Struct(s) => {
                 for field in &s.fields {
                     let (syn::Member::Named(member), Expr::Lit(l)) =
@@ -389,6 +551,7 @@ impl Extractor<'_> {
                         self_type: type_name(&i.self_ty),
                         is_service: false,
                         graphql: None,
+                        trait_name: None,
                     });
                     for it in &i.items {
                         if let ImplItem::Const(c) = it {

@@ -215,6 +215,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
     facts.functions.sort_by_key(|f| f.pos.offset);
     facts.routes.sort_by_key(|r| r.pos.offset);
     facts.mounts.sort_by_key(|m| m.pos.offset);
+    facts.traits.sort_by_key(|t| t.pos.offset);
     // Item-level constants are collected before bodies are walked (whole files) or item by
     // item: source order is the one order both give.
     facts.consts.sort_by_key(|c| c.pos.offset);
@@ -235,6 +236,8 @@ pub(crate) struct ImplCtx {
     is_service: bool,
     /// A GraphQL resolver impl: its methods are endpoints.
     graphql: Option<routes::graphql::GraphqlImpl>,
+    /// The trait implemented (last path segment), or the trait itself for default methods.
+    trait_name: Option<String>,
 }
 
 /// A function (real or synthetic) whose body is being walked.
