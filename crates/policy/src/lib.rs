@@ -51,11 +51,11 @@ pub mod suggest;
 mod validate;
 
 pub use capability::{Capability, UnknownCapability};
-pub use catalogue::{Catalogue, CodePatterns, Detector, Negative};
+pub use catalogue::{Catalogue, CodePatterns, Detector, KeySet, Negative};
 pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
 pub use diff::{PackDiff, diff_packs};
 pub use model::*;
-pub use profile::{Level, PROFILE_FILE, Profile, Service, Waiver};
+pub use profile::{Enable, Level, PROFILE_FILE, Profile, Service, Waiver};
 pub use resolve::{
     Applicability, ControlChange, DEFAULT_BASE, EffectiveControl, EffectivePolicy, PackRef,
     control_order, resolve,

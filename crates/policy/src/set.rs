@@ -1,10 +1,10 @@
 //! A set of loaded packs and catalogues, with the checks that span files.
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, KeySet};
 use crate::diag::{Diagnostic, LoadError, SourceFile};
-use crate::model::{AmendAction, Pack, PackKind};
+use crate::model::{AmendAction, ConfigPredicate, Pack, PackKind};
 use crate::suggest::did_you_mean;
-use crate::validate::{load_catalogue, load_pack};
+use crate::validate::{load_catalogue, load_pack, topic_problems};
 
 /// The packs and catalogues shipped inside the binary: `(display name, text)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -141,10 +141,97 @@ impl PolicySet {
         self.sources.iter().find(|s| s.name == name)
     }
 
-    /// Checks that span files: unique ids, links that resolve, overlays that amend controls
-    /// of their base and do not loosen them.
-    pub fn check(&self) -> Result<(), LoadError> {
+    /// A config key set of any loaded catalogue, by id.
+    pub fn key_set(&self, id: &str) -> Option<&KeySet> {
+        self.catalogues.iter().find_map(|c| c.key_set(id))
+    }
+
+    /// The help for an unknown key set: a "did you mean", or the sets there are.
+    pub fn key_set_help(&self, id: &str) -> String {
+        let ids: Vec<&str> = self
+            .catalogues
+            .iter()
+            .flat_map(|c| c.key_sets.iter().map(|k| k.id.as_str()))
+            .collect();
+        match did_you_mean(id, ids.iter().copied()) {
+            Some(s) => format!("did you mean `@{s}`? key sets are defined by `[[key-set]]` in a detector catalogue"),
+            None if ids.is_empty() => "no catalogue defines a `[[key-set]]`; name the keys in the predicate, or define the set".into(),
+            None => format!(
+                "the catalogues define {}",
+                ids.iter().map(|i| format!("`@{i}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// Fills in the key patterns of every predicate that reads a key set (`@name`), in packs
+    /// and catalogues, and reports the sets that no catalogue defines.
+    fn bind_key_sets(&mut self, errors: &mut Vec<Diagnostic>) {
+        let sets: Vec<(String, Vec<String>)> = self
+            .catalogues
+            .iter()
+            .flat_map(|c| c.key_sets.iter().map(|k| (k.id.clone(), k.keys.clone())))
+            .collect();
+        let mut unknown: Vec<(crate::model::Location, String, String)> = Vec::new();
+        let mut bind = |p: &mut ConfigPredicate, loc: &crate::model::Location, owner: &str| {
+            let Some(name) = p.key_set().map(str::to_owned) else {
+                return;
+            };
+            match sets.iter().find(|(id, _)| *id == name) {
+                Some((_, keys)) => p.bind(keys),
+                None => unknown.push((
+                    loc.clone(),
+                    format!("{owner} reads unknown key set `@{name}` in `{p}`"),
+                    name,
+                )),
+            }
+        };
+        for pack in &mut self.packs {
+            let reqs = pack
+                .controls
+                .iter_mut()
+                .flat_map(|c| {
+                    let id = c.id.clone();
+                    c.requirements.iter_mut().map(move |r| (format!("`{id}`"), r))
+                })
+                .chain(pack.amendments.iter_mut().flat_map(|a| {
+                    let id = a.control.clone();
+                    a.requirements
+                        .iter_mut()
+                        .map(move |r| (format!("the amendment of `{id}`"), r))
+                }));
+            for (owner, r) in reqs {
+                let loc = r.location.clone();
+                if let Some(p) = &mut r.config {
+                    bind(p, &loc, &owner);
+                }
+            }
+        }
+        for cat in &mut self.catalogues {
+            for d in &mut cat.detectors {
+                let owner = format!("detector `{}`", d.id);
+                for p in &mut d.config {
+                    bind(p, &d.location, &owner);
+                }
+            }
+        }
+        for (loc, message, name) in unknown {
+            errors.push(Diagnostic {
+                file: loc.file.clone(),
+                span: Some(loc.span.clone()),
+                line: Some(loc.line),
+                message,
+                help: Some(self.key_set_help(&name)),
+            });
+        }
+    }
+
+    /// Checks that span files — unique ids, links that resolve, overlays that amend controls
+    /// of their base and do not loosen them, amendments whose citations impose the duty they
+    /// rest on — and binds every `@key-set` predicate to its catalogue's keys. Call it once
+    /// every file is added.
+    pub fn check(&mut self) -> Result<(), LoadError> {
         let mut errors = Vec::new();
+        self.bind_key_sets(&mut errors);
         let mut err = |file: &str,
                        loc: Option<&crate::model::Location>,
                        message: String,
@@ -228,6 +315,13 @@ impl PolicySet {
                     );
                     continue;
                 };
+                if let Some(topic) = a.topic.as_ref().or(target.topic.as_ref()) {
+                    let refs: Vec<&str> = a.citations.iter().map(String::as_str).collect();
+                    let owner = format!("the amendment of `{}`", a.control);
+                    for (_, message, help) in topic_problems(&p.articles, &refs, topic, &owner) {
+                        err(&p.file, Some(&a.location), message, Some(help));
+                    }
+                }
                 if a.action == AmendAction::Tighten
                     && let Some(sev) = a.severity
                     && sev < target.severity
@@ -263,6 +357,19 @@ impl PolicySet {
                             );
                         }
                     }
+                }
+            }
+        }
+        let mut seen_sets = std::collections::BTreeSet::new();
+        for c in &self.catalogues {
+            for k in &c.key_sets {
+                if !seen_sets.insert(k.id.clone()) {
+                    err(
+                        &c.file,
+                        Some(&k.location),
+                        format!("key set `{}` is defined in more than one catalogue", k.id),
+                        None,
+                    );
                 }
             }
         }
