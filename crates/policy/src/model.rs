@@ -71,7 +71,8 @@ word_enum! {
 }
 
 word_enum! {
-    /// A sector whose state rules take precedence (Art. 2 ¶2).
+    /// A sector with state rules of its own: news and publishing rules take precedence over the
+    /// Measures (Art. 2 ¶2); the online audio-video rules apply in their own right.
     Sector { /// News information services.
         News => "news", /// Online audio and video.
         Audiovisual => "audiovisual", /// Publishing, film/TV, literary and artistic creation.
