@@ -352,7 +352,11 @@ pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             requirement: render_requirement(r),
             capability: r.capability.as_str(),
             summary: r.capability.summary(),
-            config_keys: r.config.as_ref().map(|p| p.keys.clone()).unwrap_or_default(),
+            config_keys: r
+                .config
+                .as_ref()
+                .map(|p| p.keys.clone())
+                .unwrap_or_default(),
             detectors: policy
                 .detectors
                 .iter()

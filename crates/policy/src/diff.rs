@@ -131,7 +131,11 @@ fn listing(p: &Pack, topic: &str) -> Vec<ArticleRef> {
                 title: a.title.clone(),
             });
         }
-        for part in a.parts.iter().filter(|x| x.topics.iter().any(|t| t == topic)) {
+        for part in a
+            .parts
+            .iter()
+            .filter(|x| x.topics.iter().any(|t| t == topic))
+        {
             let sep = if part.reference.starts_with('(') {
                 ""
             } else {

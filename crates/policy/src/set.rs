@@ -191,7 +191,9 @@ impl PolicySet {
                 .iter_mut()
                 .flat_map(|c| {
                     let id = c.id.clone();
-                    c.requirements.iter_mut().map(move |r| (format!("`{id}`"), r))
+                    c.requirements
+                        .iter_mut()
+                        .map(move |r| (format!("`{id}`"), r))
                 })
                 .chain(pack.amendments.iter_mut().flat_map(|a| {
                     let id = a.control.clone();

@@ -514,7 +514,10 @@ fn control(c: &mut Collector, rc: raw::RawControl, articles: &[Article]) -> Cont
         if !is_slug(topic) {
             c.at_help(
                 rc.id.span(),
-                format!("control `{}` has topic `{topic}`, which is not a slug", rc.id.get_ref()),
+                format!(
+                    "control `{}` has topic `{topic}`, which is not a slug",
+                    rc.id.get_ref()
+                ),
                 "write topics in lowercase letters, digits and dashes",
             );
         }
