@@ -663,3 +663,26 @@ fn colour_follows_the_flag() {
         "no escape codes with --color always"
     );
 }
+
+/// README shows `policy diff cn-genai-2023-draft cn-genai-2023`; every line it shows (`…`
+/// elides) must be real output, in order, so the README cannot drift from the packs.
+#[test]
+fn readme_diff_output_is_real() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ genai-gate policy diff cn-genai-2023-draft cn-genai-2023\n";
+    let start = readme.find(command).expect("README shows no policy diff") + command.len();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = stdout_of(&["policy", "diff", "cn-genai-2023-draft", "cn-genai-2023"]);
+    let mut lines = out.lines();
+    let mut shown = 0;
+    for want in block.lines().filter(|l| *l != "…") {
+        shown += 1;
+        assert!(
+            lines.any(|got| got == want),
+            "README line not in the output (in order): {want:?}\n\n{out}"
+        );
+    }
+    assert!(shown > 40, "README shows only {shown} lines of the diff");
+    let summary = block.lines().next().unwrap();
+    assert_eq!(summary, out.lines().next().unwrap(), "the summary line");
+}
