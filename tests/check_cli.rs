@@ -259,7 +259,8 @@ fn prompt_retention_does_not_satisfy_log_retention() {
     assert_eq!(c["status"], "fail", "{c}");
     let reason = c["reason"].as_str().unwrap();
     assert!(
-        reason.contains("`audit.retention_days = 30` does not satisfy `@log-retention-days >= 184`"),
+        reason
+            .contains("`audit.retention_days = 30` does not satisfy `@log-retention-days >= 184`"),
         "{reason}"
     );
     // The look-alike alone is no evidence at all.
@@ -267,7 +268,10 @@ fn prompt_retention_does_not_satisfy_log_retention() {
     let c = verdict_of(&[("config/settings.toml", prompt_only)], "CN-GAI-14.4");
     assert_eq!(c["status"], "fail", "{c}");
     assert!(
-        c["reason"].as_str().unwrap().contains("no config key read by"),
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no config key read by"),
         "{c}"
     );
 }
@@ -294,7 +298,10 @@ fn a_shorter_log_retention_anywhere_fails() {
     );
     assert_eq!(c["status"], "fail", "{c}");
     assert!(
-        c["reason"].as_str().unwrap().contains("LOG_RETENTION_DAYS = \"30\""),
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("LOG_RETENTION_DAYS = \"30\""),
         "{c}"
     );
     let c = verdict_of(

@@ -250,7 +250,12 @@ fn diff_draft_to_final() {
         );
     }
     let articles = section("Articles of topics", "Removed (");
-    for topic in ["overseas-providers", "penalties", "rd-exemption", "sector-precedence"] {
+    for topic in [
+        "overseas-providers",
+        "penalties",
+        "rd-exemption",
+        "sector-precedence",
+    ] {
         assert!(articles.contains(topic), "{topic} missing:\n{articles}");
     }
     let changed = &out[out.find("Changed (").unwrap()..];
