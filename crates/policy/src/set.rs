@@ -450,4 +450,85 @@ require = [{ capability = "audit.record", order = "before" }]
             "{err:?}"
         );
     }
+
+    fn overlay(body: &str) -> String {
+        format!(
+            r#"
+[pack]
+id = "x-overlay"
+kind = "overlay"
+extends = "cn-genai-2023"
+sector = "news"
+title = "X"
+jurisdiction = "CN"
+authority = "X"
+source = "https://example.org"
+published = 2024-01-01
+version = "1"
+{body}"#
+        )
+    }
+
+    #[test]
+    fn an_unknown_key_set_is_an_error_with_a_suggestion() {
+        let mut set = PolicySet::embedded().unwrap();
+        let text = overlay(
+            r#"
+[[article]]
+ref = "X Art. 1"
+title = "x"
+topics = ["log-retention"]
+
+[[amend]]
+control = "CN-GAI-14.4"
+action = "tighten"
+reason = "x"
+citations = ["X Art. 1"]
+require = [{ capability = "audit.record", config = "@log-retention-day >= 365" }]
+"#,
+        );
+        set.add(SourceFile::new("x.toml", text), false).unwrap();
+        let err = set.check().unwrap_err();
+        let d = err
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("unknown key set `@log-retention-day`"))
+            .unwrap_or_else(|| panic!("{err:?}"));
+        assert!(d.span.is_some());
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "did you mean `@log-retention-days`? key sets are defined by `[[key-set]]` in a detector catalogue"
+            )
+        );
+    }
+
+    #[test]
+    fn an_amendment_must_cite_what_imposes_the_amended_duty() {
+        let mut set = PolicySet::embedded().unwrap();
+        // The labelling amendment cites a provision about editorial review.
+        let text = overlay(
+            r#"
+[[article]]
+ref = "X Art. 1"
+title = "Editorial review of publications"
+topics = ["publishing-editorial-review"]
+
+[[amend]]
+control = "CN-GAI-12.2"
+action = "tighten"
+reason = "x"
+citations = ["X Art. 1"]
+severity = "error"
+"#,
+        );
+        set.add(SourceFile::new("x.toml", text), false).unwrap();
+        let err = set.check().unwrap_err();
+        assert!(
+            err.diagnostics.iter().any(|d| d.message
+                == "`X Art. 1` does not impose `explicit-label-text`, the topic of the amendment of `CN-GAI-12.2`"
+                && d.span.is_some()),
+            "{err:?}"
+        );
+    }
 }
