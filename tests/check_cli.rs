@@ -60,15 +60,21 @@ fn demo_service_fails_with_snippets_articles_and_help() {
         err.contains("generation call `chat().create_stream`"),
         "the generation call is labelled"
     );
-    assert!(err.contains("cited: Art. 4(1); Art. 9 ¶1"));
-    assert!(err.contains("`audit.retention_days = 90` does not satisfy `*.retention_days >= 180`"));
+    assert!(err.contains("cited: Art. 4(1); Art. 9 ¶1; Deep Synthesis Art. 10"));
+    assert!(
+        err.contains("`audit.retention_days = 90` does not satisfy `@log-retention-days >= 184`")
+    );
     assert!(
         err.contains("POST    /v1/chat/completions"),
         "endpoint table:\n{err}"
     );
-    assert!(err.contains("CN-GAI-14.2  pass"), "control summary:\n{err}");
     assert!(
-        err.contains("; 9 findings (7 errors, 1 warning, 1 note)"),
+        err.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["CN-GAI-14.2", "pass"])),
+        "control summary:\n{err}"
+    );
+    assert!(
+        err.contains("; 10 findings (8 errors, 1 warning, 1 note)"),
         "the closing count, singular where it is one:\n{err}"
     );
 }
@@ -218,4 +224,92 @@ fn bad_profile_exits_2_naming_file_and_line() {
 #[test]
 fn missing_directory_is_a_usage_error() {
     gg().args(["check", "no/such/dir"]).assert().code(2);
+}
+
+/// The verdict of one control of `check --format json` on a repository made of `files`.
+fn verdict_of(files: &[(&str, &str)], control: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = gg()
+        .arg("check")
+        .args(["--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == control)
+        .unwrap_or_else(|| panic!("{control} missing from {r}"))
+        .clone()
+}
+
+/// CN-GAI-14.4 once read any key ending in `retention_days`, so a long prompt retention
+/// (`privacy.prompt_retention_days = 400`) passed it while the audit log was kept 30 days.
+#[test]
+fn prompt_retention_does_not_satisfy_log_retention() {
+    let both = "[audit]\nretention_days = 30\n\n[privacy]\nprompt_retention_days = 400\n";
+    let c = verdict_of(&[("config/settings.toml", both)], "CN-GAI-14.4");
+    assert_eq!(c["status"], "fail", "{c}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason
+            .contains("`audit.retention_days = 30` does not satisfy `@log-retention-days >= 184`"),
+        "{reason}"
+    );
+    // The look-alike alone is no evidence at all.
+    let prompt_only = "[privacy]\nprompt_retention_days = 400\n";
+    let c = verdict_of(&[("config/settings.toml", prompt_only)], "CN-GAI-14.4");
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no config key read by"),
+        "{c}"
+    );
+}
+
+/// "Not less than six months" is 184 days (the longest six-month span), not 180.
+#[test]
+fn log_retention_needs_184_days() {
+    for (days, status) in [(180, "fail"), (183, "fail"), (184, "pass"), (365, "pass")] {
+        let config = format!("[audit]\nretention_days = {days}\n");
+        let c = verdict_of(&[("config/settings.toml", &config)], "CN-GAI-14.4");
+        assert_eq!(c["status"], status, "{days} days: {c}");
+    }
+}
+
+/// A shorter retention of any log store fails, whatever another store says.
+#[test]
+fn a_shorter_log_retention_anywhere_fails() {
+    let c = verdict_of(
+        &[
+            ("config/settings.toml", "[audit]\nretention_days = 365\n"),
+            (".env.example", "LOG_RETENTION_DAYS=30\n"),
+        ],
+        "CN-GAI-14.4",
+    );
+    assert_eq!(c["status"], "fail", "{c}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("LOG_RETENTION_DAYS = \"30\""),
+        "{c}"
+    );
+    let c = verdict_of(
+        &[
+            ("config/settings.toml", "[audit]\nretention_days = 365\n"),
+            (".env.example", "LOG_RETENTION_DAYS=200\n"),
+        ],
+        "CN-GAI-14.4",
+    );
+    assert_eq!(c["status"], "pass", "{c}");
 }

@@ -222,7 +222,7 @@ fn github_actions_selects_annotations_summary_and_outputs() {
     assert!(summary.contains("### Compliance by article"));
     assert!(summary.contains("| Art. 4 | ❌ fail |"));
     let outputs = std::fs::read_to_string(&outputs).unwrap();
-    assert!(outputs.contains("findings=9\n"), "{outputs}");
+    assert!(outputs.contains("findings=10\n"), "{outputs}");
     assert!(outputs.contains("failed-controls=CN-GAI-4.1,"));
     assert!(outputs.contains("compliance-score="));
     assert!(outputs.contains(&format!("files={}\n", sarif.display())));

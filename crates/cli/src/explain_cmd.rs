@@ -9,7 +9,7 @@ use clap::Args;
 use genai_gate_policy::diff::render_requirement;
 use genai_gate_policy::suggest::did_you_mean;
 use genai_gate_policy::{
-    Applies, Article, ControlChange, EffectiveControl, EffectivePolicy, Pack, PackKind, PolicySet,
+    Applies, Cited, ControlChange, EffectiveControl, EffectivePolicy, Pack, PackKind, PolicySet,
     Profile, Severity, SourceFile, load_profile, resolve,
 };
 use serde::Serialize;
@@ -51,8 +51,12 @@ pub struct ExplainArgs {
 struct CitationJson {
     citation: String,
     article: Option<String>,
+    /// The cited part's title, else the article's.
     title: Option<String>,
     instrument: Option<String>,
+    /// The instrument with its version and in-force date.
+    instrument_version: Option<String>,
+    formerly: Option<String>,
     note: Option<String>,
 }
 
@@ -67,6 +71,8 @@ struct EvidenceJson {
     requirement: String,
     capability: &'static str,
     summary: &'static str,
+    /// The config keys the requirement's predicate reads (every one must satisfy it).
+    config_keys: Vec<String>,
     detectors: Vec<DetectorJson>,
     not_evidence: Vec<DetectorJson>,
 }
@@ -228,12 +234,12 @@ fn article<'a>(
     set: &'a PolicySet,
     policy: &EffectivePolicy,
     home: &'a Pack,
-    citation: &str,
-) -> Option<&'a Article> {
+    citation: &'a str,
+) -> Option<Cited<'a>> {
     std::iter::once(home)
         .chain(policy.packs.iter().filter_map(|r| set.pack(&r.id)))
         .chain(set.packs.iter())
-        .find_map(|p| p.article_for(citation))
+        .find_map(|p| p.cited(citation))
 }
 
 fn profile_text(policy: &EffectivePolicy) -> String {
@@ -326,12 +332,15 @@ pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         .citations
         .iter()
         .map(|cite| {
-            let a = article(&set, &policy, subject.home, cite);
+            let cd = article(&set, &policy, subject.home, cite);
+            let a = cd.map(|cd| cd.article);
             CitationJson {
                 citation: cite.clone(),
                 article: a.map(|a| a.reference.clone()),
-                title: a.map(|a| a.title.clone()),
+                title: cd.map(|cd| cd.title().to_owned()),
                 instrument: a.and_then(|a| a.instrument.clone()),
+                instrument_version: a.and_then(|a| a.instrument_text()),
+                formerly: a.and_then(|a| a.formerly.clone()),
                 note: a.and_then(|a| a.note.clone()),
             }
         })
@@ -343,6 +352,11 @@ pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             requirement: render_requirement(r),
             capability: r.capability.as_str(),
             summary: r.capability.summary(),
+            config_keys: r
+                .config
+                .as_ref()
+                .map(|p| p.keys.clone())
+                .unwrap_or_default(),
             detectors: policy
                 .detectors
                 .iter()
@@ -428,10 +442,21 @@ fn render(e: &ExplainJson, home: &Pack, style: Style) -> String {
     let citations = e
         .citations
         .iter()
-        .map(|c| match (&c.title, &c.instrument) {
-            (Some(t), Some(i)) => format!("{} — {t} ({i})", c.citation),
-            (Some(t), None) => format!("{} — {t}", c.citation),
-            _ => c.citation.clone(),
+        .map(|c| {
+            let mut s = match &c.title {
+                Some(t) => format!("{} — {t}", c.citation),
+                None => c.citation.clone(),
+            };
+            let source: Vec<String> = c
+                .instrument_version
+                .iter()
+                .cloned()
+                .chain(c.formerly.iter().map(|f| format!("formerly {f}")))
+                .collect();
+            if !source.is_empty() {
+                s.push_str(&format!(" ({})", source.join("; ")));
+            }
+            s
         })
         .collect::<Vec<_>>()
         .join("\n");
@@ -455,7 +480,9 @@ fn render(e: &ExplainJson, home: &Pack, style: Style) -> String {
         ("in scope", e.applicability.reason.clone()),
         (
             "status",
-            if e.active {
+            if e.active && e.provenance.get("applies").map(String::as_str) == Some("profile") {
+                "active for this profile (required by `[policy] enable`, although its conditions do not hold)".into()
+            } else if e.active {
                 "active for this profile".into()
             } else {
                 format!(
@@ -481,6 +508,17 @@ fn render(e: &ExplainJson, home: &Pack, style: Style) -> String {
     for ev in &e.evidence {
         let _ = writeln!(out, "  {}", ev.requirement);
         let _ = writeln!(out, "    {}", style.dim(ev.summary));
+        if !ev.config_keys.is_empty() {
+            let keys = format!(
+                "reads the config keys {} (each one set must satisfy it)",
+                ev.config_keys
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            out.push_str(&wrap(&keys, 4, MAX_WIDTH));
+        }
         if ev.detectors.is_empty() {
             let _ = writeln!(
                 out,

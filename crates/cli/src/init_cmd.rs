@@ -126,8 +126,9 @@ regions = {regions}
 # What the service generates: "text", "image", "audio", "video". Labelling controls
 # (Art. 12 and the 2025 labelling rules) depend on it.
 modalities = {modalities}
-# Sectors whose state rules take precedence (Art. 2 para. 2): "news", "audiovisual",
-# "publishing". Each declared sector needs its overlay in `[policy] packs`.
+# Sectors with state rules of their own: "news" and "publishing" (their rules take
+# precedence, Art. 2 para. 2), "audiovisual" (the online audio-video rules apply in their own
+# right). Each declared sector needs its overlay in `[policy] packs`.
 sectors = {sectors}
 # Public-opinion attributes or social-mobilisation capacity: security assessment and
 # algorithm filing apply (Art. 17).
@@ -144,6 +145,9 @@ trains-models = {trains_models}
 packs = {packs}
 # Extra pack or detector-catalogue files, relative to this file.
 # load = ["policies/our-overlay.toml"]
+# Controls to require even where their conditions do not hold, e.g. the display of the
+# filing number and model name that CAC announcements ask of every launched app.
+# enable = ["CN-GAI-17.2"]
 
 # Detectors for the team's own code, when it wraps moderation, audit or labelling in
 # in-house APIs that the shipped catalogue cannot know. `genai-gate policy capabilities`

@@ -227,15 +227,37 @@ fn explain_unknown_control_exits_2_with_did_you_mean() {
 #[test]
 fn diff_draft_to_final() {
     let out = stdout_of(&["policy", "diff", "cn-genai-2023-draft", "cn-genai-2023"]);
-    let removed = &out[out.find("Removed (").unwrap()..out.find("Added (").unwrap()];
+    let section = |from: &str, to: &str| &out[out.find(from).unwrap()..out.find(to).unwrap()];
+    let removed = section("Removed (", "Relaxed: ");
     assert!(
         removed.to_lowercase().contains("real identity"),
         "real-identity verification is not listed as removed:\n{removed}"
     );
     assert!(
-        removed.contains("three months"),
-        "the three-month fix deadline is not listed as removed:\n{removed}"
+        removed.contains("profile users"),
+        "the profiling ban is not listed as removed:\n{removed}"
     );
+    let relaxed = section("Relaxed: ", "From other instruments");
+    assert!(
+        relaxed.contains("three months") && relaxed.contains("no deadline"),
+        "retraining is not shown relaxed (deadline removed):\n{relaxed}"
+    );
+    let other = section("From other instruments", "Added (");
+    for instrument in ["Cybersecurity Law", "Labeling", "TC260-003"] {
+        assert!(
+            other.contains(instrument),
+            "{instrument} is not named as a source:\n{other}"
+        );
+    }
+    let articles = section("Articles of topics", "Removed (");
+    for topic in [
+        "overseas-providers",
+        "penalties",
+        "rd-exemption",
+        "sector-precedence",
+    ] {
+        assert!(articles.contains(topic), "{topic} missing:\n{articles}");
+    }
     let changed = &out[out.find("Changed (").unwrap()..];
     let filing = &changed[changed
         .find("→ CN-GAI-17.2")
@@ -258,14 +280,33 @@ fn diff_draft_to_final_json() {
         "--format",
         "json",
     ]);
-    let topics: Vec<&str> = v["removed"]
+    let topics = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["topic"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let removed = topics(&v["removed"]);
+    assert!(removed.contains(&"real-identity".into()), "{removed:?}");
+    assert!(removed.contains(&"profiling-ban".into()), "{removed:?}");
+    let relaxed: Vec<&str> = v["relaxed"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|c| c["topic"].as_str())
+        .filter_map(|r| r["control"]["topic"].as_str())
         .collect();
-    assert!(topics.contains(&"real-identity"), "{topics:?}");
-    assert!(topics.contains(&"remediation-deadline"), "{topics:?}");
+    assert!(relaxed.contains(&"model-remediation"), "{relaxed:?}");
+    let other = topics(&v["from_other_instruments"]);
+    assert!(other.contains(&"log-retention".into()), "{other:?}");
+    assert!(!topics(&v["added"]).contains(&"log-retention".into()));
+    assert!(
+        v["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["topic"] == "penalties")
+    );
 }
 
 #[test]
@@ -466,7 +507,7 @@ fn bad_policy_flag_file_fails_every_command() {
     .assert()
     .code(2)
     .stderr(predicate::str::contains(
-        "amends unknown control `CN-GAI-14.10`",
+        "amends unknown control `CN-GAI-14.11`",
     ));
 }
 
@@ -626,4 +667,27 @@ fn colour_follows_the_flag() {
         always.contains(&0x1b),
         "no escape codes with --color always"
     );
+}
+
+/// README shows `policy diff cn-genai-2023-draft cn-genai-2023`; every line it shows (`…`
+/// elides) must be real output, in order, so the README cannot drift from the packs.
+#[test]
+fn readme_diff_output_is_real() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ genai-gate policy diff cn-genai-2023-draft cn-genai-2023\n";
+    let start = readme.find(command).expect("README shows no policy diff") + command.len();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = stdout_of(&["policy", "diff", "cn-genai-2023-draft", "cn-genai-2023"]);
+    let mut lines = out.lines();
+    let mut shown = 0;
+    for want in block.lines().filter(|l| *l != "…") {
+        shown += 1;
+        assert!(
+            lines.any(|got| got == want),
+            "README line not in the output (in order): {want:?}\n\n{out}"
+        );
+    }
+    assert!(shown > 40, "README shows only {shown} lines of the diff");
+    let summary = block.lines().next().unwrap();
+    assert_eq!(summary, out.lines().next().unwrap(), "the summary line");
 }

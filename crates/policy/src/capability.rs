@@ -92,6 +92,8 @@ capabilities! {
     PiRights => "pi.rights", "handlers for requests to access, copy, correct, supplement or delete inputs and records";
     /// A retention limit on stored inputs and usage records.
     PiRetention => "pi.retention", "a configured retention limit on stored prompts and usage records";
+    /// A published commitment not to profile users from their inputs (draft Art. 11; not in the final Measures).
+    PiNoProfiling => "pi.no-profiling", "a published commitment that users' inputs and usage are not used to profile them";
     /// A service agreement with users.
     ServiceAgreement => "service.agreement", "terms of service and their acceptance at sign-up";
     /// Disclosure of intended users, occasions and uses.

@@ -161,6 +161,23 @@ impl Negative {
     }
 }
 
+/// A named set of config keys that hold one setting, read by predicates as `@id`.
+///
+/// Naming the keys once keeps every predicate that reads a setting on the same keys, and keeps
+/// look-alikes out: the log-retention set names the keys of log and audit stores, so a
+/// `privacy.prompt_retention_days` (how long prompts are kept) is never read as a log retention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySet {
+    /// Identifier, e.g. `log-retention-days`.
+    pub id: String,
+    /// What setting the keys hold.
+    pub description: Option<String>,
+    /// Key patterns.
+    pub keys: Vec<String>,
+    /// Where it is written.
+    pub location: Location,
+}
+
 /// A validated detector catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Catalogue {
@@ -174,6 +191,8 @@ pub struct Catalogue {
     pub detectors: Vec<Detector>,
     /// Traps.
     pub negatives: Vec<Negative>,
+    /// Named sets of config keys.
+    pub key_sets: Vec<KeySet>,
     /// Display name of the file.
     pub file: String,
 }
@@ -184,5 +203,10 @@ impl Catalogue {
         self.detectors
             .iter()
             .filter(move |d| d.capability == capability)
+    }
+
+    /// A key set by id.
+    pub fn key_set(&self, id: &str) -> Option<&KeySet> {
+        self.key_sets.iter().find(|k| k.id == id)
     }
 }

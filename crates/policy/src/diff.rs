@@ -1,7 +1,12 @@
-//! `policy diff`: what changed between two packs, control by control and field by field.
+//! `policy diff`: what changed between two packs — their scope, the articles of topics no
+//! control encodes, and the controls, field by field.
 //!
 //! Controls are matched by `topic` when both have one (a draft and a final text number their
-//! articles differently), otherwise by id.
+//! articles differently), otherwise by id. A control only in the old pack is *relaxed* when
+//! the new pack's articles still list its topic (the duty survives in a weaker form no control
+//! encodes), and *removed* otherwise. A control only in the new pack is *from other
+//! instruments* when every citation that imposes its topic is of another instrument (the
+//! Cybersecurity Law, the Labeling Measures), and *added* when the new text itself imposes it.
 
 use serde::Serialize;
 
@@ -20,6 +25,41 @@ pub struct ControlRef {
     pub citations: Vec<String>,
     /// Draft-only duty.
     pub draft_only: bool,
+    /// The instruments the duty comes from when they are not the pack's own text (empty when
+    /// the pack's own text imposes it), with their versions.
+    pub other_instruments: Vec<String>,
+}
+
+/// A citable article or part, as a diff names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleRef {
+    /// The citation, e.g. `Art. 14 ¶1` or `Art. 4(5)`.
+    pub citation: String,
+    /// The title of the part, or of the article.
+    pub title: String,
+}
+
+/// A topic that no control of either pack encodes, whose articles differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleChange {
+    /// The topic, e.g. `penalties`.
+    pub topic: String,
+    /// The old pack's articles listing it.
+    pub old: Vec<ArticleRef>,
+    /// The new pack's articles listing it.
+    pub new: Vec<ArticleRef>,
+}
+
+/// A control of the old pack whose duty the new pack's text keeps in a weaker form that no
+/// control encodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelaxedControl {
+    /// The old control.
+    pub control: ControlRef,
+    /// The new pack's articles that still list its topic.
+    pub kept_by: Vec<ArticleRef>,
+    /// The old control's note (which usually says what was relaxed).
+    pub note: Option<String>,
 }
 
 /// One field that differs.
@@ -51,26 +91,72 @@ pub struct PackDiff {
     pub old: String,
     /// New pack id.
     pub new: String,
-    /// Pack-level changes (scope, dates).
+    /// Pack-level changes: scope, exemption, dates.
     pub pack: Vec<FieldChange>,
-    /// Controls only in the old pack.
+    /// Topics no control encodes whose articles differ (exemptions, penalties, overseas
+    /// providers, sector precedence).
+    pub articles: Vec<ArticleChange>,
+    /// Controls only in the old pack whose topic the new pack no longer lists.
     pub removed: Vec<ControlRef>,
-    /// Controls only in the new pack.
+    /// Controls only in the old pack whose topic the new pack's text keeps without a control.
+    pub relaxed: Vec<RelaxedControl>,
+    /// Controls only in the new pack whose duty the new text imposes.
     pub added: Vec<ControlRef>,
+    /// Controls only in the new pack whose duty comes from other instruments.
+    pub from_other_instruments: Vec<ControlRef>,
     /// Controls in both that differ.
     pub changed: Vec<ChangedControl>,
     /// Number of matched controls that are the same.
     pub unchanged: usize,
 }
 
-fn cref(c: &Control) -> ControlRef {
+fn cref(p: &Pack, c: &Control) -> ControlRef {
     ControlRef {
         id: c.id.clone(),
         topic: c.topic.clone(),
         title: c.title.clone(),
         citations: c.citations.clone(),
         draft_only: c.draft_only,
+        other_instruments: p.other_instruments(c),
     }
+}
+
+/// The articles and parts of `p` that list `topic`.
+fn listing(p: &Pack, topic: &str) -> Vec<ArticleRef> {
+    let mut out = Vec::new();
+    for a in &p.articles {
+        if a.topics.iter().any(|t| t == topic) {
+            out.push(ArticleRef {
+                citation: a.reference.clone(),
+                title: a.title.clone(),
+            });
+        }
+        for part in a
+            .parts
+            .iter()
+            .filter(|x| x.topics.iter().any(|t| t == topic))
+        {
+            let sep = if part.reference.starts_with('(') {
+                ""
+            } else {
+                " "
+            };
+            out.push(ArticleRef {
+                citation: format!("{}{sep}{}", a.reference, part.reference),
+                title: part.title.clone().unwrap_or_else(|| a.title.clone()),
+            });
+        }
+    }
+    out
+}
+
+fn article_topics(p: &Pack) -> impl Iterator<Item = &str> {
+    p.articles.iter().flat_map(|a| {
+        a.topics
+            .iter()
+            .chain(a.parts.iter().flat_map(|x| &x.topics))
+            .map(String::as_str)
+    })
 }
 
 fn render_applies(a: &Applies) -> String {
@@ -165,15 +251,37 @@ fn fields(c: &Control) -> Vec<(&'static str, String)> {
 /// let set = PolicySet::embedded().unwrap();
 /// let d = diff_packs(set.pack("cn-genai-2023-draft").unwrap(), set.pack("cn-genai-2023").unwrap());
 /// assert!(d.removed.iter().any(|c| c.topic.as_deref() == Some("real-identity")));
+/// // Retraining survives without its deadline: relaxed, not removed.
+/// assert!(d.relaxed.iter().any(|r| r.control.topic.as_deref() == Some("model-remediation")));
+/// // Network logs come from the Cybersecurity Law, not from the final Measures.
+/// assert!(d.from_other_instruments.iter().any(|c| c.topic.as_deref() == Some("log-retention")));
+/// // Fines are gone: the topic moved from draft Art. 20 to final Art. 21.
+/// assert!(d.articles.iter().any(|a| a.topic == "penalties"));
 /// ```
 pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
     let key = |c: &Control| c.topic.clone().unwrap_or_else(|| c.id.clone());
     let mut removed = Vec::new();
+    let mut relaxed = Vec::new();
     let mut changed = Vec::new();
     let mut unchanged = 0;
     for oc in &old.controls {
         match new.controls.iter().find(|nc| key(nc) == key(oc)) {
-            None => removed.push(cref(oc)),
+            None => {
+                let kept_by = oc
+                    .topic
+                    .as_deref()
+                    .map(|t| listing(new, t))
+                    .unwrap_or_default();
+                if kept_by.is_empty() {
+                    removed.push(cref(old, oc));
+                } else {
+                    relaxed.push(RelaxedControl {
+                        control: cref(old, oc),
+                        kept_by,
+                        note: oc.note.clone(),
+                    });
+                }
+            }
             Some(nc) => {
                 let mut diffs: Vec<FieldChange> = fields(oc)
                     .into_iter()
@@ -199,20 +307,44 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
                     unchanged += 1;
                 } else {
                     changed.push(ChangedControl {
-                        old: cref(oc),
-                        new: cref(nc),
+                        old: cref(old, oc),
+                        new: cref(new, nc),
                         fields: diffs,
                     });
                 }
             }
         }
     }
-    let added = new
+    let (from_other_instruments, added): (Vec<ControlRef>, Vec<ControlRef>) = new
         .controls
         .iter()
         .filter(|nc| !old.controls.iter().any(|oc| key(oc) == key(nc)))
-        .map(cref)
+        .map(|nc| cref(new, nc))
+        .partition(|c| !c.other_instruments.is_empty());
+
+    // Topics that no control of either pack encodes: the scope, exemptions, penalties.
+    let control_topics: Vec<&str> = old
+        .controls
+        .iter()
+        .chain(&new.controls)
+        .filter_map(|c| c.topic.as_deref())
         .collect();
+    let mut topics: Vec<&str> = article_topics(old)
+        .chain(article_topics(new))
+        .filter(|t| !control_topics.contains(t))
+        .collect();
+    topics.sort_unstable();
+    topics.dedup();
+    let articles = topics
+        .into_iter()
+        .map(|t| ArticleChange {
+            topic: t.to_owned(),
+            old: listing(old, t),
+            new: listing(new, t),
+        })
+        .filter(|a| a.old != a.new)
+        .collect();
+
     let scope = |p: &Pack| match &p.meta.scope {
         None => "none".to_owned(),
         Some(s) => format!(
@@ -222,8 +354,15 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
             s.citation
         ),
     };
+    let exemption = |p: &Pack| {
+        p.meta
+            .scope
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |s| s.exemption.trim().to_owned())
+    };
     let meta = [
         ("scope", scope(old), scope(new)),
+        ("exemption", exemption(old), exemption(new)),
         (
             "published",
             old.meta.published.clone(),
@@ -234,6 +373,7 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
             old.meta.effective.clone().unwrap_or_else(|| "none".into()),
             new.meta.effective.clone().unwrap_or_else(|| "none".into()),
         ),
+        ("as-of", old.meta.as_of.clone(), new.meta.as_of.clone()),
     ];
     PackDiff {
         old: old.meta.id.clone(),
@@ -247,8 +387,11 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
                 new: b,
             })
             .collect(),
+        articles,
         removed,
+        relaxed,
         added,
+        from_other_instruments,
         changed,
         unchanged,
     }

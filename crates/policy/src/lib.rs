@@ -4,8 +4,12 @@
 //! - A **pack** (TOML under `policies/`) lists a text's articles and its controls: each
 //!   control cites its articles, says when it applies, whether it must hold once in the
 //!   repository or on every generation endpoint, and which **capabilities** must be evidenced.
+//!   Each article (and paragraph) lists the **topics** its text imposes, and a citation must
+//!   name one that imposes the citing control's topic; an article of another instrument names
+//!   the version cited and its in-force date, which must not be after the pack's `as-of`.
 //! - An **overlay** is a pack for a sector (news, audio-visual, publishing) that adds,
-//!   tightens or replaces controls of a base pack (Art. 2 ¶2: sector rules take precedence).
+//!   tightens or replaces controls of a base pack (news and publishing rules take precedence
+//!   under Art. 2 ¶2; the audio-video rules apply in their own right).
 //! - A **detector catalogue** says what counts as evidence of each capability in code, config
 //!   and documents, and lists the traps that never count.
 //! - A **profile** (`genai-gate.toml`) describes the service; [`resolve`] turns it and a
@@ -51,11 +55,11 @@ pub mod suggest;
 mod validate;
 
 pub use capability::{Capability, UnknownCapability};
-pub use catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, Negative};
+pub use catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, KeySet, Negative};
 pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
 pub use diff::{PackDiff, diff_packs};
 pub use model::*;
-pub use profile::{Level, PROFILE_FILE, Profile, Service, Waiver};
+pub use profile::{Enable, Level, PROFILE_FILE, Profile, Service, Waiver};
 pub use resolve::{
     Applicability, ControlChange, DEFAULT_BASE, EffectiveControl, EffectivePolicy, PackRef,
     control_order, resolve,

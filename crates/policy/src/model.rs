@@ -71,7 +71,8 @@ word_enum! {
 }
 
 word_enum! {
-    /// A sector whose state rules take precedence (Art. 2 ¶2).
+    /// A sector with state rules of its own: news and publishing rules take precedence over the
+    /// Measures (Art. 2 ¶2); the online audio-video rules apply in their own right.
     Sector { /// News information services.
         News => "news", /// Online audio and video.
         Audiovisual => "audiovisual", /// Publishing, film/TV, literary and artistic creation.
@@ -130,6 +131,9 @@ pub struct PackMeta {
     pub published: String,
     /// Effective date, `YYYY-MM-DD`.
     pub effective: Option<String>,
+    /// The date the pack's citations are current on, `YYYY-MM-DD`: `as-of` as written, else
+    /// the effective date, else the publication date.
+    pub as_of: String,
     /// Version of the encoding.
     pub version: String,
     /// Packs this one replaces.
@@ -168,8 +172,143 @@ pub struct Article {
     pub title: String,
     /// Instrument, when not the pack's own text.
     pub instrument: Option<String>,
+    /// Version of the instrument cited, e.g. `as amended 28 October 2025`.
+    pub version: Option<String>,
+    /// The date that version took effect, `YYYY-MM-DD`.
+    pub in_force: Option<String>,
+    /// The number in the previous version, e.g. `Art. 21(3) of the 2017 text`.
+    pub formerly: Option<String>,
+    /// Topics the article's text imposes or settles (control topics, scope subjects).
+    pub topics: Vec<String>,
+    /// Other rules the article makes apply, if it defers to them.
+    pub defers_to: Option<String>,
+    /// Paragraphs or items cited on their own.
+    pub parts: Vec<ArticlePart>,
     /// Caveat.
     pub note: Option<String>,
+}
+
+/// A paragraph or item of an article, e.g. `¶2` of `Art. 14`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticlePart {
+    /// The part as cited after the article reference: `¶2`, `(1)`.
+    pub reference: String,
+    /// Short title of the part.
+    pub title: Option<String>,
+    /// Topics the part imposes or settles.
+    pub topics: Vec<String>,
+    /// Other rules the part makes apply.
+    pub defers_to: Option<String>,
+}
+
+impl Article {
+    /// The instrument with its version and in-force date, e.g. `Cybersecurity Law of the PRC
+    /// (as amended 28 October 2025, in force 2026-01-01)`; `None` for the pack's own text.
+    ///
+    /// ```
+    /// use genai_gate_policy::PolicySet;
+    /// let set = PolicySet::embedded().unwrap();
+    /// let csl = set.pack("cn-genai-2023").unwrap().article_for("CSL Art. 23(3)").unwrap();
+    /// assert!(csl.instrument_text().unwrap().contains("in force 2026-01-01"));
+    /// ```
+    pub fn instrument_text(&self) -> Option<String> {
+        let name = self.instrument.as_ref()?;
+        let detail: Vec<String> = self
+            .version
+            .iter()
+            .cloned()
+            .chain(self.in_force.iter().map(|d| format!("in force {d}")))
+            .collect();
+        Some(if detail.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} ({})", detail.join(", "))
+        })
+    }
+
+    /// Whether the article lists what it imposes (topics or a deferral), so that citations of
+    /// it can be checked.
+    pub fn is_annotated(&self) -> bool {
+        !self.topics.is_empty()
+            || self.defers_to.is_some()
+            || self
+                .parts
+                .iter()
+                .any(|p| !p.topics.is_empty() || p.defers_to.is_some())
+    }
+}
+
+/// What a citation names: an article and, when the citation names one, a part of it.
+///
+/// ```
+/// use genai_gate_policy::PolicySet;
+/// let set = PolicySet::embedded().unwrap();
+/// let fin = set.pack("cn-genai-2023").unwrap();
+/// let cited = fin.cited("Art. 14 ¶2").unwrap();
+/// assert_eq!(cited.part.unwrap().reference, "¶2");
+/// assert!(cited.imposes("sanction-record"));
+/// assert!(!cited.imposes("request-log"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cited<'a> {
+    /// The article.
+    pub article: &'a Article,
+    /// The part, when the citation names one the article lists.
+    pub part: Option<&'a ArticlePart>,
+    /// The rest of the citation after the article reference, trimmed (`¶2`, `(1)`, empty).
+    pub rest: &'a str,
+}
+
+impl<'a> Cited<'a> {
+    /// The topics the cited text imposes: the article's, plus the cited part's (or, when the
+    /// whole article is cited, every part's).
+    pub fn topics(&self) -> Vec<&'a str> {
+        let parts: Vec<&'a ArticlePart> = match (self.part, self.rest.is_empty()) {
+            (Some(p), _) => vec![p],
+            (None, true) => self.article.parts.iter().collect(),
+            (None, false) => Vec::new(),
+        };
+        self.article
+            .topics
+            .iter()
+            .chain(parts.into_iter().flat_map(|p| &p.topics))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether the cited text imposes `topic`.
+    pub fn imposes(&self, topic: &str) -> bool {
+        self.topics().contains(&topic)
+    }
+
+    /// The rules the cited text defers to, if it does.
+    pub fn defers_to(&self) -> Option<&'a str> {
+        let own = self.part.and_then(|p| p.defers_to.as_deref());
+        let whole = || {
+            self.rest
+                .is_empty()
+                .then(|| {
+                    self.article
+                        .parts
+                        .iter()
+                        .find_map(|p| p.defers_to.as_deref())
+                })
+                .flatten()
+        };
+        own.or(self.article.defers_to.as_deref()).or_else(whole)
+    }
+
+    /// The title of the cited part if it has one, else the article's.
+    pub fn title(&self) -> &'a str {
+        self.part
+            .and_then(|p| p.title.as_deref())
+            .unwrap_or(&self.article.title)
+    }
+
+    /// Whether the citation names a part the article does not list (while it lists some).
+    pub fn names_unknown_part(&self) -> bool {
+        self.part.is_none() && !self.rest.is_empty() && !self.article.parts.is_empty()
+    }
 }
 
 /// Conditions over the profile under which a control is active.
@@ -253,26 +392,40 @@ impl fmt::Display for ConfigValue {
     }
 }
 
-/// `key op value`, e.g. `*.retention_days >= 180`.
+/// `key op value`, e.g. `@log-retention-days >= 184` or `moderation.enabled = true`.
 ///
-/// Keys are dotted paths; `*` matches any run of characters, and a leading `*.` also
-/// matches nothing (so `*.retention_days` matches `retention_days` at the top level).
+/// The key is a dotted key pattern, where `*` matches any run of characters and a leading `*.`
+/// also matches nothing (so `*.retention_days` matches `retention_days` at the top level), or
+/// `@name`, a key set of a detector catalogue (`[[key-set]]`) naming every key that holds the
+/// setting. [`ConfigPredicate::keys`] lists the patterns the predicate reads; a key set's are
+/// filled in when the policy set is checked ([`crate::PolicySet::check`]), and until then the
+/// predicate reads no key at all, so it can never pass by accident.
 ///
 /// ```
 /// use genai_gate_policy::{ConfigPredicate, ConfigValue};
-/// let p: ConfigPredicate = "*.retention_days >= 180".parse().unwrap();
-/// assert!(p.key_matches("audit.log.retention_days"));
+/// let p: ConfigPredicate = "audit.retention_days >= 184".parse().unwrap();
+/// assert_eq!(p.keys, ["audit.retention_days"]);
+/// assert!(p.key_matches("audit.retention_days"));
+/// assert!(!p.key_matches("privacy.prompt_retention_days"));
 /// assert!(p.holds(&ConfigValue::Number(365.0)));
-/// assert!(!p.holds(&ConfigValue::Number(30.0)));
+/// assert!(!p.holds(&ConfigValue::Number(180.0)));
+///
+/// let mut set: ConfigPredicate = "@log-retention-days >= 184".parse().unwrap();
+/// assert_eq!(set.key_set(), Some("log-retention-days"));
+/// assert!(!set.key_matches("audit.retention_days")); // not bound yet: reads nothing
+/// set.bind(&["audit.retention_days".to_owned(), "*.log_retention_days".to_owned()]);
+/// assert!(set.key_matches("service.log_retention_days"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConfigPredicate {
-    /// Key pattern.
+    /// Key pattern or `@key-set`, as written.
     pub key: String,
     /// Operator.
     pub op: CmpOp,
     /// Value compared with.
     pub value: ConfigValue,
+    /// The key patterns read: the key itself, or the key set's patterns once bound.
+    pub keys: Vec<String>,
 }
 
 impl fmt::Display for ConfigPredicate {
@@ -303,11 +456,16 @@ impl std::str::FromStr for ConfigPredicate {
             })?;
         let key = s[..at].trim();
         let raw = s[at + text.len()..].trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_alphanumeric() || "._-*".contains(c))
-        {
+        let valid = match key.strip_prefix('@') {
+            Some(set) => is_slug(set),
+            None => {
+                !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "._-*".contains(c))
+            }
+        };
+        if !valid {
             return Err(format!("config predicate `{s}` has an invalid key `{key}`"));
         }
         if raw.is_empty() {
@@ -332,14 +490,40 @@ impl std::str::FromStr for ConfigPredicate {
             key: key.to_owned(),
             op,
             value,
+            keys: if key.starts_with('@') {
+                Vec::new()
+            } else {
+                vec![key.to_owned()]
+            },
         })
     }
 }
 
+/// Lowercase letters, digits and dashes, starting with a letter.
+pub(crate) fn is_slug(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 impl ConfigPredicate {
-    /// Whether a dotted config key matches this predicate's key pattern.
+    /// The key set this predicate reads (`@name`), if it reads one.
+    pub fn key_set(&self) -> Option<&str> {
+        self.key.strip_prefix('@')
+    }
+
+    /// Reads the patterns of the key set this predicate names.
+    pub fn bind(&mut self, keys: &[String]) {
+        if self.key_set().is_some() {
+            self.keys = keys.to_vec();
+        }
+    }
+
+    /// Whether a dotted config key matches one of the patterns this predicate reads.
     pub fn key_matches(&self, key: &str) -> bool {
-        crate::pattern::wildcard_match(&self.key, key, ".")
+        self.keys
+            .iter()
+            .any(|k| crate::pattern::wildcard_match(k, key, "."))
     }
 
     /// Whether a value satisfies the predicate. Numbers written as strings count as numbers;
@@ -503,6 +687,8 @@ pub struct Amendment {
     pub action: AmendAction,
     /// Why.
     pub reason: String,
+    /// The topic of the sector duty it rests on, when not the control's own.
+    pub topic: Option<String>,
     /// Citations added.
     pub citations: Vec<String>,
     /// New severity.
@@ -551,6 +737,58 @@ impl Pack {
     pub fn article_for(&self, citation: &str) -> Option<&Article> {
         article_for(&self.articles, citation)
     }
+
+    /// The article and part a citation names.
+    pub fn cited<'a>(&'a self, citation: &'a str) -> Option<Cited<'a>> {
+        cited(&self.articles, citation)
+    }
+
+    /// The citations of `control` whose text imposes its topic (all of them when the control
+    /// has no topic or cites unannotated articles): where its duty comes from.
+    ///
+    /// ```
+    /// use genai_gate_policy::PolicySet;
+    /// let set = PolicySet::embedded().unwrap();
+    /// let fin = set.pack("cn-genai-2023").unwrap();
+    /// let text_label = fin.control("CN-GAI-12.2").unwrap();
+    /// // Art. 12 only defers to the labelling rules; the Labeling Measures impose text labels.
+    /// let sources: Vec<&str> = fin.sources_of(text_label).iter().map(|c| c.article.reference.as_str()).collect();
+    /// assert!(!sources.contains(&"Art. 12"));
+    /// assert!(sources.contains(&"Labeling Measures Art. 4"));
+    /// ```
+    pub fn sources_of<'a>(&'a self, control: &'a Control) -> Vec<Cited<'a>> {
+        let cited: Vec<Cited<'a>> = control
+            .citations
+            .iter()
+            .filter_map(|c| self.cited(c))
+            .collect();
+        let imposing: Vec<Cited<'a>> = match &control.topic {
+            Some(t) => cited
+                .iter()
+                .filter(|c| !c.article.is_annotated() || c.imposes(t))
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        };
+        if imposing.is_empty() { cited } else { imposing }
+    }
+
+    /// The instruments other than the pack's own text that a control's duty comes from, or an
+    /// empty list when it comes (also) from the pack's own text.
+    pub fn other_instruments(&self, control: &Control) -> Vec<String> {
+        let sources = self.sources_of(control);
+        if sources.is_empty() || sources.iter().any(|c| c.article.instrument.is_none()) {
+            return Vec::new();
+        }
+        let mut names: Vec<String> = Vec::new();
+        for c in sources {
+            let name = c.article.instrument_text().unwrap_or_default();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
 }
 
 pub(crate) fn article_for<'a>(articles: &'a [Article], citation: &str) -> Option<&'a Article> {
@@ -562,4 +800,22 @@ pub(crate) fn article_for<'a>(articles: &'a [Article], citation: &str) -> Option
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '(', ',']))
         })
         .max_by_key(|a| a.reference.len())
+}
+
+pub(crate) fn cited<'a>(articles: &'a [Article], citation: &'a str) -> Option<Cited<'a>> {
+    let article = article_for(articles, citation)?;
+    let rest = citation[article.reference.len()..].trim();
+    let part = article
+        .parts
+        .iter()
+        .filter(|p| {
+            rest.strip_prefix(p.reference.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with([' ', '(', ',', '¶']))
+        })
+        .max_by_key(|p| p.reference.len());
+    Some(Cited {
+        article,
+        part,
+        rest,
+    })
 }

@@ -68,6 +68,16 @@ pub struct Level {
     pub location: Location,
 }
 
+/// A control the profile requires even where its `applies` conditions do not hold
+/// (`[policy] enable`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enable {
+    /// Control id.
+    pub control: String,
+    /// Where it is written.
+    pub location: Location,
+}
+
 /// A validated repository profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Profile {
@@ -75,6 +85,8 @@ pub struct Profile {
     pub service: Service,
     /// Pack ids in precedence order (base first); empty: the default selection.
     pub packs: Vec<String>,
+    /// Controls required regardless of their `applies` conditions (`[policy] enable`).
+    pub enable: Vec<Enable>,
     /// Extra pack or catalogue files, relative to the profile.
     pub load: Vec<String>,
     /// The team's own detectors.
@@ -112,6 +124,7 @@ impl Profile {
                 trains_models: false,
             },
             packs: Vec::new(),
+            enable: Vec::new(),
             load: Vec::new(),
             detectors: Vec::new(),
             files: FileSelection::default(),

@@ -55,6 +55,13 @@ pub struct RawPackMeta {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub effective: Option<Spanned<toml::value::Datetime>>,
+    /// The date the pack's citations are current on (TOML date): every `[[article]]` that
+    /// names its version's `in-force` date must be in force by then. Defaults to `effective`,
+    /// or to `published` for a draft. A pack that cites later instruments (the Labeling
+    /// Measures, an amended law) sets it to the date its citations were last checked.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub as_of: Option<Spanned<toml::value::Datetime>>,
     /// Version of this encoding of the text (not of the text).
     pub version: String,
     /// Packs this one replaces.
@@ -102,7 +109,7 @@ pub struct RawPackScope {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawArticle {
-    /// The reference as cited, e.g. `Art. 14` or `CSL Art. 21`.
+    /// The reference as cited, e.g. `Art. 14` or `CSL Art. 23`.
     #[serde(rename = "ref")]
     #[schemars(with = "String")]
     pub reference: SStr,
@@ -111,9 +118,52 @@ pub struct RawArticle {
     /// The instrument, when it is not the pack's own text.
     #[serde(default)]
     pub instrument: Option<String>,
+    /// The version of the instrument cited, e.g. `as amended 28 October 2025`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The date that version took effect (TOML date); must not be after the pack's `as-of`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub in_force: Option<Spanned<toml::value::Datetime>>,
+    /// The article's number in the previous version, e.g. `Art. 21(3) of the 2017 text`.
+    #[serde(default)]
+    pub formerly: Option<String>,
+    /// What the article's text imposes or settles, as topic slugs: the `topic` of every
+    /// control that cites it, and scope subjects such as `penalties`. A control may cite the
+    /// article only if its topic is listed here, on the cited part, or the article defers.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub topics: Vec<SStr>,
+    /// Other rules the article makes apply (e.g. `the Deep Synthesis Provisions`); a control
+    /// may cite it beside the article of those rules that imposes its topic.
+    #[serde(default)]
+    pub defers_to: Option<String>,
+    /// Paragraphs or items cited on their own, e.g. `Art. 14 ¶2` or `Art. 4(1)`.
+    #[serde(default, rename = "part")]
+    pub parts: Vec<RawArticlePart>,
     /// A caveat, e.g. a numbering to check against the official text.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// `[[article.part]]`: a paragraph or item of an article.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawArticlePart {
+    /// The part as cited after the article reference: `¶2`, `(1)`, `¶1(3)`.
+    #[serde(rename = "ref")]
+    #[schemars(with = "String")]
+    pub reference: SStr,
+    /// Short title of the part.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Topics this part imposes or settles (added to the article's own).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub topics: Vec<SStr>,
+    /// Other rules this part makes apply.
+    #[serde(default)]
+    pub defers_to: Option<String>,
 }
 
 /// `[[control]]`: one obligation and the evidence that satisfies it.
@@ -190,7 +240,8 @@ pub struct RawRequirement {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub order: Option<SStr>,
-    /// A config predicate the evidence must satisfy, e.g. `*.retention_days >= 180`.
+    /// A config predicate every matching key must satisfy, e.g. `@log-retention-days >= 184`
+    /// (a key set of the detector catalogue) or `moderation.keyword_library_size >= 10000`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub config: Option<SStr>,
@@ -230,6 +281,10 @@ pub struct RawAmendment {
     pub action: SStr,
     /// Why the sector rule changes the control.
     pub reason: String,
+    /// The topic of the sector duty the amendment rests on, when it is not the amended
+    /// control's own (its citations must impose it).
+    #[serde(default)]
+    pub topic: Option<String>,
     /// Citations of the sector's own sources, added to the control.
     #[schemars(with = "Vec<String>")]
     pub citations: Vec<SStr>,
@@ -271,6 +326,25 @@ pub struct RawCatalogue {
     /// What never counts as evidence (traps).
     #[serde(default, rename = "negative")]
     pub negatives: Vec<RawNegative>,
+    /// Named sets of config keys that predicates read as `@name`.
+    #[serde(default, rename = "key-set")]
+    pub key_sets: Vec<RawKeySet>,
+}
+
+/// `[[key-set]]`: the config keys that hold one setting, named once so that every predicate
+/// reading the setting reads the same keys (and no look-alike with the same suffix).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawKeySet {
+    /// Identifier, read as `@id` in config predicates, e.g. `log-retention-days`.
+    #[schemars(with = "String")]
+    pub id: SStr,
+    /// What setting the keys hold, and what look-alikes they leave out.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Key patterns (dotted; `*` matches any run of words; compared in normal form).
+    #[schemars(with = "Vec<String>")]
+    pub keys: Vec<SStr>,
 }
 
 /// `[catalogue]`.
@@ -320,7 +394,7 @@ pub struct RawDetector {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub strings: Vec<SStr>,
-    /// Config predicates, e.g. `moderation.enabled = true`.
+    /// Config predicates, e.g. `moderation.enabled = true` or `@log-retention-days >= 0`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub config: Vec<SStr>,
@@ -432,6 +506,13 @@ pub struct RawPolicySelection {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub packs: Vec<SStr>,
+    /// Control ids to require even where their `applies` conditions do not hold, e.g.
+    /// `["CN-GAI-17.2"]` for a launched app that must show its filing number without
+    /// public-opinion attributes. Only adds duties; the pack's scope still decides
+    /// applicability.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub enable: Vec<SStr>,
     /// Extra pack or catalogue files, relative to the profile.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

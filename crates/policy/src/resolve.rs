@@ -125,7 +125,7 @@ const FIELDS: [&str; 9] = [
 /// ```
 pub fn resolve(
     set: &PolicySet,
-    profile: Profile,
+    mut profile: Profile,
     profile_is_default: bool,
     profile_source: Option<&SourceFile>,
 ) -> Result<EffectivePolicy, LoadError> {
@@ -248,6 +248,7 @@ pub fn resolve(
             diagnostics: errors,
         });
     }
+    bind_profile_key_sets(set, &mut profile)?;
     let Some(base) = base else {
         return Err(LoadError {
             diagnostics: vec![Diagnostic {
@@ -370,8 +371,13 @@ pub fn resolve(
             ec.active = false;
             ec.inactive_reason = Some(applicability.reason.clone());
         } else if let Some(why) = inactive_reason(&ec.control.applies, &profile) {
-            ec.active = false;
-            ec.inactive_reason = Some(why);
+            if profile.enable.iter().any(|e| e.control == ec.control.id) {
+                // Required by `[policy] enable` although its conditions do not hold.
+                ec.provenance.insert("applies".into(), "profile".into());
+            } else {
+                ec.active = false;
+                ec.inactive_reason = Some(why);
+            }
         }
     }
     controls.sort_by(|a, b| control_order(&a.control.id, &b.control.id));
@@ -428,6 +434,11 @@ fn apply_levels(profile: &Profile, controls: &mut [EffectiveControl]) -> Result<
             unknown(&w.control, &w.location, "a waiver");
         }
     }
+    for e in &profile.enable {
+        if !ids.contains(&e.control) {
+            unknown(&e.control, &e.location, "`[policy] enable`");
+        }
+    }
     let mut lowered = Vec::new();
     for l in &profile.levels {
         let Some(ec) = controls.iter_mut().find(|c| c.control.id == l.control) else {
@@ -458,6 +469,36 @@ fn apply_levels(profile: &Profile, controls: &mut [EffectiveControl]) -> Result<
         }
     }
     errors.extend(lowered);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError {
+            diagnostics: errors,
+        })
+    }
+}
+
+/// Reads the key sets named by the profile's own detectors (`@log-retention-days`).
+fn bind_profile_key_sets(set: &PolicySet, profile: &mut Profile) -> Result<(), LoadError> {
+    let mut errors = Vec::new();
+    for d in &mut profile.detectors {
+        for p in &mut d.config {
+            let Some(name) = p.key_set() else { continue };
+            match set.key_set(name) {
+                Some(k) => p.bind(&k.keys),
+                None => errors.push(Diagnostic {
+                    file: d.location.file.clone(),
+                    span: Some(d.location.span.clone()),
+                    line: Some(d.location.line),
+                    message: format!(
+                        "detector `{}` reads unknown key set `@{name}` in `{p}`",
+                        d.id
+                    ),
+                    help: Some(set.key_set_help(name)),
+                }),
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -1,10 +1,10 @@
 //! A set of loaded packs and catalogues, with the checks that span files.
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, KeySet};
 use crate::diag::{Diagnostic, LoadError, SourceFile};
-use crate::model::{AmendAction, Pack, PackKind};
+use crate::model::{AmendAction, ConfigPredicate, Pack, PackKind};
 use crate::suggest::did_you_mean;
-use crate::validate::{load_catalogue, load_pack};
+use crate::validate::{load_catalogue, load_pack, topic_problems};
 
 /// The packs and catalogues shipped inside the binary: `(display name, text)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -141,10 +141,99 @@ impl PolicySet {
         self.sources.iter().find(|s| s.name == name)
     }
 
-    /// Checks that span files: unique ids, links that resolve, overlays that amend controls
-    /// of their base and do not loosen them.
-    pub fn check(&self) -> Result<(), LoadError> {
+    /// A config key set of any loaded catalogue, by id.
+    pub fn key_set(&self, id: &str) -> Option<&KeySet> {
+        self.catalogues.iter().find_map(|c| c.key_set(id))
+    }
+
+    /// The help for an unknown key set: a "did you mean", or the sets there are.
+    pub fn key_set_help(&self, id: &str) -> String {
+        let ids: Vec<&str> = self
+            .catalogues
+            .iter()
+            .flat_map(|c| c.key_sets.iter().map(|k| k.id.as_str()))
+            .collect();
+        match did_you_mean(id, ids.iter().copied()) {
+            Some(s) => format!("did you mean `@{s}`? key sets are defined by `[[key-set]]` in a detector catalogue"),
+            None if ids.is_empty() => "no catalogue defines a `[[key-set]]`; name the keys in the predicate, or define the set".into(),
+            None => format!(
+                "the catalogues define {}",
+                ids.iter().map(|i| format!("`@{i}`")).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// Fills in the key patterns of every predicate that reads a key set (`@name`), in packs
+    /// and catalogues, and reports the sets that no catalogue defines.
+    fn bind_key_sets(&mut self, errors: &mut Vec<Diagnostic>) {
+        let sets: Vec<(String, Vec<String>)> = self
+            .catalogues
+            .iter()
+            .flat_map(|c| c.key_sets.iter().map(|k| (k.id.clone(), k.keys.clone())))
+            .collect();
+        let mut unknown: Vec<(crate::model::Location, String, String)> = Vec::new();
+        let mut bind = |p: &mut ConfigPredicate, loc: &crate::model::Location, owner: &str| {
+            let Some(name) = p.key_set().map(str::to_owned) else {
+                return;
+            };
+            match sets.iter().find(|(id, _)| *id == name) {
+                Some((_, keys)) => p.bind(keys),
+                None => unknown.push((
+                    loc.clone(),
+                    format!("{owner} reads unknown key set `@{name}` in `{p}`"),
+                    name,
+                )),
+            }
+        };
+        for pack in &mut self.packs {
+            let reqs = pack
+                .controls
+                .iter_mut()
+                .flat_map(|c| {
+                    let id = c.id.clone();
+                    c.requirements
+                        .iter_mut()
+                        .map(move |r| (format!("`{id}`"), r))
+                })
+                .chain(pack.amendments.iter_mut().flat_map(|a| {
+                    let id = a.control.clone();
+                    a.requirements
+                        .iter_mut()
+                        .map(move |r| (format!("the amendment of `{id}`"), r))
+                }));
+            for (owner, r) in reqs {
+                let loc = r.location.clone();
+                if let Some(p) = &mut r.config {
+                    bind(p, &loc, &owner);
+                }
+            }
+        }
+        for cat in &mut self.catalogues {
+            for d in &mut cat.detectors {
+                let owner = format!("detector `{}`", d.id);
+                for p in &mut d.config {
+                    bind(p, &d.location, &owner);
+                }
+            }
+        }
+        for (loc, message, name) in unknown {
+            errors.push(Diagnostic {
+                file: loc.file.clone(),
+                span: Some(loc.span.clone()),
+                line: Some(loc.line),
+                message,
+                help: Some(self.key_set_help(&name)),
+            });
+        }
+    }
+
+    /// Checks that span files — unique ids, links that resolve, overlays that amend controls
+    /// of their base and do not loosen them, amendments whose citations impose the duty they
+    /// rest on — and binds every `@key-set` predicate to its catalogue's keys. Call it once
+    /// every file is added.
+    pub fn check(&mut self) -> Result<(), LoadError> {
         let mut errors = Vec::new();
+        self.bind_key_sets(&mut errors);
         let mut err = |file: &str,
                        loc: Option<&crate::model::Location>,
                        message: String,
@@ -228,6 +317,13 @@ impl PolicySet {
                     );
                     continue;
                 };
+                if let Some(topic) = a.topic.as_ref().or(target.topic.as_ref()) {
+                    let refs: Vec<&str> = a.citations.iter().map(String::as_str).collect();
+                    let owner = format!("the amendment of `{}`", a.control);
+                    for (_, message, help) in topic_problems(&p.articles, &refs, topic, &owner) {
+                        err(&p.file, Some(&a.location), message, Some(help));
+                    }
+                }
                 if a.action == AmendAction::Tighten
                     && let Some(sev) = a.severity
                     && sev < target.severity
@@ -263,6 +359,19 @@ impl PolicySet {
                             );
                         }
                     }
+                }
+            }
+        }
+        let mut seen_sets = std::collections::BTreeSet::new();
+        for c in &self.catalogues {
+            for k in &c.key_sets {
+                if !seen_sets.insert(k.id.clone()) {
+                    err(
+                        &c.file,
+                        Some(&k.location),
+                        format!("key set `{}` is defined in more than one catalogue", k.id),
+                        None,
+                    );
                 }
             }
         }
@@ -338,6 +447,87 @@ require = [{ capability = "audit.record", order = "before" }]
             err.diagnostics.iter().any(|d| d
                 .message
                 .contains("adds an `order`, but the control is repository-scoped")),
+            "{err:?}"
+        );
+    }
+
+    fn overlay(body: &str) -> String {
+        format!(
+            r#"
+[pack]
+id = "x-overlay"
+kind = "overlay"
+extends = "cn-genai-2023"
+sector = "news"
+title = "X"
+jurisdiction = "CN"
+authority = "X"
+source = "https://example.org"
+published = 2024-01-01
+version = "1"
+{body}"#
+        )
+    }
+
+    #[test]
+    fn an_unknown_key_set_is_an_error_with_a_suggestion() {
+        let mut set = PolicySet::embedded().unwrap();
+        let text = overlay(
+            r#"
+[[article]]
+ref = "X Art. 1"
+title = "x"
+topics = ["log-retention"]
+
+[[amend]]
+control = "CN-GAI-14.4"
+action = "tighten"
+reason = "x"
+citations = ["X Art. 1"]
+require = [{ capability = "audit.record", config = "@log-retention-day >= 365" }]
+"#,
+        );
+        set.add(SourceFile::new("x.toml", text), false).unwrap();
+        let err = set.check().unwrap_err();
+        let d = err
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("unknown key set `@log-retention-day`"))
+            .unwrap_or_else(|| panic!("{err:?}"));
+        assert!(d.span.is_some());
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "did you mean `@log-retention-days`? key sets are defined by `[[key-set]]` in a detector catalogue"
+            )
+        );
+    }
+
+    #[test]
+    fn an_amendment_must_cite_what_imposes_the_amended_duty() {
+        let mut set = PolicySet::embedded().unwrap();
+        // The labelling amendment cites a provision about editorial review.
+        let text = overlay(
+            r#"
+[[article]]
+ref = "X Art. 1"
+title = "Editorial review of publications"
+topics = ["publishing-editorial-review"]
+
+[[amend]]
+control = "CN-GAI-12.2"
+action = "tighten"
+reason = "x"
+citations = ["X Art. 1"]
+severity = "error"
+"#,
+        );
+        set.add(SourceFile::new("x.toml", text), false).unwrap();
+        let err = set.check().unwrap_err();
+        assert!(
+            err.diagnostics.iter().any(|d| d.message
+                == "`X Art. 1` does not impose `explicit-label-text`, the topic of the amendment of `CN-GAI-12.2`"
+                && d.span.is_some()),
             "{err:?}"
         );
     }

@@ -3,10 +3,10 @@
 use std::ops::Range;
 
 use crate::Capability;
-use crate::catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, Negative};
+use crate::catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, KeySet, Negative};
 use crate::diag::{Collector, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
-use crate::profile::{FileSelection, Level, Profile, Service, Waiver};
+use crate::profile::{Enable, FileSelection, Level, Profile, Service, Waiver};
 use crate::raw::{self, SStr};
 use crate::suggest::did_you_mean;
 
@@ -62,12 +62,7 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
                 format!("article `{}` is listed twice", a.reference.get_ref()),
             );
         }
-        articles.push(Article {
-            reference: a.reference.into_inner(),
-            title: a.title,
-            instrument: a.instrument,
-            note: a.note,
-        });
+        articles.push(article(&mut c, a, &meta));
     }
     let mut controls: Vec<Control> = Vec::new();
     for rc in raw.controls {
@@ -99,6 +94,151 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
         file: source.name.clone(),
         embedded,
     })
+}
+
+fn topics(c: &mut Collector, topics: Vec<SStr>) -> Vec<String> {
+    for t in &topics {
+        if !is_slug(t.get_ref()) {
+            c.at_help(
+                t.span(),
+                format!("topic `{}` is not a slug", t.get_ref()),
+                "write topics in lowercase letters, digits and dashes, as control `topic`s are",
+            );
+        }
+    }
+    topics.into_iter().map(|t| t.into_inner()).collect()
+}
+
+fn article(c: &mut Collector, a: raw::RawArticle, meta: &PackMeta) -> Article {
+    let in_force = a.in_force.as_ref().map(|d| date(c, d, "`in-force`"));
+    if let (Some(day), Some(d)) = (&in_force, &a.in_force)
+        && day.as_str() > meta.as_of.as_str()
+    {
+        c.at_help(
+            d.span(),
+            format!(
+                "`{}` is the version in force from {day}, after the pack's as-of date {}",
+                a.reference.get_ref(),
+                meta.as_of
+            ),
+            "cite the version in force on the pack's `as-of` date, or move `as-of` once the citations are checked against the newer text",
+        );
+    }
+    if a.version.is_some() != a.in_force.is_some() {
+        c.at_help(
+            a.reference.span(),
+            format!(
+                "`{}` names a version without its in-force date, or the reverse",
+                a.reference.get_ref()
+            ),
+            "give both `version` and `in-force`",
+        );
+    }
+    let mut parts: Vec<ArticlePart> = Vec::new();
+    for p in a.parts {
+        if parts.iter().any(|x| x.reference == *p.reference.get_ref()) {
+            c.at(
+                p.reference.span(),
+                format!(
+                    "part `{}` of `{}` is listed twice",
+                    p.reference.get_ref(),
+                    a.reference.get_ref()
+                ),
+            );
+        }
+        if !p.reference.get_ref().starts_with(['¶', '(']) {
+            c.at_help(
+                p.reference.span(),
+                format!(
+                    "part `{}` of `{}` is neither a paragraph nor an item",
+                    p.reference.get_ref(),
+                    a.reference.get_ref()
+                ),
+                "write paragraphs as `¶2` and items as `(1)`, as citations spell them",
+            );
+        }
+        parts.push(ArticlePart {
+            reference: p.reference.into_inner(),
+            title: p.title,
+            topics: topics(c, p.topics),
+            defers_to: p.defers_to,
+        });
+    }
+    Article {
+        reference: a.reference.into_inner(),
+        title: a.title,
+        instrument: a.instrument,
+        version: a.version,
+        in_force,
+        formerly: a.formerly,
+        topics: topics(c, a.topics),
+        defers_to: a.defers_to,
+        parts,
+        note: a.note,
+    }
+}
+
+/// One problem with a citation's topic: the index of the citation (or `None` for the whole
+/// list), the message and the help.
+pub(crate) type CitationProblem = (Option<usize>, String, String);
+
+/// Checks that every citation names an article (or part) whose text imposes `topic`, or that
+/// defers to other rules while another citation imposes it. Articles that list nothing
+/// (neither topics nor a deferral) cannot be checked and pass. `owner` names the control or
+/// amendment in messages.
+pub(crate) fn topic_problems(
+    articles: &[Article],
+    cites: &[&str],
+    topic: &str,
+    owner: &str,
+) -> Vec<CitationProblem> {
+    let mut problems = Vec::new();
+    let mut imposing = 0;
+    let mut deferring = Vec::new();
+    for (i, cite) in cites.iter().enumerate() {
+        // Unknown articles and parts are reported by the citation check.
+        let Some(cd) = cited(articles, cite).filter(|cd| !cd.names_unknown_part()) else {
+            continue;
+        };
+        if !cd.article.is_annotated() || cd.imposes(topic) {
+            imposing += 1;
+        } else if let Some(rules) = cd.defers_to() {
+            deferring.push(format!("`{cite}` defers to {rules}"));
+        } else {
+            let listed = cd.topics();
+            problems.push((
+                Some(i),
+                format!("`{cite}` does not impose `{topic}`, the topic of {owner}"),
+                format!(
+                    "{}; cite the article that imposes `{topic}`, or add the topic to `{}` if its text does",
+                    if listed.is_empty() {
+                        "it lists no topic".to_owned()
+                    } else {
+                        format!(
+                            "its text imposes {}",
+                            listed
+                                .iter()
+                                .map(|t| format!("`{t}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    cd.article.reference
+                ),
+            ));
+        }
+    }
+    if imposing == 0 && !deferring.is_empty() {
+        problems.push((
+            None,
+            format!("no citation of {owner} imposes its topic `{topic}`"),
+            format!(
+                "{}; cite the article of those rules that imposes `{topic}`",
+                deferring.join("; ")
+            ),
+        ));
+    }
+    problems
 }
 
 fn location(c: &Collector, span: Range<usize>) -> Location {
@@ -146,9 +286,7 @@ fn date(c: &mut Collector, d: &toml::Spanned<toml::value::Datetime>, what: &str)
 }
 
 fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+    crate::model::is_slug(s)
 }
 
 fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
@@ -209,6 +347,19 @@ fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
     }
     let published = date(c, &m.published, "`published`");
     let effective = m.effective.as_ref().map(|d| date(c, d, "`effective`"));
+    let as_of = match &m.as_of {
+        Some(d) => {
+            let day = date(c, d, "`as-of`");
+            if day < published {
+                c.at(
+                    d.span(),
+                    format!("`as-of` {day} is before the pack's publication date {published}"),
+                );
+            }
+            day
+        }
+        None => effective.clone().unwrap_or_else(|| published.clone()),
+    };
     PackMeta {
         id: m.id.into_inner(),
         kind,
@@ -218,6 +369,7 @@ fn pack_meta(c: &mut Collector, m: raw::RawPackMeta) -> PackMeta {
         source: m.source,
         published,
         effective,
+        as_of,
         version: m.version,
         supersedes: m.supersedes.into_iter().map(|s| s.into_inner()).collect(),
         superseded_by: m
@@ -268,6 +420,36 @@ fn citations(c: &mut Collector, cites: &[SStr], articles: &[Article], what: &str
                 ),
                 help,
             );
+        } else if let Some(cd) = cited(articles, cite.get_ref())
+            && cd.names_unknown_part()
+        {
+            let parts: Vec<&str> = cd
+                .article
+                .parts
+                .iter()
+                .map(|p| p.reference.as_str())
+                .collect();
+            let help = match did_you_mean(cd.rest, parts.iter().copied()) {
+                Some(p) => format!("did you mean `{} {p}`?", cd.article.reference),
+                None => format!(
+                    "`{}` lists the parts {}",
+                    cd.article.reference,
+                    parts
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            c.at_help(
+                cite.span(),
+                format!(
+                    "citation `{}` names no part of `{}`",
+                    cite.get_ref(),
+                    cd.article.reference
+                ),
+                help,
+            );
         }
     }
     cites.iter().map(|s| s.get_ref().clone()).collect()
@@ -302,11 +484,18 @@ fn control(c: &mut Collector, rc: raw::RawControl, articles: &[Article]) -> Cont
         articles,
         &format!("control `{}`", rc.id.get_ref()),
     );
+    // A control numbered for an article of the pack's own text cites it. A control whose
+    // citations are all of other instruments (the Cybersecurity Law, the Labeling Measures)
+    // keeps the number of the Measures article it is filed under.
+    let cites_own_text = cites
+        .iter()
+        .any(|cite| article_for(articles, cite).is_some_and(|a| a.instrument.is_none()));
     if let Some(num) = rc
         .id
         .get_ref()
         .strip_prefix("CN-GAI-")
         .and_then(|r| r.split('.').next())
+        && cites_own_text
         && !cites.iter().any(|cite| {
             cite.starts_with(&format!("Art. {num}"))
                 && !cite[format!("Art. {num}").len()..].starts_with(|ch: char| ch.is_ascii_digit())
@@ -320,6 +509,24 @@ fn control(c: &mut Collector, rc: raw::RawControl, articles: &[Article]) -> Cont
             ),
             format!("cite `Art. {num}` or renumber the control"),
         );
+    }
+    if let Some(topic) = &rc.topic {
+        if !is_slug(topic) {
+            c.at_help(
+                rc.id.span(),
+                format!(
+                    "control `{}` has topic `{topic}`, which is not a slug",
+                    rc.id.get_ref()
+                ),
+                "write topics in lowercase letters, digits and dashes",
+            );
+        }
+        let refs: Vec<&str> = cites.iter().map(String::as_str).collect();
+        let owner = format!("`{}`", rc.id.get_ref());
+        for (i, message, help) in topic_problems(articles, &refs, topic, &owner) {
+            let span = i.map_or(rc.id.span(), |i| rc.citations[i].span());
+            c.at_help(span, message, help);
+        }
     }
     let severity = word(
         c,
@@ -436,7 +643,7 @@ fn predicate(c: &mut Collector, s: &SStr) -> Option<ConfigPredicate> {
             c.at_help(
                 s.span(),
                 msg,
-                "write `key op value`, e.g. `*.retention_days >= 180`",
+                "write `key op value`, e.g. `@log-retention-days >= 184` (a catalogue key set) or `audit.retention_days >= 184`",
             );
             None
         }
@@ -559,10 +766,19 @@ fn amendment(c: &mut Collector, ra: raw::RawAmendment, articles: &[Article]) -> 
         );
     }
     let req_scope = scope.unwrap_or(Scope::Endpoint);
+    if let Some(topic) = &ra.topic {
+        let refs: Vec<&str> = cites.iter().map(String::as_str).collect();
+        let owner = format!("the amendment of `{}`", ra.control.get_ref());
+        for (i, message, help) in topic_problems(articles, &refs, topic, &owner) {
+            let span = i.map_or(ra.control.span(), |i| ra.citations[i].span());
+            c.at_help(span, message, help);
+        }
+    }
     Amendment {
         location: location(c, ra.control.span()),
         action,
         reason: ra.reason,
+        topic: ra.topic,
         citations: cites,
         severity,
         title: ra.title,
@@ -744,6 +960,48 @@ pub fn load_catalogue(source: &SourceFile) -> Result<Catalogue, LoadError> {
             code,
         });
     }
+    let mut key_sets: Vec<KeySet> = Vec::new();
+    for k in raw.key_sets {
+        if !is_slug(k.id.get_ref()) {
+            c.at_help(
+                k.id.span(),
+                format!("key set id `{}` is not a slug", k.id.get_ref()),
+                "write it in lowercase letters, digits and dashes; predicates read it as `@id`",
+            );
+        }
+        if key_sets.iter().any(|x| x.id == *k.id.get_ref()) {
+            c.at(
+                k.id.span(),
+                format!("key set `{}` is defined twice", k.id.get_ref()),
+            );
+        }
+        if k.keys.is_empty() {
+            c.at(
+                k.id.span(),
+                format!("key set `{}` names no key", k.id.get_ref()),
+            );
+        }
+        for key in &k.keys {
+            let ok = !key.get_ref().is_empty()
+                && key
+                    .get_ref()
+                    .chars()
+                    .all(|ch| ch.is_alphanumeric() || "._-*".contains(ch));
+            if !ok {
+                c.at_help(
+                    key.span(),
+                    format!("`{}` is not a config key pattern", key.get_ref()),
+                    "write dotted keys such as `audit.retention_days`; `*` matches any run of words",
+                );
+            }
+        }
+        key_sets.push(KeySet {
+            location: location(&c, k.id.span()),
+            id: k.id.into_inner(),
+            description: k.description,
+            keys: k.keys.into_iter().map(|k| k.into_inner()).collect(),
+        });
+    }
     let meta = raw.catalogue;
     c.finish(Catalogue {
         id: meta.id.into_inner(),
@@ -751,6 +1009,7 @@ pub fn load_catalogue(source: &SourceFile) -> Result<Catalogue, LoadError> {
         description: meta.description,
         detectors,
         negatives,
+        key_sets,
         file: source.name.clone(),
     })
 }
@@ -888,9 +1147,18 @@ pub fn load_profile(source: &SourceFile) -> Result<Profile, LoadError> {
             });
         }
     }
+    let enable = sel
+        .enable
+        .iter()
+        .map(|e| Enable {
+            control: e.get_ref().clone(),
+            location: location(&c, e.span()),
+        })
+        .collect();
     let profile = Profile {
         service,
         packs: sel.packs.iter().map(|p| p.get_ref().clone()).collect(),
+        enable,
         load: sel.load.iter().map(|p| p.get_ref().clone()).collect(),
         detectors,
         files: FileSelection {

@@ -1,4 +1,4 @@
-//! `policy diff`: controls removed, added and changed between two packs.
+//! `policy diff`: scope, articles and controls that changed between two packs.
 
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -43,10 +43,25 @@ fn marked(out: &mut String, mark: &str, text: &str) {
     }
 }
 
+/// A pack-level field one line a value, wrapped with a hanging indent.
+fn pack_field(out: &mut String, mark: &str, text: &str) {
+    for (i, line) in wrap(text, 6, MAX_WIDTH).lines().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "    {mark} {}", &line[6..]);
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
 /// Sorts a diff's lists by control id so output does not depend on pack order.
 fn sort_diff(d: &mut PackDiff) {
     d.removed.sort_by(|a, b| control_order(&a.id, &b.id));
+    d.relaxed
+        .sort_by(|a, b| control_order(&a.control.id, &b.control.id));
     d.added.sort_by(|a, b| control_order(&a.id, &b.id));
+    d.from_other_instruments
+        .sort_by(|a, b| control_order(&a.id, &b.id));
     d.changed.sort_by(|a, b| {
         control_order(&a.new.id, &b.new.id).then_with(|| control_order(&a.old.id, &b.old.id))
     });
@@ -57,18 +72,46 @@ fn render_diff(d: &PackDiff, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} → {}: {} removed, {} added, {} changed, {} unchanged",
+        "{} → {}: {} removed, {} relaxed, {} added, {} from other instruments, {} changed, {} unchanged",
         style.bold(&d.old),
         style.bold(&d.new),
         d.removed.len(),
+        d.relaxed.len(),
         d.added.len(),
+        d.from_other_instruments.len(),
         d.changed.len(),
         d.unchanged
     );
     if !d.pack.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Pack"));
         for f in &d.pack {
-            let _ = writeln!(out, "  {}\n    - {}\n    + {}", f.field, f.old, f.new);
+            let _ = writeln!(out, "  {}", f.field);
+            pack_field(&mut out, "-", &f.old);
+            pack_field(&mut out, "+", &f.new);
+        }
+    }
+    if !d.articles.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold(&format!(
+                "Articles of topics no control encodes ({})",
+                d.articles.len()
+            ))
+        );
+        for a in &d.articles {
+            let mark = match (a.old.is_empty(), a.new.is_empty()) {
+                (true, _) => "+",
+                (_, true) => "-",
+                _ => "~",
+            };
+            let _ = writeln!(out, "  {mark} {}", a.topic);
+            for r in &a.old {
+                marked(&mut out, "-", &format!("{} — {}", r.citation, r.title));
+            }
+            for r in &a.new {
+                marked(&mut out, "+", &format!("{} — {}", r.citation, r.title));
+            }
         }
     }
     let _ = writeln!(
@@ -78,6 +121,41 @@ fn render_diff(d: &PackDiff, style: Style) -> String {
     );
     for c in &d.removed {
         let _ = writeln!(out, "  - {}", cref_line(c));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "Relaxed: kept by {} without a control ({})",
+            d.new,
+            d.relaxed.len()
+        ))
+    );
+    for r in &d.relaxed {
+        let _ = writeln!(out, "  ~ {}", cref_line(&r.control));
+        for k in &r.kept_by {
+            marked(&mut out, "+", &format!("{} — {}", k.citation, k.title));
+        }
+        if let Some(note) = &r.note {
+            marked(&mut out, "·", note);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "From other instruments: not added by {} ({})",
+            d.new,
+            d.from_other_instruments.len()
+        ))
+    );
+    for c in &d.from_other_instruments {
+        let _ = writeln!(out, "  + {}", cref_line(c));
+        marked(
+            &mut out,
+            "·",
+            &format!("rests on {}", c.other_instruments.join("; ")),
+        );
     }
     let _ = writeln!(
         out,

@@ -58,6 +58,7 @@ pub(super) fn show(args: &ShowArgs, globals: &Globals) -> anyhow::Result<ExitCod
             "effective",
             m.effective.clone().unwrap_or_else(|| "not in force".into()),
         ),
+        ("as of", m.as_of.clone()),
     ];
     if let Some(e) = &m.extends {
         meta.push(("extends", e.clone()));
@@ -98,8 +99,16 @@ pub(super) fn show(args: &ShowArgs, globals: &Globals) -> anyhow::Result<ExitCod
         .iter()
         .map(|a| {
             let mut v = a.title.clone();
-            if let Some(i) = &a.instrument {
+            if let Some(i) = a.instrument_text() {
                 v.push_str(&format!("\n{}", style.dim(&format!("({i})"))));
+            }
+            if let Some(f) = &a.formerly {
+                v.push_str(&format!("\n{}", style.dim(&format!("formerly {f}"))));
+            }
+            for p in &a.parts {
+                if let Some(t) = &p.title {
+                    v.push_str(&format!("\n{}  {t}", p.reference));
+                }
             }
             (a.reference.as_str(), v)
         })

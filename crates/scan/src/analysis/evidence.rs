@@ -115,7 +115,8 @@ impl RepoEvidence {
         self.code.get(&cap).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// Checks one requirement against the whole repository.
+    /// Checks one requirement against the whole repository. A config predicate must hold for
+    /// every key it reads, and at least one of them must be set.
     pub fn check(&self, req: &Requirement) -> Result<Vec<Evidence>, Missing> {
         let cap = req.capability;
         if let Some(off) = self.disabled(cap) {
@@ -125,37 +126,47 @@ impl RepoEvidence {
             });
         }
         if let Some(pred) = &req.config {
+            // A requirement's predicate must hold for every key it reads, and at least one
+            // must be set: a shorter log retention anywhere fails, whatever else says longer.
             let compiled = CompiledPredicate::new(pred);
-            let mut failing = None;
+            let mut first = None;
             for (file, entries) in &self.configs {
                 for e in entries {
                     match compiled.check(e) {
-                        Some(true) => {
-                            return Ok(vec![Evidence {
+                        Some(true) if first.is_none() => {
+                            first = Some(Evidence {
                                 file: file.clone(),
                                 line: e.line,
                                 what: format!("{} = {}", e.raw_key, e.value),
                                 order: None,
-                            }]);
+                            })
                         }
-                        Some(false) if failing.is_none() => {
-                            failing =
-                                Some((file.clone(), e.line, format!("{} = {}", e.raw_key, e.value)))
+                        Some(false) => {
+                            return Err(Missing {
+                                message: format!(
+                                    "`{} = {}` does not satisfy `{pred}` ({cap})",
+                                    e.raw_key, e.value
+                                ),
+                                place: Some((file.clone(), e.line)),
+                            });
                         }
                         _ => {}
                     }
                 }
             }
-            return Err(match failing {
-                Some((file, line, what)) => Missing {
-                    message: format!("`{what}` does not satisfy `{pred}` ({cap})"),
-                    place: Some((file, line)),
-                },
-                None => Missing {
-                    message: format!("no config key matches `{pred}` ({cap})"),
+            return match first {
+                Some(ev) => Ok(vec![ev]),
+                None => Err(Missing {
+                    message: match pred.key_set() {
+                        Some(_) => format!(
+                            "no config key read by `{pred}` is set, such as `{}` ({cap})",
+                            pred.keys.first().map_or("?", String::as_str)
+                        ),
+                        None => format!("no config key matches `{pred}` ({cap})"),
+                    },
                     place: None,
-                },
-            });
+                }),
+            };
         }
         if let Some(rule) = &req.document {
             let compiled = CompiledDocumentRule::new(rule);

@@ -185,7 +185,8 @@ pub fn entry_matches(pred: &ConfigPredicate, entry: &ConfigEntry) -> Option<bool
     CompiledPredicate::new(pred).check(entry)
 }
 
-/// A predicate with its key pattern normalised and compiled once, for matching many entries.
+/// A predicate with its key patterns ([`ConfigPredicate::keys`]) normalised and compiled once,
+/// for matching many entries. An entry bears on the predicate when its key matches any of them.
 ///
 /// ```
 /// use genai_gate_policy::ConfigPredicate;
@@ -200,22 +201,27 @@ pub fn entry_matches(pred: &ConfigPredicate, entry: &ConfigEntry) -> Option<bool
 #[derive(Debug)]
 pub struct CompiledPredicate<'p> {
     pred: &'p ConfigPredicate,
-    key: genai_gate_policy::pattern::Glob,
+    keys: Vec<genai_gate_policy::pattern::Glob>,
 }
 
 impl<'p> CompiledPredicate<'p> {
-    /// Normalises and compiles the predicate's key pattern.
+    /// Normalises and compiles the predicate's key patterns.
     pub fn new(pred: &'p ConfigPredicate) -> Self {
         CompiledPredicate {
             pred,
-            key: genai_gate_policy::pattern::Glob::new(&normalise_key(&pred.key), "."),
+            keys: pred
+                .keys
+                .iter()
+                .map(|k| genai_gate_policy::pattern::Glob::new(&normalise_key(k), "."))
+                .collect(),
         }
     }
 
     /// `None` when the entry's key does not match, else whether its value satisfies the predicate.
     pub fn check(&self, entry: &ConfigEntry) -> Option<bool> {
-        self.key
-            .matches(&entry.key)
+        self.keys
+            .iter()
+            .any(|k| k.matches(&entry.key))
             .then(|| self.pred.holds(&entry.value))
     }
 }
