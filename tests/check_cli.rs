@@ -96,7 +96,7 @@ fn json_report_has_the_documented_keys() {
     ] {
         assert!(r.get(key).is_some(), "missing key {key}");
     }
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["tool"]["name"], "genai-gate");
     assert_eq!(r["profile"]["default"], true);
     assert_eq!(r["packs"][0]["id"], "cn-genai-2023");
