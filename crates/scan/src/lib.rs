@@ -160,5 +160,5 @@ mod pipeline;
 pub mod report;
 pub mod walk;
 
-pub use pipeline::{ScanError, ScanOptions, scan, scan_with};
+pub use pipeline::{ScanError, ScanOptions, scan, scan_with, trace};
 pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};
