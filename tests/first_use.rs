@@ -101,3 +101,218 @@ fn rust_version_is_what_the_locked_dependencies_need() {
         "README names the toolchain of Cargo.toml ({ours})"
     );
 }
+
+/// Writes `files` under `dir`.
+fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const PROFILE: &str = "[service]\nname = \"found-upward\"\npublic = true\nregions = [\"CN\"]\nmodalities = [\"text\", \"image\"]\n";
+
+/// `explain` used the embedded default while `check` in the same folder used
+/// `./genai-gate.toml`: every command now finds the profile the same way, from the current
+/// folder up to the repository root.
+#[test]
+fn explain_uses_the_profile_that_check_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).unwrap();
+    write_files(
+        d,
+        &[
+            ("genai-gate.toml", PROFILE),
+            ("services/chat/README.md", "# chat\n"),
+        ],
+    );
+    for cwd in [d.to_owned(), d.join("services/chat")] {
+        let out = gg(&cwd)
+            .args(["explain", "CN-GAI-12.1", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(e["profile"]["default"], false, "{e:#}");
+        assert_eq!(e["profile"]["service"], "found-upward");
+        assert_eq!(
+            e["active"], true,
+            "image modality activates CN-GAI-12.1: {e:#}"
+        );
+    }
+    // Outside a repository, a profile in a parent folder is not used.
+    let loose = tempfile::tempdir().unwrap();
+    write_files(
+        loose.path(),
+        &[("genai-gate.toml", PROFILE), ("sub/x.md", "# x\n")],
+    );
+    let out = gg(&loose.path().join("sub"))
+        .args(["explain", "CN-GAI-12.1", "--format", "json"])
+        .output()
+        .unwrap();
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["profile"]["default"], true, "{e:#}");
+}
+
+/// `check` with no path, from a subfolder, checks the enclosing repository with its profile.
+#[test]
+fn check_without_a_path_checks_the_enclosing_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join(".git")).unwrap();
+    write_files(
+        d,
+        &[
+            ("genai-gate.toml", PROFILE),
+            ("config/settings.toml", "[audit]\nretention_days = 30\n"),
+            ("services/chat/notes.md", "# notes\n"),
+        ],
+    );
+    let out = gg(&d.join("services/chat"))
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r["profile"]["file"], "genai-gate.toml",
+        "{:#}",
+        r["profile"]
+    );
+    assert_eq!(r["profile"]["service"]["name"], "found-upward");
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["file"] == "config/settings.toml"),
+        "the root's config was scanned: {:#}",
+        r["findings"]
+    );
+    let out = gg(&d.join("services/chat")).arg("check").output().unwrap();
+    assert!(
+        stderr(&out)
+            .contains("note: checking `../..`, the repository enclosing the current folder"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `check src/main.rs` was refused ("is not a directory"): a file checks the enclosing
+/// repository and reports that file's findings.
+#[test]
+fn check_of_a_file_reports_that_files_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::copy_dir(&root().join("fixtures/demo-service"), d);
+    std::fs::create_dir(d.join(".git")).unwrap();
+    let all: serde_json::Value = serde_json::from_slice(
+        &gg(d)
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let out = gg(&d.join("src"))
+        .args(["check", "routes.rs", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let one: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = one["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.len() < all["findings"].as_array().unwrap().len());
+    for f in findings {
+        assert!(
+            f["file"] == "src/routes.rs"
+                || f["labels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l["file"] == "src/routes.rs"),
+            "{f:#}"
+        );
+    }
+    let out = gg(d).args(["check", "src/routes.rs"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("only the findings of `src/routes.rs` are shown"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `baseline write ../svc/` failed with "Is a directory": it takes the repository as PATH,
+/// like `check`, and writes the baseline there (or to `--output`).
+#[test]
+fn baseline_write_takes_the_path_that_check_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = dir.path().join("svc");
+    common::copy_dir(&root().join("fixtures/demo-service"), &svc);
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    gg(&work)
+        .args(["baseline", "write", "../svc/"])
+        .assert()
+        .code(0);
+    assert!(svc.join("genai-gate-baseline.json").is_file());
+    gg(&work)
+        .args(["baseline", "write", "../svc", "--output", "b.json"])
+        .assert()
+        .code(0);
+    assert!(work.join("b.json").is_file());
+    // The former form still works.
+    gg(&work)
+        .args(["baseline", "write", "old.json", "--root", "../svc"])
+        .assert()
+        .code(0);
+    assert!(work.join("old.json").is_file());
+    gg(&svc)
+        .args(["check", "--baseline", "genai-gate-baseline.json"])
+        .assert()
+        .code(0);
+}
+
+/// Messages of common mistakes: a missing path, a bad revision (it ended on a colon), `init`
+/// into a missing folder (created silently, then a plain `genai-gate check` suggested).
+#[test]
+fn mistakes_get_messages_that_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = gg(d).args(["check", "no/such/dir"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`no/such/dir` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(d)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    git(&["init", "-q"]);
+    std::fs::write(d.join("README.md"), "# x\n").unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "x"]);
+    let out = gg(d)
+        .args(["check", "--changed-since", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("`nope` is not a revision"), "{err}");
+    assert!(!err.trim_end().ends_with(':'), "{err}");
+
+    let out = gg(d).args(["init", "new-svc"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("created new-svc"), "{text}");
+    assert!(text.contains("`genai-gate check new-svc`"), "{text}");
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{PROFILE_FILE, Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_policy::{Profile, Severity, SourceFile, load_profile, resolve};
 use genai_gate_scan::{Report, ScanOptions, scan_with};
 
 use crate::diagnostics::LoadFailure;
@@ -102,7 +102,7 @@ impl FailOn {
 }
 
 /// `check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct CheckArgs {
     /// Repository to check (default: the current directory).
     #[arg(value_name = "PATH")]
@@ -152,22 +152,74 @@ pub struct CheckArgs {
     pub prefilter: bool,
 }
 
-/// Loads the profile: explicit, at the root, or the embedded default.
-fn profile(
-    args: &CheckArgs,
-    root: &Path,
-) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
-    let path = match &args.profile {
-        Some(p) => Some(p.clone()),
-        None => Some(root.join(PROFILE_FILE)).filter(|p| p.is_file()),
-    };
+/// A profile as loaded for a command, with the packs and catalogues its `[policy] load` adds
+/// already in the set.
+pub struct LoadedProfile {
+    /// The profile (the embedded default when none was found).
+    pub profile: Profile,
+    /// True for the embedded default.
+    pub is_default: bool,
+    /// Its text, for diagnostics.
+    pub source: Option<SourceFile>,
+    /// Where it was read.
+    pub path: Option<PathBuf>,
+}
+
+/// Loads the profile at `path` (none: the embedded default) and adds what its `[policy] load`
+/// names to `set` (`replace` as for [`add_file`]). Every command that reads a profile goes
+/// through here, after [`crate::discover`] has decided which one applies.
+pub fn load_profile_into(
+    path: Option<&Path>,
+    set: &mut genai_gate_policy::PolicySet,
+    replace: bool,
+) -> anyhow::Result<LoadedProfile> {
     let Some(path) = path else {
-        return Ok((Profile::default_profile(), true, None, None));
+        return Ok(LoadedProfile {
+            profile: Profile::default_profile(),
+            is_default: true,
+            source: None,
+            path: None,
+        });
     };
-    let source = read_source(&path)?;
+    let source = read_source(path)?;
     let profile =
         load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
-    Ok((profile, false, Some(source), Some(path)))
+    if !profile.load.is_empty() {
+        let base = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let mut diagnostics = Vec::new();
+        for rel in &profile.load {
+            for file in crate::toml_files(&base.join(rel))? {
+                if let Err(e) = add_file(set, read_source(&file)?, replace) {
+                    diagnostics.extend(e.diagnostics);
+                }
+            }
+        }
+        if let Err(e) = set.check() {
+            diagnostics.extend(e.diagnostics);
+        }
+        if !diagnostics.is_empty() {
+            return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
+        }
+    }
+    Ok(LoadedProfile {
+        profile,
+        is_default: false,
+        source: Some(source),
+        path: Some(path.to_owned()),
+    })
+}
+
+/// `path` relative to `root`, `/`-separated, when it lies inside it.
+pub fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let root = root.canonicalize().ok()?;
+    let path = path.canonicalize().ok()?;
+    path.strip_prefix(root)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
 }
 
 /// A finished scan with what rendering needs.
@@ -180,6 +232,9 @@ pub struct Scanned {
     pub set: genai_gate_policy::PolicySet,
     /// The scanned root.
     pub root: PathBuf,
+    /// Notes for people on what was checked (the human view prints them first): the
+    /// enclosing repository checked from a subfolder, the one file reported.
+    pub notes: Vec<String>,
 }
 
 /// Runs `check`.
@@ -204,39 +259,19 @@ fn today(args: &CheckArgs) -> anyhow::Result<String> {
 
 /// Loads the policy and scans: everything `check` and `baseline write` share.
 pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
-    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !root.is_dir() {
-        anyhow::bail!("`{}` is not a directory", root.display());
-    }
+    let target = crate::discover::target(args.path.as_deref())?;
+    let root = target.root.clone();
     let mut set = globals.policy_set()?;
-    let (profile, is_default, source, profile_path) = profile(args, &root)?;
-    if !profile.load.is_empty() {
-        let base = profile_path
-            .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(&root)
-            .to_owned();
-        let mut diagnostics = Vec::new();
-        for rel in &profile.load {
-            for file in crate::toml_files(&base.join(rel))? {
-                if let Err(e) = add_file(&mut set, read_source(&file)?, false) {
-                    diagnostics.extend(e.diagnostics);
-                }
-            }
-        }
-        if let Err(e) = set.check() {
-            diagnostics.extend(e.diagnostics);
-        }
-        if !diagnostics.is_empty() {
-            return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
-        }
-    }
+    let profile_path = args.profile.clone().or(target.profile.clone());
+    let LoadedProfile {
+        profile,
+        is_default,
+        source,
+        path: profile_path,
+    } = load_profile_into(profile_path.as_deref(), &mut set, false)?;
     let policy = resolve(&set, profile, is_default, source.as_ref())
         .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
-    let profile_file = profile_path
-        .as_deref()
-        .and_then(|p| p.strip_prefix(&root).ok())
-        .map(|p| p.to_string_lossy().replace('\\', "/"));
+    let profile_file = profile_path.as_deref().and_then(|p| relative_to(&root, p));
     let changes = match &args.changed_since {
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,
@@ -271,12 +306,35 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
             .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
         report.baseline = Some(baseline.apply(&mut report.findings));
     }
+    let mut notes = Vec::new();
+    if args.path.is_none() && root != Path::new(".") {
+        notes.push(format!(
+            "checking `{}`, the repository enclosing the current folder",
+            root.display()
+        ));
+    }
+    if let Some(file) = &target.only_file {
+        let before = report.findings.len();
+        report.findings.retain(|f| concerns(f, file));
+        notes.push(format!(
+            "checked the repository at `{}`; only the findings of `{file}` are shown ({} elsewhere left out)",
+            root.display(),
+            before - report.findings.len()
+        ));
+    }
     Ok(Scanned {
         report,
         policy,
         set,
         root,
+        notes,
     })
+}
+
+/// Whether a finding points into `file`, at its place or one of its labels (the generation
+/// call of an endpoint whose handler is elsewhere, say).
+fn concerns(f: &genai_gate_scan::Finding, file: &str) -> bool {
+    f.file.as_deref() == Some(file) || f.labels.iter().any(|l| l.file == file)
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {

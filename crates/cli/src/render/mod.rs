@@ -23,7 +23,24 @@ pub fn render(
 ) -> anyhow::Result<String> {
     Ok(match format {
         CheckFormat::Human => {
-            crate::check_render::render(&s.report, &s.root, &s.set, color, globals.quiet)
+            let mut out = String::new();
+            if !globals.quiet {
+                let style = crate::table::Style { color };
+                for n in &s.notes {
+                    out.push_str(&format!("{}: {n}\n", style.bold("note")));
+                }
+                if !s.notes.is_empty() {
+                    out.push('\n');
+                }
+            }
+            out.push_str(&crate::check_render::render(
+                &s.report,
+                &s.root,
+                &s.set,
+                color,
+                globals.quiet,
+            ));
+            out
         }
         CheckFormat::Json => {
             let mut json =
