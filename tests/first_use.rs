@@ -316,3 +316,120 @@ fn mistakes_get_messages_that_say_what_to_do() {
     assert!(text.contains("created new-svc"), "{text}");
     assert!(text.contains("`genai-gate check new-svc`"), "{text}");
 }
+
+/// Runs git in `dir` with a fixed identity.
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// A fixture committed as the first commit of a new repository.
+fn repo(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&root().join("fixtures").join(fixture), dir.path());
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    dir
+}
+
+/// Flipping `public = true` to `false` in a pull request printed only "✓ not applicable" on
+/// stderr, with exit code 1 and no finding shown: the gate's findings print first, whatever
+/// the applicability.
+#[test]
+fn a_tamper_finding_shows_in_the_human_output_of_an_exempt_service() {
+    let dir = repo("compliant-chat");
+    let d = dir.path();
+    let profile = std::fs::read_to_string(d.join("genai-gate.toml")).unwrap();
+    assert!(profile.contains("public = true"));
+    std::fs::write(
+        d.join("genai-gate.toml"),
+        profile.replace("public = true", "public = false"),
+    )
+    .unwrap();
+    let out = gg(d)
+        .args(["check", "--changed-since", "HEAD"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let tamper = err.find("GATE-TAMPER").unwrap_or_else(|| panic!("{err}"));
+    assert!(err.contains("service made non-public"), "{err}");
+    let exempt = err.find("not applicable (Art. 2 exemption)").unwrap();
+    assert!(tamper < exempt, "the finding comes first:\n{err}");
+    assert!(!err.contains('✓'), "no tick on a failing run:\n{err}");
+    assert!(
+        err.contains("1 finding (1 error, 0 warnings, 0 notes)"),
+        "{err}"
+    );
+}
+
+/// The summary line counted only active findings; waived, suppressed and baselined ones are
+/// counted too, and a control whose findings are all waived reads `waived` as in Markdown.
+#[test]
+fn the_summary_line_counts_what_exceptions_hide() {
+    let dir = root().join("fixtures/waived-service");
+    let out = gg(&dir)
+        .args(["check", "--today", "2025-06-01"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let summary = err.lines().last().unwrap();
+    assert!(summary.contains("not counted: "), "{summary}");
+    assert!(summary.contains("waived"), "{summary}");
+    let md = stdout(
+        &gg(&dir)
+            .args(["check", "--today", "2025-06-01", "--format", "markdown"])
+            .output()
+            .unwrap(),
+    );
+    // Every control Markdown calls waived, the human table calls waived.
+    for line in md.lines().filter(|l| l.starts_with("| Art.")) {
+        for part in line.split(", ").chain(line.split("| ")) {
+            if let Some(id) = part.trim().strip_suffix(" (waived)") {
+                let id = id.rsplit(' ').next().unwrap();
+                assert!(
+                    err.lines()
+                        .any(|l| l.split_whitespace().take(2).eq([id, "waived"])),
+                    "{id} is waived in Markdown but not in the human table:\n{err}"
+                );
+            }
+        }
+    }
+}
+
+/// README says every format carries the default-profile notice; Markdown, SARIF and JUnit
+/// did not.
+#[test]
+fn every_format_says_when_the_default_profile_applied() {
+    let notice = "no genai-gate.toml found; using the embedded default profile";
+    let render = |fixture: &str, format: &str| {
+        stdout(
+            &gg(&root())
+                .args(["check", fixture, "--format", format])
+                .output()
+                .unwrap(),
+        )
+    };
+    for format in ["markdown", "sarif", "junit", "github"] {
+        let text = render("fixtures/demo-service", format);
+        assert!(text.contains(notice), "{format}:\n{text}");
+        let text = render("fixtures/compliant-chat", format);
+        assert!(!text.contains(notice), "{format} with a profile:\n{text}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render("fixtures/demo-service", "sarif")).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["defaultProfile"], true);
+    let human = stderr(
+        &gg(&root())
+            .args(["check", "fixtures/demo-service"])
+            .output()
+            .unwrap(),
+    );
+    assert!(human.contains(notice), "{human}");
+}

@@ -71,6 +71,15 @@ fn annotation(f: &Finding) -> String {
 /// every scan problem.
 pub fn annotations(report: &Report) -> String {
     let mut out = String::new();
+    if report.profile.default {
+        out.push_str(&command(
+            "notice",
+            None,
+            None,
+            "genai-gate: default profile",
+            super::DEFAULT_PROFILE_NOTICE,
+        ));
+    }
     for f in report.findings.iter().filter(|f| !f.baselined) {
         out.push_str(&annotation(f));
     }

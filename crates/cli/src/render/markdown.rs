@@ -43,9 +43,13 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let active: Vec<_> = report.findings.iter().filter(|f| f.is_active()).collect();
     let sc = score(report);
+    let excepted = match genai_gate_scan::report::summary::Excepted::of(report).describe() {
+        Some(e) => format!(" ({e} not counted)"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "## genai-gate: {} {} · compliance score {}%\n",
+        "## genai-gate: {} {}{excepted} · compliance score {}%\n",
         active.len(),
         if active.len() == 1 {
             "finding"
@@ -66,6 +70,9 @@ pub fn render(report: &Report) -> String {
         packs.join(", "),
         cell(&report.applicable.reason)
     );
+    if report.profile.default {
+        let _ = writeln!(out, "> **Note:** {}\n", super::DEFAULT_PROFILE_NOTICE);
+    }
     if let Some(ch) = &report.changes {
         let _ = writeln!(
             out,

@@ -55,6 +55,9 @@ pub fn render(
     })
 }
 
+/// What every format says when no profile was found: the embedded default applied.
+pub const DEFAULT_PROFILE_NOTICE: &str = "no genai-gate.toml found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.";
+
 /// The pack that defines a control: the overlay that added it, else the base pack.
 pub fn pack_of(
     policy: &genai_gate_policy::EffectivePolicy,

@@ -252,6 +252,15 @@ pub fn render(report: &Report, policy: &EffectivePolicy) -> anyhow::Result<Strin
         })
         .collect();
     let mut run_props = BTreeMap::new();
+    if report.profile.default {
+        notifications.push(
+            Notification::builder()
+                .level(json!("note"))
+                .message(Message::from(super::DEFAULT_PROFILE_NOTICE))
+                .build(),
+        );
+        run_props.insert("defaultProfile".to_owned(), json!(true));
+    }
     if results.len() > MAX_RESULTS {
         let total = results.len();
         results.truncate(MAX_RESULTS);

@@ -56,6 +56,53 @@ pub fn outcome(report: &Report, c: &ControlVerdict) -> Outcome {
     }
 }
 
+/// Findings that do not count for the exit code, by why: the summary line of every format
+/// names them, so that nothing an exception hides goes unmentioned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Excepted {
+    /// Covered by a `[[waiver]]` of the profile.
+    pub waived: usize,
+    /// Covered by an inline `// genai-gate: allow` comment.
+    pub suppressed: usize,
+    /// Recorded in the baseline (`check --baseline`).
+    pub baselined: usize,
+}
+
+impl Excepted {
+    /// Counts a report's excepted findings.
+    pub fn of(report: &Report) -> Excepted {
+        let mut e = Excepted::default();
+        for f in &report.findings {
+            match &f.suppression {
+                Some(s) if s.kind == crate::report::SuppressionKind::Waiver => e.waived += 1,
+                Some(_) => e.suppressed += 1,
+                None if f.baselined => e.baselined += 1,
+                None => {}
+            }
+        }
+        e
+    }
+
+    /// All of them.
+    pub fn total(&self) -> usize {
+        self.waived + self.suppressed + self.baselined
+    }
+
+    /// `2 waived, 1 suppressed`: the non-zero counts, or `None` when there are none.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.waived, "waived"),
+            (self.suppressed, "suppressed"),
+            (self.baselined, "baselined"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, w)| format!("{n} {w}"))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 /// One row of the matrix by article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArticleRow {
