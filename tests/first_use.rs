@@ -433,3 +433,193 @@ fn every_format_says_when_the_default_profile_applied() {
     );
     assert!(human.contains(notice), "{human}");
 }
+
+/// `--format concise` (or `--concise`): one line per finding, `file:line: CONTROL message`,
+/// the notes and the summary line on stderr.
+#[test]
+fn concise_prints_one_line_per_finding() {
+    for flags in [&["--format", "concise"][..], &["--concise"][..]] {
+        let out = gg(&root())
+            .args(["check", "fixtures/demo-service"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = stdout(&out);
+        assert_eq!(text.lines().count(), 10, "{text}");
+        assert!(
+            text.contains("src/routes.rs:43: CN-GAI-4.2 output of `chat().create_stream` reaches the response without output moderation"),
+            "{text}"
+        );
+        assert!(
+            text.contains("config/settings.toml:11: CN-GAI-14.4 "),
+            "{text}"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains("10 findings (8 errors, 1 warning, 1 note)"),
+            "{err}"
+        );
+        assert!(!err.contains("Endpoints"), "{err}");
+    }
+}
+
+/// `--statistics`: findings per control, most first; `--format json` gives the same as data.
+#[test]
+fn statistics_count_findings_per_control() {
+    let out = gg(&root())
+        .args(["check", "fixtures/demo-service", "--statistics"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the exit code is the same");
+    let text = stdout(&out);
+    let first = text.lines().nth(1).unwrap();
+    assert!(
+        first
+            .split_whitespace()
+            .take(3)
+            .eq(["2", "0", "CN-GAI-14.1"]),
+        "{text}"
+    );
+    assert!(text.contains("10 finding(s) in 8 control(s)"), "{text}");
+    let out = gg(&root())
+        .args([
+            "check",
+            "fixtures/demo-service",
+            "--statistics",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total: u64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 10);
+}
+
+/// `--exit-zero` for trial runs; usage errors still exit 2.
+#[test]
+fn exit_zero_is_for_trial_runs() {
+    gg(&root())
+        .args(["check", "fixtures/demo-service", "--exit-zero"])
+        .assert()
+        .code(0);
+    gg(&root())
+        .args(["check", "no/such/dir", "--exit-zero"])
+        .assert()
+        .code(2);
+}
+
+/// `--select` / `--ignore` narrow a local run; a typo is an error with a suggestion; in CI
+/// and in pull-request mode what they leave out stays, excepted like a waiver, and fails the
+/// gate.
+#[test]
+fn select_and_ignore_explore_locally_but_never_weaken_the_gate_in_ci() {
+    let json = |cmd: &mut Command| -> (i32, serde_json::Value) {
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out))),
+        )
+    };
+    let check = |extra: &[&str]| {
+        let mut c = gg(&root());
+        c.args(["check", "fixtures/demo-service", "--format", "json"])
+            .args(extra);
+        c
+    };
+    let ids = |r: &serde_json::Value, key: &str, field: &str| -> Vec<String> {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (code, r) = json(&mut check(&["--select", "cn-gai-4.1,CN-GAI-14"]));
+    assert_eq!(code, 1);
+    let controls = ids(&r, "controls", "id");
+    assert!(controls.contains(&"CN-GAI-4.1".to_owned()));
+    assert!(
+        controls
+            .iter()
+            .all(|c| c == "CN-GAI-4.1" || c.starts_with("CN-GAI-14.")),
+        "{controls:?}"
+    );
+    let findings = ids(&r, "findings", "control");
+    assert!(
+        findings
+            .iter()
+            .all(|c| c == "CN-GAI-4.1" || c.starts_with("CN-GAI-14.")),
+        "{findings:?}"
+    );
+
+    let (_, r) = json(&mut check(&[
+        "--ignore",
+        "CN-GAI-4",
+        "--ignore",
+        "CN-GAI-14",
+    ]));
+    let findings = ids(&r, "findings", "control");
+    assert_eq!(findings, ["CN-GAI-12.2", "CN-GAI-12.3"], "{findings:?}");
+
+    let out = check(&["--ignore", "CN-GAI-4.22"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `CN-GAI-4.2`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = check(&["--ignore", "GATE-TAMPER"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // In CI: the findings stay, excepted like a waiver, and the gate fails on the ignore.
+    let (code, r) = json(check(&["--ignore", "CN-GAI-4,CN-GAI-12,CN-GAI-14"]).env("CI", "true"));
+    assert_eq!(code, 1);
+    let ignored: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppression"]["kind"] == "command-line")
+        .collect();
+    assert_eq!(ignored.len(), 10, "{:#}", r["findings"]);
+    let gate: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["control"] == "GATE-CLI-IGNORE")
+        .collect();
+    assert_eq!(gate.len(), 1);
+    assert_eq!(gate[0]["severity"], "error");
+    // In pull-request mode, the same.
+    let dir = repo("demo-service");
+    let (code, r) = json(gg(dir.path()).args([
+        "check",
+        "--format",
+        "json",
+        "--changed-since",
+        "HEAD",
+        "--ignore",
+        "CN-GAI-14.4",
+    ]));
+    assert_eq!(code, 1);
+    assert!(ids(&r, "findings", "control").contains(&"GATE-CLI-IGNORE".to_owned()));
+    // Markdown lists them with the waived ones.
+    let md = stdout(
+        &gg(&root())
+            .args(["check", "fixtures/demo-service", "--format", "markdown"])
+            .args(["--ignore", "CN-GAI-14.4"])
+            .env("CI", "true")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        md.contains("| CN-GAI-14.4 | `config/settings.toml:11` | command line |"),
+        "{md}"
+    );
+}

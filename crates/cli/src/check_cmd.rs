@@ -24,6 +24,9 @@ Examples:
   genai-gate check --baseline genai-gate-baseline.json          fail only on new findings
   genai-gate check --changed-since origin/main                  pull-request mode and tamper check
   genai-gate check --strict                     fail what cannot be judged (unparsable files)
+  genai-gate check --concise                    one line per finding: file:line: CONTROL message
+  genai-gate check --statistics                 how many findings each control has
+  genai-gate check --select CN-GAI-4 --exit-zero  look at the moderation controls, exit 0
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or configuration error.";
 
@@ -44,6 +47,9 @@ pub enum CheckFormat {
     Junit,
     /// A Markdown compliance report on stdout, fit for a pull-request comment.
     Markdown,
+    /// One line per finding on stdout, `file:line: CONTROL message`; notes and the summary
+    /// line on stderr.
+    Concise,
 }
 
 /// One `--output FORMAT=PATH`.
@@ -60,7 +66,7 @@ fn parse_output(s: &str) -> Result<OutputSpec, String> {
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=genai-gate.sarif, not `{s}`"))?;
     let format = CheckFormat::from_str(f, true).map_err(|_| {
-        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown")
+        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown, concise")
     })?;
     if p.is_empty() {
         return Err(format!("`{s}` has no path after `=`"));
@@ -114,6 +120,13 @@ pub struct CheckArgs {
     /// Output format [default: human, or github when GITHUB_ACTIONS=true].
     #[arg(long, value_enum)]
     pub format: Option<CheckFormat>,
+    /// Shorthand for `--format concise`: one line per finding.
+    #[arg(long, conflicts_with = "format")]
+    pub concise: bool,
+    /// Print how many findings each control has instead of the findings (a table; JSON with
+    /// `--format json`). The exit code is the same.
+    #[arg(long)]
+    pub statistics: bool,
     /// Also write FORMAT to PATH (repeatable, e.g. `--output sarif=out.sarif`); the human
     /// view then goes to stderr unless --format says otherwise.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
@@ -133,6 +146,20 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
+    /// Exit 0 even when findings fail the check (a trial run); 2 still means a usage or
+    /// configuration error.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Judge only these controls: ids or prefixes such as `CN-GAI-14` (comma-separated or
+    /// repeated). For local exploration: in pull-request mode and in CI what it leaves out is
+    /// reported like a waiver and fails the gate.
+    #[arg(long, value_name = "CONTROL", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Leave out these controls (ids or prefixes; comma-separated or repeated). In
+    /// pull-request mode and in CI what it leaves out is reported like a waiver and fails the
+    /// gate.
+    #[arg(long, value_name = "CONTROL", value_delimiter = ',')]
+    pub ignore: Vec<String>,
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
@@ -241,6 +268,9 @@ pub struct Scanned {
 pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let scanned = scan_repo(&args, globals)?;
     crate::render::emit(&scanned, &args, globals)?;
+    if args.exit_zero {
+        return Ok(Exit::Ok.into());
+    }
     Ok(exit_code(&scanned.report, args.fail_on).into())
 }
 
@@ -307,6 +337,18 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         report.baseline = Some(baseline.apply(&mut report.findings));
     }
     let mut notes = Vec::new();
+    let upper = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let selection = crate::select::Selection {
+        select: upper(&args.select),
+        ignore: upper(&args.ignore),
+    };
+    let enforce = args.changed_since.is_some() || globals.ci;
+    notes.extend(selection.apply(&mut report, enforce)?);
     if args.path.is_none() && root != Path::new(".") {
         notes.push(format!(
             "checking `{}`, the repository enclosing the current folder",

@@ -128,6 +128,7 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
         };
         let how = match (&s.owner, &s.expires) {
             (Some(o), Some(e)) => format!("waived by {o} until {e}"),
+            _ if s.file.is_empty() => "ignored on the command line".to_owned(),
             _ => format!("suppressed at {}:{}", s.file, s.line),
         };
         let _ = writeln!(

@@ -13,6 +13,7 @@ mod git;
 mod init_cmd;
 mod policy_cmd;
 mod render;
+mod select;
 mod table;
 
 use std::io::IsTerminal;
@@ -121,6 +122,9 @@ pub struct Globals {
     pub policy: Vec<PathBuf>,
     /// `--quiet`.
     pub quiet: bool,
+    /// Running in CI (`CI` or `GITHUB_ACTIONS` set): command-line selections are enforced
+    /// and no progress bar is drawn.
+    pub ci: bool,
 }
 
 impl Globals {
@@ -136,6 +140,7 @@ impl Globals {
             color_stdout: decide(std::io::stdout().is_terminal()),
             policy: cli.policy.clone(),
             quiet: cli.quiet,
+            ci: in_ci(),
         }
     }
 
@@ -162,6 +167,13 @@ impl Globals {
             Err(LoadFailure::new(diagnostics, set.sources.clone()).into())
         }
     }
+}
+
+/// Whether the process runs in CI: `GITHUB_ACTIONS=true`, or `CI` set to anything but
+/// `false` or `0` (GitLab, Jenkins, Azure, Buildkite and most others set it).
+fn in_ci() -> bool {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    set("CI") || set("GITHUB_ACTIONS")
 }
 
 fn embedded_sources() -> Vec<SourceFile> {

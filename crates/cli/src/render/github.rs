@@ -52,6 +52,7 @@ fn annotation(f: &Finding) -> String {
         let what = match s.kind {
             SuppressionKind::Waiver => "waived",
             SuppressionKind::Inline => "suppressed",
+            SuppressionKind::CommandLine => "ignored on the command line",
         };
         title.push_str(&format!(" ({what})"));
         let _ = write!(message, "\n{what}: {}", s.reason);

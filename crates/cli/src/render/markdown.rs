@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use genai_gate_scan::Report;
+use genai_gate_scan::report::SuppressionKind;
 use genai_gate_scan::report::summary::{Outcome, matrix, score};
 
 /// Capabilities shown as endpoint columns, with the order they must have.
@@ -133,6 +134,7 @@ pub fn render(report: &Report) -> String {
         for (f, s) in excepted {
             let how = match (&s.owner, &s.expires) {
                 (Some(o), Some(e)) => format!("waiver ({}, until {e})", cell(o)),
+                _ if s.kind == SuppressionKind::CommandLine => "command line".to_owned(),
                 _ => "inline".to_owned(),
             };
             let _ = writeln!(

@@ -190,6 +190,7 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
         let kind = match s.kind {
             SuppressionKind::Waiver => "external",
             SuppressionKind::Inline => "inSource",
+            SuppressionKind::CommandLine => "external",
         };
         let mut justification = s.reason.clone();
         if let (Some(owner), Some(expires)) = (&s.owner, &s.expires) {
@@ -200,7 +201,9 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
             .justification(justification)
             .status(json!("accepted"))
             .build();
-        sup.location = Some(location(&s.file, s.line, SRCROOT, None));
+        if !s.file.is_empty() {
+            sup.location = Some(location(&s.file, s.line, SRCROOT, None));
+        }
         r.suppressions = Some(vec![sup]);
     }
     if report.baseline.is_some() {

@@ -24,6 +24,8 @@ pub const ALLOW_NO_REASON: &str = "GATE-ALLOW-NO-REASON";
 pub const ALLOW_UNUSED: &str = "GATE-ALLOW-UNUSED";
 /// A change that weakens the gate (see [`crate::judge::changes`]).
 pub const TAMPER: &str = "GATE-TAMPER";
+/// Findings hidden by `check --select` / `--ignore` in pull-request mode or CI.
+pub const CLI_IGNORE: &str = "GATE-CLI-IGNORE";
 
 /// One of the gate's own rules, which judge exceptions and profile changes rather than the
 /// service.
@@ -64,6 +66,12 @@ pub const GATE_RULES: &[GateRule] = &[
         title: "Inline suppressions must cover a finding",
         severity: Severity::Warning,
         help: "remove the comment, or put it on or directly above the item the finding points at",
+    },
+    GateRule {
+        id: CLI_IGNORE,
+        title: "Command-line selections must not hide findings in CI",
+        severity: Severity::Error,
+        help: "drop `--select` / `--ignore` from the CI command; record exceptions as `[[waiver]]`s in genai-gate.toml, where a reviewer sees them",
     },
     GateRule {
         id: TAMPER,

@@ -229,6 +229,10 @@ pub enum SuppressionKind {
     Waiver,
     /// A `// genai-gate: allow` comment.
     Inline,
+    /// `check --select` / `--ignore` in pull-request mode or CI, where a command-line
+    /// selection is reported like a waiver and fails the gate (see
+    /// [`crate::judge::exceptions::CLI_IGNORE`]).
+    CommandLine,
 }
 
 /// The exception that covers a finding, with its justification.

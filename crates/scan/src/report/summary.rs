@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{ControlVerdict, Report, Status};
+use crate::report::{ControlVerdict, Report, Status, SuppressionKind};
 
 /// A control's outcome, counting waivers, suppressions and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -66,6 +66,8 @@ pub struct Excepted {
     pub suppressed: usize,
     /// Recorded in the baseline (`check --baseline`).
     pub baselined: usize,
+    /// Left out by `check --select` / `--ignore` where that is reported (pull-request mode, CI).
+    pub ignored: usize,
 }
 
 impl Excepted {
@@ -73,9 +75,10 @@ impl Excepted {
     pub fn of(report: &Report) -> Excepted {
         let mut e = Excepted::default();
         for f in &report.findings {
-            match &f.suppression {
-                Some(s) if s.kind == crate::report::SuppressionKind::Waiver => e.waived += 1,
-                Some(_) => e.suppressed += 1,
+            match f.suppression.as_ref().map(|s| s.kind) {
+                Some(SuppressionKind::Waiver) => e.waived += 1,
+                Some(SuppressionKind::Inline) => e.suppressed += 1,
+                Some(SuppressionKind::CommandLine) => e.ignored += 1,
                 None if f.baselined => e.baselined += 1,
                 None => {}
             }
@@ -85,7 +88,7 @@ impl Excepted {
 
     /// All of them.
     pub fn total(&self) -> usize {
-        self.waived + self.suppressed + self.baselined
+        self.waived + self.suppressed + self.baselined + self.ignored
     }
 
     /// `2 waived, 1 suppressed`: the non-zero counts, or `None` when there are none.
@@ -94,6 +97,7 @@ impl Excepted {
             (self.waived, "waived"),
             (self.suppressed, "suppressed"),
             (self.baselined, "baselined"),
+            (self.ignored, "ignored on the command line"),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)
