@@ -623,3 +623,45 @@ fn select_and_ignore_explore_locally_but_never_weaken_the_gate_in_ci() {
         "{md}"
     );
 }
+
+/// `genai-gate completions SHELL` and `genai-gate man`, generated from the clap definition.
+#[test]
+fn completions_and_man_pages_come_from_the_flags() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = gg(&root()).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("changed-since"), "{shell}:\n{text}");
+        assert!(text.contains("baseline"), "{shell}");
+    }
+    // The bash script parses.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("genai-gate.bash");
+    std::fs::write(
+        &script,
+        gg(&root())
+            .args(["completions", "bash"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    if let Ok(out) = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+    {
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let page = stdout(&gg(&root()).arg("man").output().unwrap());
+    assert!(page.contains(".TH genai-gate 1"), "{page}");
+    let man = dir.path().join("man1");
+    gg(&root())
+        .args(["man", "--dir"])
+        .arg(&man)
+        .assert()
+        .code(0);
+    let check = std::fs::read_to_string(man.join("genai-gate-check.1")).unwrap();
+    assert!(check.contains("changed\\-since"), "{check}");
+    assert!(man.join("genai-gate-baseline-write.1").is_file());
+}

@@ -8,6 +8,7 @@ mod check_cmd;
 mod check_render;
 mod diagnostics;
 mod discover;
+mod docs_cmd;
 mod explain_cmd;
 mod git;
 mod init_cmd;
@@ -50,6 +51,7 @@ Examples:
   genai-gate policy list                                   the packs and overlays shipped
   genai-gate explain CN-GAI-14.1                           what a control demands and why
   genai-gate policy diff cn-genai-2023-draft cn-genai-2023 what the final text relaxed
+  genai-gate completions bash > ~/.local/share/bash-completion/completions/genai-gate
 
 Exit codes: 0 ok, 1 findings, 2 usage or configuration error.";
 
@@ -109,6 +111,12 @@ enum Command {
     /// Record today's findings so `check --baseline` fails only on new ones.
     #[command(subcommand)]
     Baseline(baseline_cmd::BaselineCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = docs_cmd::COMPLETIONS_EXAMPLES)]
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page, or write one per command into a folder.
+    #[command(after_help = docs_cmd::MAN_EXAMPLES)]
+    Man(docs_cmd::ManArgs),
 }
 
 /// Options every command sees.
@@ -254,6 +262,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain_cmd::run(args, &globals),
         Command::Init(args) => init_cmd::run(args, &globals),
         Command::Baseline(cmd) => baseline_cmd::run(cmd, &globals),
+        Command::Completions(args) => docs_cmd::completions(args),
+        Command::Man(args) => docs_cmd::man(args, &globals),
     };
     match result {
         Ok(code) => code,
