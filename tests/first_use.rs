@@ -665,3 +665,69 @@ fn completions_and_man_pages_come_from_the_flags() {
     assert!(check.contains("changed\\-since"), "{check}");
     assert!(man.join("genai-gate-baseline-write.1").is_file());
 }
+
+/// Typos in marker comments passed silently (`provides generation.stp`, `alow`, an unknown
+/// control), and a reason-less `allow CN-GAI-14.3` suggested `allow CN-GAI-14.2 -- <reason>`.
+#[test]
+fn marker_typos_are_findings_with_a_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::copy_dir(&root().join("fixtures/demo-service"), d);
+    let routes = d.join("src/routes.rs");
+    let text = std::fs::read_to_string(&routes).unwrap();
+    std::fs::write(
+        &routes,
+        format!(
+            "// genai-gate: provides generation.stp\n\
+             // genai-gate: alow CN-GAI-14.2 -- reviewed\n\
+             // genai-gate: allow CN-GAI-14.22 -- reviewed\n\
+             // genai-gate: allow CN-GAI-14.3\n\
+             {text}"
+        ),
+    )
+    .unwrap();
+    let out = gg(d).args(["check", "--format", "json"]).output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |control: &str| -> Vec<serde_json::Value> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["control"] == control)
+            .cloned()
+            .collect()
+    };
+    let markers = of("GATE-MARKER");
+    let at = |line: u64| {
+        markers
+            .iter()
+            .find(|f| f["line"] == line && f["file"] == "src/routes.rs")
+            .unwrap_or_else(|| panic!("no marker finding at line {line}: {markers:#?}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        at(1),
+        "unknown capability `generation.stp`: did you mean `generation.stop`?"
+    );
+    assert_eq!(at(2), "unknown marker `alow`: did you mean `allow`?");
+    assert_eq!(
+        at(3),
+        "suppression names unknown control `CN-GAI-14.22`: did you mean `CN-GAI-14.2`?"
+    );
+    assert_eq!(markers[0]["severity"], "warning");
+    let no_reason = of("GATE-ALLOW-NO-REASON");
+    assert_eq!(no_reason.len(), 1);
+    assert_eq!(
+        no_reason[0]["help"],
+        "write the reason after `--`: `// genai-gate: allow CN-GAI-14.3 -- <reason>`"
+    );
+    assert!(
+        of("GATE-ALLOW-UNUSED").is_empty(),
+        "the unknown control is reported once"
+    );
+    // The human view shows them with the file and line.
+    let err = stderr(&gg(d).arg("check").output().unwrap());
+    assert!(err.contains("did you mean `generation.stop`?"), "{err}");
+}

@@ -147,10 +147,19 @@ pub fn scan_with(
     pool.spawn(move || drop(sources));
 
     // 4. Verdicts.
+    let marker_problems = std::mem::take(&mut gathered.marker_problems);
     let (mut report, allows, endpoint_files) =
         judged_report(policy, opts, gathered, &repo, &source_paths, analysis);
-    // 5. Finishing: strict mode, waivers and suppressions, fingerprints, pull-request mode.
-    finish(&mut report, policy, opts, strict, &allows, &endpoint_files);
+    // 5. Finishing: strict mode, waivers and suppressions, marker comments, fingerprints,
+    // pull-request mode.
+    finish(
+        &mut report,
+        policy,
+        opts,
+        strict,
+        (&allows, &marker_problems),
+        &endpoint_files,
+    );
     Ok(report)
 }
 
@@ -180,6 +189,8 @@ struct Gathered {
     /// Files that could not be read in full and may hold endpoints or generation calls.
     blind: Vec<String>,
     allows: Vec<FileAllow>,
+    /// `genai-gate:` comments that do not parse: (file, problem).
+    marker_problems: Vec<(String, crate::facts::MarkerProblem)>,
     diagnostics: Vec<ScanDiagnostic>,
     stats: Stats,
 }
@@ -217,8 +228,11 @@ impl Gathered {
             slim,
             lines,
             allows,
+            marker_problems,
             relevant,
         } = out;
+        self.marker_problems
+            .extend(marker_problems.into_iter().map(|p| (slim.path.clone(), p)));
         self.stats.rust_files += 1;
         self.stats.rust_lines += u64::from(lines);
         if relevant {
@@ -341,7 +355,7 @@ fn finish(
     policy: &EffectivePolicy,
     opts: &ScanOptions,
     strict: bool,
-    allows: &[FileAllow],
+    (allows, marker_problems): (&[FileAllow], &[(String, crate::facts::MarkerProblem)]),
     endpoint_files: &EndpointFiles,
 ) {
     crate::judge::fail_closed::apply(report, strict);
@@ -351,13 +365,22 @@ fn finish(
         .clone()
         .unwrap_or_else(|| policy.profile.file.clone());
     if policy.applicability.applicable {
+        let controls: Vec<&str> = policy
+            .controls
+            .iter()
+            .map(|c| c.control.id.as_str())
+            .collect();
         report.waivers = crate::judge::exceptions::apply(
             &mut report.findings,
             &policy.profile.waivers,
             allows,
             &today,
             &profile_file,
+            &controls,
         );
+        report
+            .findings
+            .extend(crate::judge::exceptions::marker_findings(marker_problems));
     }
     crate::report::fingerprint::assign(&mut report.findings);
     if let Some(ch) = &opts.changes {

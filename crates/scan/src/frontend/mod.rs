@@ -79,6 +79,7 @@ pub(crate) struct RustOut {
     pub(crate) slim: SlimFile,
     pub(crate) lines: u32,
     pub(crate) allows: Vec<crate::facts::Allow>,
+    pub(crate) marker_problems: Vec<crate::facts::MarkerProblem>,
     /// It did not parse and may hold endpoints or generation calls.
     pub(crate) relevant: bool,
 }
@@ -94,12 +95,14 @@ impl RustOut {
     ) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
+        let marker_problems = std::mem::take(&mut facts.marker_problems);
         let mut slim = SlimFile::new(facts, |event, out| matcher.hits(event, out));
         slim.package = f.package;
         Extracted::Rust(Box::new(RustOut {
             slim,
             lines,
             allows,
+            marker_problems,
             relevant,
         }))
     }
