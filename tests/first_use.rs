@@ -731,3 +731,111 @@ fn marker_typos_are_findings_with_a_did_you_mean() {
     let err = stderr(&gg(d).arg("check").output().unwrap());
     assert!(err.contains("did you mean `generation.stop`?"), "{err}");
 }
+
+/// A Python-only repository and an empty folder got a verdict with no word that nothing in a
+/// supported language was found: what was seen and not analysed is said, service code in a
+/// language not analysed leaves the endpoint controls not-observable when nothing else could
+/// be judged, and in strict mode always (fail closed).
+#[test]
+fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
+    const FASTAPI: &str = "from fastapi import FastAPI\nimport openai\napp = FastAPI()\n\n@app.post(\"/chat\")\ndef chat(body: dict):\n    return openai.chat.completions.create(model=\"x\", messages=body[\"messages\"])\n";
+    let run = |dir: &Path, strict: bool| -> (i32, serde_json::Value) {
+        let mut c = gg(dir);
+        c.args(["check", "--format", "json"]);
+        if strict {
+            c.arg("--strict");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        )
+    };
+    let control = |r: &serde_json::Value, id: &str| -> serde_json::Value {
+        r["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let kinds = |r: &serde_json::Value| -> Vec<String> {
+        r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Python only.
+    let py = tempfile::tempdir().unwrap();
+    write_files(
+        py.path(),
+        &[
+            ("app/main.py", FASTAPI),
+            ("tests/test_main.py", "def test_chat():\n    pass\n"),
+            ("tools/gen.go", "package main\n"),
+        ],
+    );
+    let (_, r) = run(py.path(), false);
+    assert_eq!(
+        r["stats"]["not_analysed"]["Python"]["files"], 2,
+        "{:#}",
+        r["stats"]
+    );
+    assert_eq!(r["stats"]["not_analysed"]["Python"]["service_files"], 1);
+    assert_eq!(
+        r["stats"]["not_analysed"]["Python"]["examples"][0],
+        "app/main.py"
+    );
+    assert_eq!(r["stats"]["not_analysed"]["Go"]["files"], 1);
+    let k = kinds(&r);
+    assert!(
+        k.contains(&"no-source".into()) && k.contains(&"not-analysed".into()),
+        "{k:?}"
+    );
+    let c = control(&r, "CN-GAI-4.1");
+    assert_eq!(c["status"], "not-observable", "{c:#}");
+    assert!(c["reason"].as_str().unwrap().contains("1 Python"), "{c:#}");
+    let (code, r) = run(py.path(), true);
+    assert_eq!(code, 1);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["control"] == "CN-GAI-4.1"),
+        "strict mode fails what it cannot read"
+    );
+    let human = stderr(&gg(py.path()).arg("check").output().unwrap());
+    assert!(
+        human.contains("no source file in a language genai-gate analyses (Rust) was found (seen: 2 Python files, 1 Go file)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("not analysed: 2 Python files, 1 Go file"),
+        "{human}"
+    );
+
+    // A Rust service with a Python side: judged as before, but never a pass in strict mode.
+    let mixed = tempfile::tempdir().unwrap();
+    common::copy_dir(&root().join("fixtures/compliant-chat"), mixed.path());
+    let (_, r) = run(mixed.path(), false);
+    let before = control(&r, "CN-GAI-4.1")["status"].clone();
+    assert_eq!(before, "pass");
+    write_files(mixed.path(), &[("worker/serve.py", FASTAPI)]);
+    let (_, r) = run(mixed.path(), false);
+    assert_eq!(control(&r, "CN-GAI-4.1")["status"], before);
+    assert!(kinds(&r).contains(&"not-analysed".into()));
+    let (code, r) = run(mixed.path(), true);
+    assert_eq!(control(&r, "CN-GAI-4.1")["status"], "not-observable");
+    assert_eq!(code, 1);
+
+    // An empty folder: nothing to judge, and it says so.
+    let empty = tempfile::tempdir().unwrap();
+    let (_, r) = run(empty.path(), false);
+    assert_eq!(kinds(&r), ["no-source"]);
+    assert_eq!(control(&r, "CN-GAI-4.1")["status"], "not-applicable");
+}

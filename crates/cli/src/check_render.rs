@@ -217,12 +217,13 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     excepted(report, style, &mut out);
     for d in &report.diagnostics {
         let place = match d.line {
-            Some(l) => format!("{}:{l}", d.file),
-            None => d.file.clone(),
+            Some(l) => format!("{}:{l}: ", d.file),
+            None if d.file.is_empty() => String::new(),
+            None => format!("{}: ", d.file),
         };
         let _ = writeln!(
             out,
-            "{}: {place}: {} ({})",
+            "{}: {place}{} ({})",
             style.severity(Severity::Warning),
             d.message,
             d.kind
@@ -262,6 +263,12 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         out.push_str(&t.render(2, style));
         let _ = writeln!(out, "  {}", style.dim("in: input moderation before generation · out: output moderation after · stop: stop path · user: user check before · audit: record"));
     }
+    let _ = writeln!(
+        out,
+        "\n{}: {}",
+        style.bold("Scanned"),
+        genai_gate_scan::report::summary::seen(report)
+    );
     out.push('\n');
     let _ = writeln!(out, "{}", style.bold("Controls"));
     let mut t = Table::new(&["control", "status", "severity", "title"]);

@@ -122,6 +122,8 @@ pub fn scan_with(
             line: None,
             message: s.reason.clone(),
         }));
+    gathered.stats.not_analysed = pool.install(|| crate::languages::survey(&walked.other_sources));
+    gathered.unanalysed_blind = not_analysed_note(&mut gathered, strict);
     let repo = RepoEvidence::new(
         std::mem::take(&mut gathered.code_hits),
         std::mem::take(&mut gathered.configs),
@@ -189,6 +191,9 @@ struct Gathered {
     /// Files that could not be read in full and may hold endpoints or generation calls.
     blind: Vec<String>,
     allows: Vec<FileAllow>,
+    /// Why the endpoint controls cannot pass because of service code in a language that is
+    /// not analysed (see [`not_analysed_note`]).
+    unanalysed_blind: Option<String>,
     /// `genai-gate:` comments that do not parse: (file, problem).
     marker_problems: Vec<(String, crate::facts::MarkerProblem)>,
     diagnostics: Vec<ScanDiagnostic>,
@@ -272,6 +277,63 @@ impl Gathered {
     }
 }
 
+/// Says what was not analysed: a `not-analysed` diagnostic per language with source files
+/// that are not analysed, and a `no-source` one when no file of an analysed language was
+/// found. Returns the blind spot for the endpoint controls: service code in a language that
+/// is not analysed, when nothing else could be judged or in strict mode (code the gate
+/// cannot read must not pass it).
+fn not_analysed_note(g: &mut Gathered, strict: bool) -> Option<String> {
+    use crate::languages::{analysed_names, describe};
+    let analysed = analysed_names();
+    for (lang, n) in &g.stats.not_analysed {
+        let service = match n.service_files {
+            0 => String::new(),
+            k => format!(
+                "; {k} look{} like service code, e.g. {}",
+                if k == 1 { "s" } else { "" },
+                n.examples.join(", ")
+            ),
+        };
+        g.diagnostics.push(ScanDiagnostic {
+            kind: "not-analysed".into(),
+            file: n.examples.first().cloned().unwrap_or_default(),
+            line: None,
+            message: format!(
+                "{} {lang} file{} not analysed (genai-gate analyses {analysed}){service}",
+                n.files,
+                if n.files == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    if g.stats.rust_files == 0 {
+        let seen = match describe(&g.stats.not_analysed) {
+            s if s.is_empty() => String::new(),
+            s => format!(" (seen: {s})"),
+        };
+        g.diagnostics.push(ScanDiagnostic {
+            kind: "no-source".into(),
+            file: String::new(),
+            line: None,
+            message: format!(
+                "no source file in a language genai-gate analyses ({analysed}) was found{seen}, so no endpoint could be judged"
+            ),
+        });
+    }
+    let service: Vec<String> = g
+        .stats
+        .not_analysed
+        .iter()
+        .filter(|(_, n)| n.service_files > 0)
+        .map(|(lang, n)| format!("{} {lang}", n.service_files))
+        .collect();
+    (!service.is_empty() && (strict || g.stats.rust_files == 0)).then(|| {
+        format!(
+            "service code in languages genai-gate does not analyse ({} file(s)) may hold endpoints or generation calls",
+            service.join(", ")
+        )
+    })
+}
+
 /// Every control judged, in a sorted report.
 fn judged_report(
     policy: &EffectivePolicy,
@@ -299,12 +361,16 @@ fn judged_report(
             message: "a generation call is not reachable from any recognised endpoint; if it serves users, genai-gate cannot judge its route".into(),
         });
     }
-    let blind_spot = (!gathered.blind.is_empty()).then(|| {
-        format!(
-            "{} could not be parsed and may hold endpoints or generation calls",
-            gathered.blind.join(", ")
-        )
-    });
+    let blind_spot = (!gathered.blind.is_empty())
+        .then(|| {
+            format!(
+                "{} could not be parsed and may hold endpoints or generation calls",
+                gathered.blind.join(", ")
+            )
+        })
+        .into_iter()
+        .chain(gathered.unanalysed_blind.take())
+        .reduce(|a, b| format!("{a}; {b}"));
     let applicable = policy.applicability.applicable;
     let (controls, findings) = judge(&Inputs {
         policy,

@@ -87,7 +87,7 @@ pub fn annotations(report: &Report) -> String {
     for d in &report.diagnostics {
         out.push_str(&command(
             "warning",
-            Some(&d.file),
+            Some(d.file.as_str()).filter(|f| !f.is_empty()),
             d.line,
             &format!("genai-gate: {}", d.kind),
             &d.message,

@@ -235,6 +235,11 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    let _ = writeln!(
+        out,
+        "Scanned: {}.\n",
+        cell(&genai_gate_scan::report::summary::seen(report))
+    );
     let counts: Vec<String> = sc.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = writeln!(
         out,

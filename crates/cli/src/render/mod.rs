@@ -101,11 +101,12 @@ fn concise_notes(s: &Scanned, globals: &Globals) -> String {
     }
     for d in &s.report.diagnostics {
         let place = match d.line {
-            Some(l) => format!("{}:{l}", d.file),
-            None => d.file.clone(),
+            Some(l) => format!("{}:{l}: ", d.file),
+            None if d.file.is_empty() => String::new(),
+            None => format!("{}: ", d.file),
         };
         out.push_str(&format!(
-            "{}: {place}: {} ({})\n",
+            "{}: {place}{} ({})\n",
             style.severity(genai_gate_policy::Severity::Warning),
             d.message,
             d.kind

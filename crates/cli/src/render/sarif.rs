@@ -245,13 +245,16 @@ pub fn render(report: &Report, policy: &EffectivePolicy) -> anyhow::Result<Strin
         .diagnostics
         .iter()
         .map(|d| {
-            Notification::builder()
+            let mut n = Notification::builder()
                 .level(json!("warning"))
                 .message(Message::from(
                     format!("{} ({})", d.message, d.kind).as_str(),
                 ))
-                .locations(vec![location(&d.file, d.line.unwrap_or(1), SRCROOT, None)])
-                .build()
+                .build();
+            if !d.file.is_empty() {
+                n.locations = Some(vec![location(&d.file, d.line.unwrap_or(1), SRCROOT, None)]);
+            }
+            n
         })
         .collect();
     let mut run_props = BTreeMap::new();

@@ -107,6 +107,26 @@ impl Excepted {
     }
 }
 
+/// What the scan saw and what it did not analyse, in a line:
+/// `5 Rust files (1204 lines), 2 config files, 1 document; not analysed: 12 Python files`.
+pub fn seen(report: &Report) -> String {
+    let st = &report.stats;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut line = format!(
+        "{} ({} lines), {}, {}",
+        plural(st.rust_files, "Rust file", "Rust files"),
+        st.rust_lines,
+        plural(st.config_files, "config file", "config files"),
+        plural(st.documents, "document", "documents"),
+    );
+    if !st.not_analysed.is_empty() {
+        line.push_str("; not analysed: ");
+        line.push_str(&crate::languages::describe(&st.not_analysed));
+    }
+    line
+}
+
 /// One row of the matrix by article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArticleRow {
