@@ -839,3 +839,38 @@ fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
     assert_eq!(kinds(&r), ["no-source"]);
     assert_eq!(control(&r, "CN-GAI-4.1")["status"], "not-applicable");
 }
+
+/// Two misspelt keys in a profile reported only the first: every key and type error is
+/// reported, each with its line and a "did you mean".
+#[test]
+fn every_profile_key_and_type_error_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "genai-gate.toml",
+            "[service]\nname = \"x\"\npublik = true\nregions = [\"CN\"]\nmodalitys = [\"text\"]\nserves-minors = \"no\"\n\n[[waiver]]\ncontrol = \"CN-GAI-4.1\"\nreson = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+        )],
+    );
+    let out = gg(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for (key, line, fix) in [
+        ("publik", 3, "public"),
+        ("modalitys", 5, "modalities"),
+        ("reson", 10, "reason"),
+    ] {
+        assert!(err.contains(&format!("unknown field `{key}`")), "{err}");
+        assert!(err.contains(&format!("genai-gate.toml:{line}:")), "{err}");
+        assert!(err.contains(&format!("did you mean `{fix}`?")), "{err}");
+    }
+    assert!(
+        err.contains("invalid type: string \"no\", expected a boolean"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("missing field `public`"),
+        "a misspelt key is reported once:\n{err}"
+    );
+    assert!(err.contains("error: 4 problems found"), "{err}");
+}

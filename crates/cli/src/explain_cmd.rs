@@ -260,7 +260,7 @@ fn profile_text(policy: &EffectivePolicy) -> String {
     );
     if policy.profile_is_default {
         format!(
-            "embedded default: {what}\n(no genai-gate.toml here or above it in the repository, and no --profile; `genai-gate init` writes one)"
+            "embedded default: {what}\n(no genai-gate.toml up to the repository root; `genai-gate init` writes one)"
         )
     } else {
         format!("`{}` (service `{}`: {what})", policy.profile.file, s.name)
