@@ -874,3 +874,105 @@ fn every_profile_key_and_type_error_is_reported() {
     );
     assert!(err.contains("error: 4 problems found"), "{err}");
 }
+
+fn json_out(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `explain CN-GAI-4.2 --pack cn-sector-news` answered "did you mean CN-GAI-2.10?", and
+/// `policy diff cn-genai-2023 cn-sector-news` reported every base control removed: an
+/// overlay explains the base control with its amendments, and its diff shows what it adds
+/// and amends.
+#[test]
+fn an_overlay_explains_and_diffs_as_the_base_it_amends() {
+    let r = root();
+    let overlay = json_out(gg(&r).args(["policy", "show", "cn-sector-news", "--format", "json"]));
+    let own: Vec<&str> = overlay["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let amended: Vec<&str> = overlay["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["control"].as_str().unwrap())
+        .collect();
+    assert!(!own.is_empty() && !amended.is_empty());
+
+    let e = json_out(gg(&r).args([
+        "explain",
+        "CN-GAI-4.2",
+        "--pack",
+        "cn-sector-news",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(e["id"], "CN-GAI-4.2");
+    let e = json_out(gg(&r).args([
+        "explain",
+        amended[0],
+        "--pack",
+        "cn-sector-news",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        e["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["pack"] == "cn-sector-news"),
+        "the amendment is shown: {e:#}"
+    );
+
+    let d = json_out(gg(&r).args([
+        "policy",
+        "diff",
+        "cn-genai-2023",
+        "cn-sector-news",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(d["new"], "cn-genai-2023 + cn-sector-news");
+    assert!(
+        d["removed"].as_array().unwrap().is_empty(),
+        "{:#}",
+        d["removed"]
+    );
+    let added: Vec<&str> = d["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, own);
+    let changed: Vec<&str> = d["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["new"]["id"].as_str().unwrap())
+        .collect();
+    let mut expected = amended.clone();
+    expected.sort_by(|a, b| genai_gate_policy::control_order(a, b));
+    expected.dedup();
+    assert_eq!(changed, expected);
+    let text = stdout(
+        &gg(&r)
+            .args(["policy", "diff", "cn-genai-2023", "cn-sector-news"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        text.starts_with(&format!(
+            "cn-genai-2023 → cn-genai-2023 + cn-sector-news: {} added, {} amended,",
+            own.len(),
+            expected.len()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("\nAmended ("), "{text}");
+}

@@ -191,8 +191,37 @@ fn find_in_pack<'a>(
         };
         return Err(LoadFailure::message(format!("unknown pack `{pack_id}`"), Some(help)).into());
     };
+    // An overlay explains its own controls and the base controls it amends, as amended.
+    let base = pack
+        .meta
+        .extends
+        .as_deref()
+        .filter(|_| pack.meta.kind == PackKind::Overlay)
+        .and_then(|b| set.pack(b));
+    if pack.control(id).is_none()
+        && let Some(base) = base
+        && base.control(id).is_some()
+    {
+        let mut profile = policy.profile.clone();
+        profile.packs = vec![base.meta.id.clone(), pack_id.to_owned()];
+        if let Some(sector) = pack.meta.sector
+            && !profile.service.sectors.contains(&sector)
+        {
+            profile.service.sectors.push(sector);
+        }
+        let other = resolve(set, profile, policy.profile_is_default, None)
+            .map_err(|e| LoadFailure::new(e.diagnostics, set.sources.clone()))?;
+        let subject = find(set, &other, id)
+            .ok_or_else(|| anyhow::anyhow!("control `{id}` vanished during resolution"))?;
+        return Ok((other, subject));
+    }
     if pack.control(id).is_none() {
-        let help = match did_you_mean(id, pack.controls.iter().map(|c| c.id.as_str())) {
+        let candidates = pack
+            .controls
+            .iter()
+            .chain(base.iter().flat_map(|b| b.controls.iter()))
+            .map(|c| c.id.as_str());
+        let help = match did_you_mean(id, candidates) {
             Some(s) => {
                 format!("did you mean `{s}`? `genai-gate policy show {pack_id}` lists its controls")
             }
