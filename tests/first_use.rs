@@ -976,3 +976,22 @@ fn an_overlay_explains_and_diffs_as_the_base_it_amends() {
     );
     assert!(text.contains("\nAmended ("), "{text}");
 }
+
+/// CONTRIBUTING pointed to a style file outside the repository (`../shared/STYLE.md`): every
+/// file it links exists in the repository.
+#[test]
+fn contributing_links_only_files_in_the_repository() {
+    let text = std::fs::read_to_string(root().join("CONTRIBUTING.md")).unwrap();
+    assert!(!text.contains("../"), "a path outside the repository");
+    let mut links = 0;
+    for part in text.split("](").skip(1) {
+        let target = part.split(')').next().unwrap();
+        if target.starts_with("http") {
+            continue;
+        }
+        links += 1;
+        assert!(root().join(target).is_file(), "CONTRIBUTING links {target}");
+    }
+    assert!(links > 0);
+    assert!(text.contains("docs/STYLE.md"));
+}

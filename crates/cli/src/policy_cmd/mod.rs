@@ -183,7 +183,7 @@ pub fn applies_text(a: &genai_gate_policy::Applies) -> String {
     }
     if !a.sectors.is_empty() {
         parts.push(format!(
-            "sector {}",
+            "is in the {} sector",
             a.sectors
                 .iter()
                 .map(|m| m.as_str())
