@@ -995,3 +995,43 @@ fn contributing_links_only_files_in_the_repository() {
     assert!(links > 0);
     assert!(text.contains("docs/STYLE.md"));
 }
+
+/// The progress bar: drawn on a terminal once the scan takes a moment (the test sets the
+/// moment to zero), never in CI or when stderr is piped.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let piped = gg(&root())
+        .args(["check", "fixtures/demo-service"])
+        .env("GENAI_GATE_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert!(!stderr(&piped).contains("parsing"), "{}", stderr(&piped));
+    // `script` gives the command a terminal; skip where it is missing.
+    let bin = assert_cmd::cargo::cargo_bin("genai-gate");
+    let under_tty = |ci: bool| -> Option<String> {
+        let cmd = format!(
+            "{} check {} --format json",
+            bin.display(),
+            root().join("fixtures/demo-service").display()
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .env("GENAI_GATE_PROGRESS_DELAY_MS", "0")
+            .env_remove("CI")
+            .env_remove("GITHUB_ACTIONS")
+            .env("TERM", "xterm");
+        if ci {
+            c.env("CI", "true");
+        }
+        let out = c.output().ok()?;
+        out.status.code()?;
+        Some(stdout(&out))
+    };
+    let Some(tty) = under_tty(false) else {
+        eprintln!("`script` is not available; the terminal case is not tested");
+        return;
+    };
+    assert!(tty.contains("parsing"), "{tty}");
+    let ci = under_tty(true).unwrap();
+    assert!(!ci.contains("parsing"), "{ci}");
+}

@@ -306,6 +306,7 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,
     };
+    let bar = crate::progress::Bar::new(globals);
     let opts = ScanOptions {
         jobs: args.jobs,
         profile_file: profile_file.clone(),
@@ -314,9 +315,15 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         today: Some(today(args)?),
         changes: changes.clone(),
         prefilter: args.prefilter,
+        progress: bar
+            .clone()
+            .map(|b| b as std::sync::Arc<dyn genai_gate_scan::Progress>),
     };
-    let mut report = scan_with(&policy, &root, &opts)
-        .with_context(|| format!("cannot scan `{}`", root.display()))?;
+    let scanned = scan_with(&policy, &root, &opts);
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    let mut report = scanned.with_context(|| format!("cannot scan `{}`", root.display()))?;
     if let Some(ch) = &changes {
         let tampered = crate::git::tamper_findings(
             &root,

@@ -13,6 +13,7 @@ mod explain_cmd;
 mod git;
 mod init_cmd;
 mod policy_cmd;
+mod progress;
 mod render;
 mod select;
 mod table;

@@ -163,5 +163,5 @@ mod pipeline;
 pub mod report;
 pub mod walk;
 
-pub use pipeline::{ScanError, ScanOptions, scan, scan_with};
+pub use pipeline::{Progress, ScanError, ScanOptions, scan, scan_with};
 pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};

@@ -43,6 +43,18 @@ pub struct ScanOptions {
     /// The lexical pre-pass (see [`crate::frontend::prefilter`]): parse only the Rust files that can
     /// matter. Ignored in strict mode, which must report every unparsable file.
     pub prefilter: bool,
+    /// Where progress goes (the CLI draws a bar on a terminal); `None`: nowhere.
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+/// Receives the progress of a scan, for a progress bar: the library never draws one
+/// itself. Called from worker threads; every method has a no-op default.
+pub trait Progress: Send + Sync + std::fmt::Debug {
+    /// A stage begins: `files` (parsing, `total` files), `flows` (following every endpoint's
+    /// calls; `total` 0, unknown) or `judging` (`total` endpoints).
+    fn stage(&self, _name: &'static str, _total: u64) {}
+    /// One more item of the current stage is done.
+    fn tick(&self) {}
 }
 
 /// A scan that could not run at all.
@@ -108,8 +120,12 @@ pub fn scan_with(
     let cache = opts.cache_dir.as_deref().and_then(FactCache::open);
     let keep = (opts.prefilter && !strict)
         .then(|| pool.install(|| crate::frontend::select(&walked, &matcher)));
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.stage("files", walked.files.len() as u64);
+    }
     let extracted =
-        pool.install(|| extract_all(&walked, &matcher, cache.as_ref(), keep.as_deref()));
+        pool.install(|| extract_all(&walked, &matcher, cache.as_ref(), keep.as_deref(), progress));
     let detectors: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
     let mut gathered = Gathered::new(extracted, &detectors, opts.profile_file.as_deref());
     gathered.stats.files = walked.files.len();
@@ -132,6 +148,9 @@ pub fn scan_with(
     );
 
     // 3. Analysis of the workspace: endpoints and their flows.
+    if let Some(p) = progress {
+        p.stage("flows", 0);
+    }
     let mut sources = std::mem::take(&mut gathered.sources);
     let analysis = pool.install(|| {
         analyse(
@@ -149,6 +168,9 @@ pub fn scan_with(
     pool.spawn(move || drop(sources));
 
     // 4. Verdicts.
+    if let Some(p) = progress {
+        p.stage("judging", analysis.endpoints.len() as u64);
+    }
     let marker_problems = std::mem::take(&mut gathered.marker_problems);
     let (mut report, allows, endpoint_files) =
         judged_report(policy, opts, gathered, &repo, &source_paths, analysis);

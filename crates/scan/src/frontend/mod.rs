@@ -50,14 +50,21 @@ pub(crate) fn extract_all(
     matcher: &Matcher,
     cache: Option<&FactCache>,
     keep: Option<&[bool]>,
+    progress: Option<&dyn crate::Progress>,
 ) -> Vec<Extracted> {
     let per_file: Vec<Vec<Extracted>> = walked
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| match keep {
-            Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
-            _ => extract_one(f, matcher, cache),
+        .map(|(i, f)| {
+            let out = match keep {
+                Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
+                _ => extract_one(f, matcher, cache),
+            };
+            if let Some(p) = progress {
+                p.tick();
+            }
+            out
         })
         .collect();
     per_file.into_iter().flatten().collect()
