@@ -142,6 +142,13 @@ fn explain_uses_the_profile_that_check_uses() {
             "image modality activates CN-GAI-12.1: {e:#}"
         );
     }
+    // `policy validate` with no path validates the same profile.
+    let out = gg(&d.join("services/chat"))
+        .args(["policy", "validate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 file valid"), "{}", stdout(&out));
     // Outside a repository, a profile in a parent folder is not used.
     let loose = tempfile::tempdir().unwrap();
     write_files(
