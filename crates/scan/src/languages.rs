@@ -6,7 +6,7 @@
 //! language that is not analysed are counted by the walk; the ones that look like service
 //! code — they mention a web framework or a model API ([`Language::service_anchors`]) and are
 //! not tests — make the endpoint controls `not-observable` when nothing else can be judged,
-//! and always in strict mode (see [`crate::pipeline`]): code the gate cannot read must not
+//! and always in strict mode (see [`crate::scan_with`]): code the gate cannot read must not
 //! pass it.
 
 use std::collections::BTreeMap;
