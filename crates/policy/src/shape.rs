@@ -326,9 +326,20 @@ mod tests {
                 .any(|(_, m)| m == "invalid type: string \"yes\", expected a boolean"),
             "{found:?}"
         );
+        // `name` is missing because it is misspelt: reported once, as the unknown `nmae`.
         assert!(
-            found.iter().any(|(_, m)| m == "missing field `name`"),
+            !found.iter().any(|(_, m)| m.starts_with("missing field")),
             "{found:?}"
+        );
+        let src = SourceFile::new("genai-gate.toml", "[service]\npublic = true\n");
+        let missing: Vec<String> = Shape::of::<crate::raw::RawProfile>()
+            .check(&src)
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
+        assert!(
+            missing.contains(&"missing field `name`".to_owned()),
+            "{missing:?}"
         );
     }
 }
