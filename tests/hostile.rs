@@ -404,7 +404,14 @@ fn an_empty_repository_and_one_without_rust_are_judged() {
     assert!(r.report["endpoints"].as_array().unwrap().is_empty());
     // Repository-level controls fail: nothing provides them.
     assert_eq!(r.code, 1);
-    assert!(r.report["diagnostics"].as_array().unwrap().is_empty());
+    // The only diagnostic says that there was nothing to analyse (issue 14, item 5).
+    let kinds: Vec<&str> = r.report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["no-source"]);
 
     write(tmp.path(), "README.md", "# A Python service\n");
     write(tmp.path(), "app.py", "print('hi')\n");
@@ -413,6 +420,7 @@ fn an_empty_repository_and_one_without_rust_are_judged() {
     let r = run(tmp.path(), &[]);
     assert_eq!(r.report["stats"]["rust_files"], 0);
     assert_eq!(r.report["stats"]["documents"], 1);
+    assert_eq!(r.report["stats"]["not_analysed"]["Python"]["files"], 1);
     assert!(r.report["endpoints"].as_array().unwrap().is_empty());
     assert_eq!(r.code, 1);
 }

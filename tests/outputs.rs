@@ -212,8 +212,13 @@ fn github_actions_selects_annotations_summary_and_outputs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
+    // The default-profile notice first (issue 14, item 12), then the findings.
     assert!(
-        stdout.starts_with(
+        stdout.starts_with("::notice title=genai-gate%3A default profile::"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().nth(1).unwrap().starts_with(
             "::error file=config/settings.toml,line=11,endLine=11,title=CN-GAI-14.4::"
         ),
         "{stdout}"

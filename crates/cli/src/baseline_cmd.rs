@@ -16,23 +16,30 @@ pub const DEFAULT_FILE: &str = "genai-gate-baseline.json";
 /// `baseline …`.
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
-    /// Scan and write every current finding's fingerprint to FILE; then
+    /// Scan and write every current finding's fingerprint to a baseline file; then
     /// `check --baseline FILE` fails only on findings not in it.
     #[command(after_help = "Examples:
-  genai-gate baseline write                          write genai-gate-baseline.json for .
-  genai-gate baseline write ci/baseline.json --root services/chat
-  genai-gate check --baseline genai-gate-baseline.json")]
+  genai-gate baseline write                       the enclosing repository, to genai-gate-baseline.json there
+  genai-gate baseline write ../svc                another repository, to ../svc/genai-gate-baseline.json
+  genai-gate baseline write services/chat --output ci/chat-baseline.json
+  genai-gate check --baseline genai-gate-baseline.json
+
+PATH is found as for `check`: with none, the repository enclosing the current folder.")]
     Write(WriteArgs),
 }
 
 /// `baseline write`.
 #[derive(Debug, Args)]
 pub struct WriteArgs {
-    /// Baseline file to write.
-    #[arg(value_name = "FILE", default_value = DEFAULT_FILE)]
-    pub file: PathBuf,
-    /// Repository to scan (default: the current directory).
-    #[arg(long, value_name = "DIR")]
+    /// Repository to scan, as for `check` (default: the repository enclosing the current
+    /// folder).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Baseline file to write (default: PATH/genai-gate-baseline.json).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Former spelling of PATH (`baseline write FILE --root DIR`); still accepted.
+    #[arg(long, value_name = "DIR", hide = true)]
     pub root: Option<PathBuf>,
     /// Repository profile (as for `check`).
     #[arg(long, value_name = "FILE")]
@@ -47,35 +54,58 @@ pub struct WriteArgs {
 
 /// Runs `baseline`.
 pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let BaselineCommand::Write(a) = cmd;
+    let BaselineCommand::Write(mut a) = cmd;
     if let Some(t) = &a.today
         && !genai_gate_scan::date::is_date(t)
     {
         anyhow::bail!("`{t}` is not a date like 2025-01-31");
     }
+    // The former form `baseline write FILE --root DIR`: the positional was the file.
+    if a.root.is_some() {
+        if a.output.is_some() && a.path.is_some() {
+            anyhow::bail!("give the repository as PATH and the file as --output, not --root");
+        }
+        a.output = a.output.or(a.path.take());
+        a.path = a.root.take();
+    } else if let Some(p) = &a.path
+        && a.output.is_none()
+        && !p.exists()
+        && p.extension().is_some_and(|e| e == "json")
+    {
+        a.output = a.path.take();
+    }
+    if let Some(p) = &a.path
+        && p.is_file()
+    {
+        anyhow::bail!(
+            "`{}` is a file; `baseline write` records a whole repository (give its folder)",
+            p.display()
+        );
+    }
     let args = CheckArgs {
-        path: a.root.clone(),
+        path: a.path.clone(),
         profile: a.profile.clone(),
-        format: None,
-        output: Vec::new(),
-        baseline: None,
-        changed_since: None,
         today: a.today.clone(),
         fail_on: FailOn::Note,
         jobs: a.jobs,
-        strict: false,
-        no_cache: false,
-        prefilter: false,
+        ..CheckArgs::default()
     };
     let scanned = scan_repo(&args, globals)?;
+    let file = a.output.unwrap_or_else(|| {
+        if scanned.root == std::path::Path::new(".") {
+            PathBuf::from(DEFAULT_FILE)
+        } else {
+            scanned.root.join(DEFAULT_FILE)
+        }
+    });
     let baseline = Baseline::from_findings(&scanned.report.findings);
-    std::fs::write(&a.file, baseline.to_json())
-        .with_context(|| format!("cannot write `{}`", a.file.display()))?;
+    std::fs::write(&file, baseline.to_json())
+        .with_context(|| format!("cannot write `{}`", file.display()))?;
     if !globals.quiet {
         eprintln!(
             "wrote {} finding(s) to {}",
             baseline.findings.len(),
-            a.file.display()
+            file.display()
         );
     }
     Ok(Exit::Ok.into())

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{PROFILE_FILE, Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_policy::{Profile, Severity, SourceFile, load_profile, resolve};
 use genai_gate_scan::{Report, ScanOptions, scan_with};
 
 use crate::diagnostics::LoadFailure;
@@ -24,6 +24,9 @@ Examples:
   genai-gate check --baseline genai-gate-baseline.json          fail only on new findings
   genai-gate check --changed-since origin/main                  pull-request mode and tamper check
   genai-gate check --strict                     fail what cannot be judged (unparsable files)
+  genai-gate check --concise                    one line per finding: file:line: CONTROL message
+  genai-gate check --statistics                 how many findings each control has
+  genai-gate check --select CN-GAI-4 --exit-zero  look at the moderation controls, exit 0
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or configuration error.";
 
@@ -44,6 +47,9 @@ pub enum CheckFormat {
     Junit,
     /// A Markdown compliance report on stdout, fit for a pull-request comment.
     Markdown,
+    /// One line per finding on stdout, `file:line: CONTROL message`; notes and the summary
+    /// line on stderr.
+    Concise,
 }
 
 /// One `--output FORMAT=PATH`.
@@ -60,7 +66,7 @@ fn parse_output(s: &str) -> Result<OutputSpec, String> {
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=genai-gate.sarif, not `{s}`"))?;
     let format = CheckFormat::from_str(f, true).map_err(|_| {
-        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown")
+        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown, concise")
     })?;
     if p.is_empty() {
         return Err(format!("`{s}` has no path after `=`"));
@@ -102,7 +108,7 @@ impl FailOn {
 }
 
 /// `check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct CheckArgs {
     /// Repository to check (default: the current directory).
     #[arg(value_name = "PATH")]
@@ -114,6 +120,13 @@ pub struct CheckArgs {
     /// Output format [default: human, or github when GITHUB_ACTIONS=true].
     #[arg(long, value_enum)]
     pub format: Option<CheckFormat>,
+    /// Shorthand for `--format concise`: one line per finding.
+    #[arg(long, conflicts_with = "format")]
+    pub concise: bool,
+    /// Print how many findings each control has instead of the findings (a table; JSON with
+    /// `--format json`). The exit code is the same.
+    #[arg(long)]
+    pub statistics: bool,
     /// Also write FORMAT to PATH (repeatable, e.g. `--output sarif=out.sarif`); the human
     /// view then goes to stderr unless --format says otherwise.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
@@ -133,6 +146,20 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
+    /// Exit 0 even when findings fail the check (a trial run); 2 still means a usage or
+    /// configuration error.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Judge only these controls: ids or prefixes such as `CN-GAI-14` (comma-separated or
+    /// repeated). For local exploration: in pull-request mode and in CI what it leaves out is
+    /// reported like a waiver and fails the gate.
+    #[arg(long, value_name = "CONTROL", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Leave out these controls (ids or prefixes; comma-separated or repeated). In
+    /// pull-request mode and in CI what it leaves out is reported like a waiver and fails the
+    /// gate.
+    #[arg(long, value_name = "CONTROL", value_delimiter = ',')]
+    pub ignore: Vec<String>,
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
@@ -152,22 +179,74 @@ pub struct CheckArgs {
     pub prefilter: bool,
 }
 
-/// Loads the profile: explicit, at the root, or the embedded default.
-fn profile(
-    profile_flag: Option<&Path>,
-    root: &Path,
-) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
-    let path = match profile_flag {
-        Some(p) => Some(p.to_owned()),
-        None => Some(root.join(PROFILE_FILE)).filter(|p| p.is_file()),
-    };
+/// A profile as loaded for a command, with the packs and catalogues its `[policy] load` adds
+/// already in the set.
+pub struct LoadedProfile {
+    /// The profile (the embedded default when none was found).
+    pub profile: Profile,
+    /// True for the embedded default.
+    pub is_default: bool,
+    /// Its text, for diagnostics.
+    pub source: Option<SourceFile>,
+    /// Where it was read.
+    pub path: Option<PathBuf>,
+}
+
+/// Loads the profile at `path` (none: the embedded default) and adds what its `[policy] load`
+/// names to `set` (`replace` as for [`add_file`]). Every command that reads a profile goes
+/// through here, after [`crate::discover`] has decided which one applies.
+pub fn load_profile_into(
+    path: Option<&Path>,
+    set: &mut genai_gate_policy::PolicySet,
+    replace: bool,
+) -> anyhow::Result<LoadedProfile> {
     let Some(path) = path else {
-        return Ok((Profile::default_profile(), true, None, None));
+        return Ok(LoadedProfile {
+            profile: Profile::default_profile(),
+            is_default: true,
+            source: None,
+            path: None,
+        });
     };
-    let source = read_source(&path)?;
+    let source = read_source(path)?;
     let profile =
         load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
-    Ok((profile, false, Some(source), Some(path)))
+    if !profile.load.is_empty() {
+        let base = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let mut diagnostics = Vec::new();
+        for rel in &profile.load {
+            for file in crate::toml_files(&base.join(rel))? {
+                if let Err(e) = add_file(set, read_source(&file)?, replace) {
+                    diagnostics.extend(e.diagnostics);
+                }
+            }
+        }
+        if let Err(e) = set.check() {
+            diagnostics.extend(e.diagnostics);
+        }
+        if !diagnostics.is_empty() {
+            return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
+        }
+    }
+    Ok(LoadedProfile {
+        profile,
+        is_default: false,
+        source: Some(source),
+        path: Some(path.to_owned()),
+    })
+}
+
+/// `path` relative to `root`, `/`-separated, when it lies inside it.
+pub fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let root = root.canonicalize().ok()?;
+    let path = path.canonicalize().ok()?;
+    path.strip_prefix(root)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
 }
 
 /// A finished scan with what rendering needs.
@@ -180,12 +259,18 @@ pub struct Scanned {
     pub set: genai_gate_policy::PolicySet,
     /// The scanned root.
     pub root: PathBuf,
+    /// Notes for people on what was checked (the human view prints them first): the
+    /// enclosing repository checked from a subfolder, the one file reported.
+    pub notes: Vec<String>,
 }
 
 /// Runs `check`.
 pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let scanned = scan_repo(&args, globals)?;
     crate::render::emit(&scanned, &args, globals)?;
+    if args.exit_zero {
+        return Ok(Exit::Ok.into());
+    }
     Ok(exit_code(&scanned.report, args.fail_on).into())
 }
 
@@ -202,79 +287,26 @@ fn today(args: &CheckArgs) -> anyhow::Result<String> {
     }
 }
 
-/// The effective policy of a repository: its profile (or the default), the embedded packs,
-/// `--policy` files and the profile's `load`, resolved.
-pub struct LoadedPolicy {
-    /// The effective policy.
-    pub policy: genai_gate_policy::EffectivePolicy,
-    /// Packs and catalogues loaded.
-    pub set: genai_gate_policy::PolicySet,
-    /// The profile's source, when a file.
-    pub source: Option<SourceFile>,
-    /// The profile's path relative to the root, when inside it.
-    pub profile_file: Option<String>,
-}
-
-/// Loads and resolves the policy of the repository at `root` (what every command that scans
-/// shares).
-pub fn load_policy(
-    root: &Path,
-    profile_flag: Option<&Path>,
-    globals: &Globals,
-) -> anyhow::Result<LoadedPolicy> {
-    let mut set = globals.policy_set()?;
-    let (profile, is_default, source, profile_path) = profile(profile_flag, root)?;
-    if !profile.load.is_empty() {
-        let base = profile_path
-            .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(root)
-            .to_owned();
-        let mut diagnostics = Vec::new();
-        for rel in &profile.load {
-            for file in crate::toml_files(&base.join(rel))? {
-                if let Err(e) = add_file(&mut set, read_source(&file)?, false) {
-                    diagnostics.extend(e.diagnostics);
-                }
-            }
-        }
-        if let Err(e) = set.check() {
-            diagnostics.extend(e.diagnostics);
-        }
-        if !diagnostics.is_empty() {
-            return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
-        }
-    }
-    let policy = resolve(&set, profile, is_default, source.as_ref())
-        .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
-    let profile_file = profile_path
-        .as_deref()
-        .and_then(|p| p.strip_prefix(root).ok())
-        .map(|p| p.to_string_lossy().replace('\\', "/"));
-    Ok(LoadedPolicy {
-        policy,
-        set,
-        source,
-        profile_file,
-    })
-}
-
 /// Loads the policy and scans: everything `check` and `baseline write` share.
 pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
-    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !root.is_dir() {
-        anyhow::bail!("`{}` is not a directory", root.display());
-    }
-    let LoadedPolicy {
-        policy,
-        set,
+    let target = crate::discover::target(args.path.as_deref())?;
+    let root = target.root.clone();
+    let mut set = globals.policy_set()?;
+    let profile_path = args.profile.clone().or(target.profile.clone());
+    let LoadedProfile {
+        profile,
+        is_default,
         source,
-        profile_file,
-    } = load_policy(&root, args.profile.as_deref(), globals)?;
+        path: profile_path,
+    } = load_profile_into(profile_path.as_deref(), &mut set, false)?;
+    let policy = resolve(&set, profile, is_default, source.as_ref())
+        .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
+    let profile_file = profile_path.as_deref().and_then(|p| relative_to(&root, p));
     let changes = match &args.changed_since {
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,
     };
+    let bar = crate::progress::Bar::new(globals);
     let opts = ScanOptions {
         jobs: args.jobs,
         profile_file: profile_file.clone(),
@@ -283,9 +315,15 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         today: Some(today(args)?),
         changes: changes.clone(),
         prefilter: args.prefilter,
+        progress: bar
+            .clone()
+            .map(|b| b as std::sync::Arc<dyn genai_gate_scan::Progress>),
     };
-    let mut report = scan_with(&policy, &root, &opts)
-        .with_context(|| format!("cannot scan `{}`", root.display()))?;
+    let scanned = scan_with(&policy, &root, &opts);
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    let mut report = scanned.with_context(|| format!("cannot scan `{}`", root.display()))?;
     if let Some(ch) = &changes {
         let tampered = crate::git::tamper_findings(
             &root,
@@ -305,12 +343,47 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
             .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
         report.baseline = Some(baseline.apply(&mut report.findings));
     }
+    let mut notes = Vec::new();
+    let upper = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let selection = crate::select::Selection {
+        select: upper(&args.select),
+        ignore: upper(&args.ignore),
+    };
+    let enforce = args.changed_since.is_some() || globals.ci;
+    notes.extend(selection.apply(&mut report, enforce)?);
+    if args.path.is_none() && root != Path::new(".") {
+        notes.push(format!(
+            "checking `{}`, the repository enclosing the current folder",
+            root.display()
+        ));
+    }
+    if let Some(file) = &target.only_file {
+        let before = report.findings.len();
+        report.findings.retain(|f| concerns(f, file));
+        notes.push(format!(
+            "checked the repository at `{}`; only the findings of `{file}` are shown ({} elsewhere left out)",
+            root.display(),
+            before - report.findings.len()
+        ));
+    }
     Ok(Scanned {
         report,
         policy,
         set,
         root,
+        notes,
     })
+}
+
+/// Whether a finding points into `file`, at its place or one of its labels (the generation
+/// call of an endpoint whose handler is elsewhere, say).
+fn concerns(f: &genai_gate_scan::Finding, file: &str) -> bool {
+    f.file.as_deref() == Some(file) || f.labels.iter().any(|l| l.file == file)
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {

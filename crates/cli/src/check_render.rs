@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use genai_gate_policy::{PolicySet, Severity};
-use genai_gate_scan::{Finding, Report, Status};
+use genai_gate_scan::judge::exceptions::is_gate_rule;
+use genai_gate_scan::report::summary::{Excepted, Outcome, outcome};
+use genai_gate_scan::{Finding, Report};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 
 use crate::table::{Style, Table};
@@ -126,6 +128,7 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
         };
         let how = match (&s.owner, &s.expires) {
             (Some(o), Some(e)) => format!("waived by {o} until {e}"),
+            _ if s.file.is_empty() => "ignored on the command line".to_owned(),
             _ => format!("suppressed at {}:{}", s.file, s.line),
         };
         let _ = writeln!(
@@ -183,27 +186,44 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     if report.profile.default && !quiet {
         let _ = writeln!(
             out,
-            "{}: no {} found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.\n",
+            "{}: {}\n",
             style.bold("note"),
-            genai_gate_policy::PROFILE_FILE
+            crate::render::DEFAULT_PROFILE_NOTICE
         );
     }
-    if !report.applicable.applicable {
-        let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
-        return out;
-    }
-    for f in report.findings.iter().filter(|f| f.is_active()) {
+    // The gate's own findings (a tampered profile, an expired waiver) come first, whatever
+    // the applicability: an exempt service can still fail on them.
+    let (gate, service): (Vec<&Finding>, Vec<&Finding>) = report
+        .findings
+        .iter()
+        .filter(|f| f.is_active())
+        .partition(|f| is_gate_rule(&f.control));
+    for f in gate.iter().chain(&service) {
         finding(&handler, root, f, &mut out);
+    }
+    if !report.applicable.applicable {
+        if gate.is_empty() && service.is_empty() {
+            let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
+        } else {
+            let _ = writeln!(
+                out,
+                "{}\n\n{}",
+                report.applicable.reason,
+                findings_line(report)
+            );
+        }
+        return out;
     }
     excepted(report, style, &mut out);
     for d in &report.diagnostics {
         let place = match d.line {
-            Some(l) => format!("{}:{l}", d.file),
-            None => d.file.clone(),
+            Some(l) => format!("{}:{l}: ", d.file),
+            None if d.file.is_empty() => String::new(),
+            None => format!("{}: ", d.file),
         };
         let _ = writeln!(
             out,
-            "{}: {place}: {} ({})",
+            "{}: {place}{} ({})",
             style.severity(Severity::Warning),
             d.message,
             d.kind
@@ -243,16 +263,29 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         out.push_str(&t.render(2, style));
         let _ = writeln!(out, "  {}", style.dim("in: input moderation before generation · out: output moderation after · stop: stop path · user: user check before · audit: record"));
     }
+    let _ = writeln!(
+        out,
+        "\n{}: {}",
+        style.bold("Scanned"),
+        genai_gate_scan::report::summary::seen(report)
+    );
     out.push('\n');
     let _ = writeln!(out, "{}", style.bold("Controls"));
     let mut t = Table::new(&["control", "status", "severity", "title"]);
-    let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
     for c in &report.controls {
-        *counts.entry(c.status).or_default() += 1;
-        let status = match c.status {
-            Status::Fail => style.severity(Severity::Error).replace("error", "fail"),
-            Status::Pass => "pass".into(),
-            s => style.dim(s.as_str()),
+        // The same outcome as every other format: a failing control whose findings are all
+        // waived, suppressed or baselined is `waived`.
+        let o = outcome(report, c);
+        *counts.entry(o).or_default() += 1;
+        let status = match o {
+            Outcome::Fail => style.severity(Severity::Error).replace("error", "fail"),
+            Outcome::Pass => "pass".into(),
+            Outcome::Waived => style
+                .severity(Severity::Warning)
+                .replace("warning", "waived"),
+            Outcome::NotObservable => style.dim("not-observable"),
+            Outcome::NotApplicable => style.dim("not-applicable"),
         };
         t.row(vec![
             c.id.clone(),
@@ -262,7 +295,31 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
         ]);
     }
     out.push_str(&t.render(2, style));
-    let n = |s| counts.get(&s).copied().unwrap_or(0);
+    let n = |o| counts.get(&o).copied().unwrap_or(0);
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let waived = match n(Outcome::Waived) {
+        0 => String::new(),
+        w => format!(", {w} waived"),
+    };
+    let _ = writeln!(
+        out,
+        "\n{}: {} failed{waived}, {} passed, {} not observable, {} not applicable; {}",
+        counted(report.controls.len(), "control", "controls"),
+        n(Outcome::Fail),
+        n(Outcome::Pass),
+        n(Outcome::NotObservable),
+        n(Outcome::NotApplicable),
+        findings_line(report),
+    );
+    out
+}
+
+/// `10 findings (8 errors, 1 warning, 1 note)`, then what exceptions and the baseline keep
+/// from counting (`; not counted: 2 waived, 1 baselined`).
+pub fn findings_line(report: &Report) -> String {
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let by_sev = |s| {
         report
             .findings
@@ -270,21 +327,16 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             .filter(|f| f.severity == s && f.is_active())
             .count()
     };
-    let counted =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let active = report.findings.iter().filter(|f| f.is_active()).count();
-    let _ = writeln!(
-        out,
-        "\n{}: {} failed, {} passed, {} not observable, {} not applicable; {} ({}, {}, {})",
-        counted(report.controls.len(), "control", "controls"),
-        n(Status::Fail),
-        n(Status::Pass),
-        n(Status::NotObservable),
-        n(Status::NotApplicable),
+    let mut line = format!(
+        "{} ({}, {}, {})",
         counted(active, "finding", "findings"),
         counted(by_sev(Severity::Error), "error", "errors"),
         counted(by_sev(Severity::Warning), "warning", "warnings"),
         counted(by_sev(Severity::Note), "note", "notes"),
     );
-    out
+    if let Some(e) = Excepted::of(report).describe() {
+        let _ = write!(line, "; not counted: {e}");
+    }
+    line
 }

@@ -10,7 +10,7 @@ use genai_gate_policy::diff::render_requirement;
 use genai_gate_policy::suggest::did_you_mean;
 use genai_gate_policy::{
     Applies, Cited, ControlChange, EffectiveControl, EffectivePolicy, Pack, PackKind, PolicySet,
-    Profile, Severity, SourceFile, load_profile, resolve,
+    Severity, SourceFile, resolve,
 };
 use serde::Serialize;
 
@@ -27,7 +27,8 @@ Examples:
   genai-gate explain CN-GAI-12.1 --format json
   genai-gate explain CN-GAI-9.1 --pack cn-genai-2023-draft   the draft's version of an id
 
-Without --profile the embedded default applies: a public text service offered in the PRC.
+Without --profile, the genai-gate.toml that `check` would use applies (found from the current
+folder up to the repository root), else the embedded default: a public text service in the PRC.
 `genai-gate policy show cn-genai-2023` lists the control ids.";
 
 /// `explain`.
@@ -36,7 +37,9 @@ pub struct ExplainArgs {
     /// Control id, e.g. `CN-GAI-14.1`.
     #[arg(value_name = "CONTROL")]
     control: String,
-    /// Repository profile deciding applicability and overlays (default: the embedded default).
+    /// Repository profile deciding applicability and overlays (default: the genai-gate.toml
+    /// that `check` would use here, found from the current folder up to the repository root;
+    /// else the embedded default).
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
     /// Look the control up in this pack (e.g. `cn-genai-2023-draft`) instead of the profile's packs.
@@ -188,8 +191,37 @@ fn find_in_pack<'a>(
         };
         return Err(LoadFailure::message(format!("unknown pack `{pack_id}`"), Some(help)).into());
     };
+    // An overlay explains its own controls and the base controls it amends, as amended.
+    let base = pack
+        .meta
+        .extends
+        .as_deref()
+        .filter(|_| pack.meta.kind == PackKind::Overlay)
+        .and_then(|b| set.pack(b));
+    if pack.control(id).is_none()
+        && let Some(base) = base
+        && base.control(id).is_some()
+    {
+        let mut profile = policy.profile.clone();
+        profile.packs = vec![base.meta.id.clone(), pack_id.to_owned()];
+        if let Some(sector) = pack.meta.sector
+            && !profile.service.sectors.contains(&sector)
+        {
+            profile.service.sectors.push(sector);
+        }
+        let other = resolve(set, profile, policy.profile_is_default, None)
+            .map_err(|e| LoadFailure::new(e.diagnostics, set.sources.clone()))?;
+        let subject = find(set, &other, id)
+            .ok_or_else(|| anyhow::anyhow!("control `{id}` vanished during resolution"))?;
+        return Ok((other, subject));
+    }
     if pack.control(id).is_none() {
-        let help = match did_you_mean(id, pack.controls.iter().map(|c| c.id.as_str())) {
+        let candidates = pack
+            .controls
+            .iter()
+            .chain(base.iter().flat_map(|b| b.controls.iter()))
+            .map(|c| c.id.as_str());
+        let help = match did_you_mean(id, candidates) {
             Some(s) => {
                 format!("did you mean `{s}`? `genai-gate policy show {pack_id}` lists its controls")
             }
@@ -256,7 +288,9 @@ fn profile_text(policy: &EffectivePolicy) -> String {
         }
     );
     if policy.profile_is_default {
-        format!("embedded default: {what}\n(no --profile given; `genai-gate init` writes one)")
+        format!(
+            "embedded default: {what}\n(no genai-gate.toml up to the repository root; `genai-gate init` writes one)"
+        )
     } else {
         format!("`{}` (service `{}`: {what})", policy.profile.file, s.name)
     }
@@ -265,34 +299,18 @@ fn profile_text(policy: &EffectivePolicy) -> String {
 /// Runs `explain`.
 pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut set = globals.policy_set()?;
-    let (profile, source) = match &args.profile {
-        Some(path) => {
-            let source = crate::read_source(path)?;
-            let profile = load_profile(&source)
-                .map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
-            let dir = path
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
-            let mut errors = Vec::new();
-            for extra in &profile.load {
-                if let Err(e) =
-                    crate::add_file(&mut set, crate::read_source(&dir.join(extra))?, true)
-                {
-                    errors.extend(e.diagnostics);
-                }
-            }
-            if let Err(e) = set.check() {
-                errors.extend(e.diagnostics);
-            }
-            if !errors.is_empty() {
-                return Err(LoadFailure::new(errors, set.sources.clone()).into());
-            }
-            (profile, Some(source))
-        }
-        None => (Profile::default_profile(), None),
-    };
-    let is_default = source.is_none();
+    // The same profile `check` would use here: `--profile`, else the one found from the
+    // current folder up to the repository root, else the embedded default.
+    let path = args
+        .profile
+        .clone()
+        .or_else(|| crate::discover::find_profile(std::path::Path::new(".")));
+    let crate::check_cmd::LoadedProfile {
+        profile,
+        is_default,
+        source,
+        ..
+    } = crate::check_cmd::load_profile_into(path.as_deref(), &mut set, true)?;
     let policy = resolve(&set, profile, is_default, source.as_ref()).map_err(|e| {
         let mut sources: Vec<SourceFile> = set.sources.clone();
         sources.extend(source.clone());

@@ -18,11 +18,18 @@ fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
         .output()
         .context("cannot run git (is it installed?)")?;
     if !out.status.success() {
-        bail!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if why.is_empty() {
+            // `rev-parse --quiet` says nothing: name the exit code rather than end on a colon.
+            bail!(
+                "`git {}` failed with {} and no message",
+                args.join(" "),
+                out.status
+                    .code()
+                    .map_or("a signal".into(), |c| format!("exit code {c}"))
+            );
+        }
+        bail!("`git {}` failed: {why}", args.join(" "));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

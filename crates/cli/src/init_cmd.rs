@@ -218,14 +218,23 @@ pub fn run(args: InitArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     if let Err(e) = checked {
         return Err(LoadFailure::new(e.diagnostics, vec![source]).into());
     }
+    let created = !args.path.exists();
     std::fs::create_dir_all(&args.path)
         .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", args.path.display()))?;
     std::fs::write(&target, text)
         .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", target.display()))?;
     if !globals.quiet {
+        if created {
+            println!("created {}/ (it did not exist)", args.path.display());
+        }
         println!("wrote {}", target.display());
+        let check = if args.path == std::path::Path::new(".") {
+            "genai-gate check".to_owned()
+        } else {
+            format!("genai-gate check {}", args.path.display())
+        };
         println!(
-            "next: edit it, then run `genai-gate policy validate {}` and `genai-gate check`",
+            "next: edit it, then run `genai-gate policy validate {}` and `{check}`",
             target.display()
         );
     }

@@ -7,11 +7,15 @@ mod baseline_cmd;
 mod check_cmd;
 mod check_render;
 mod diagnostics;
+mod discover;
+mod docs_cmd;
 mod explain_cmd;
 mod git;
 mod init_cmd;
 mod policy_cmd;
+mod progress;
 mod render;
+mod select;
 mod table;
 mod trace_cmd;
 
@@ -50,6 +54,7 @@ Examples:
   genai-gate explain CN-GAI-14.1                           what a control demands and why
   genai-gate trace POST /v1/chat/completions               how an endpoint reaches the model
   genai-gate policy diff cn-genai-2023-draft cn-genai-2023 what the final text relaxed
+  genai-gate completions bash > ~/.local/share/bash-completion/completions/genai-gate
 
 Exit codes: 0 ok, 1 findings, 2 usage or configuration error.";
 
@@ -113,6 +118,12 @@ enum Command {
     /// its handler, file and line a step.
     #[command(after_help = trace_cmd::EXAMPLES)]
     Trace(trace_cmd::TraceArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = docs_cmd::COMPLETIONS_EXAMPLES)]
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page, or write one per command into a folder.
+    #[command(after_help = docs_cmd::MAN_EXAMPLES)]
+    Man(docs_cmd::ManArgs),
 }
 
 /// Options every command sees.
@@ -126,6 +137,9 @@ pub struct Globals {
     pub policy: Vec<PathBuf>,
     /// `--quiet`.
     pub quiet: bool,
+    /// Running in CI (`CI` or `GITHUB_ACTIONS` set): command-line selections are enforced
+    /// and no progress bar is drawn.
+    pub ci: bool,
 }
 
 impl Globals {
@@ -141,6 +155,7 @@ impl Globals {
             color_stdout: decide(std::io::stdout().is_terminal()),
             policy: cli.policy.clone(),
             quiet: cli.quiet,
+            ci: in_ci(),
         }
     }
 
@@ -167,6 +182,13 @@ impl Globals {
             Err(LoadFailure::new(diagnostics, set.sources.clone()).into())
         }
     }
+}
+
+/// Whether the process runs in CI: `GITHUB_ACTIONS=true`, or `CI` set to anything but
+/// `false` or `0` (GitLab, Jenkins, Azure, Buildkite and most others set it).
+fn in_ci() -> bool {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    set("CI") || set("GITHUB_ACTIONS")
 }
 
 fn embedded_sources() -> Vec<SourceFile> {
@@ -248,6 +270,8 @@ fn main() -> ExitCode {
         Command::Init(args) => init_cmd::run(args, &globals),
         Command::Baseline(cmd) => baseline_cmd::run(cmd, &globals),
         Command::Trace(args) => trace_cmd::run(args, &globals),
+        Command::Completions(args) => docs_cmd::completions(args),
+        Command::Man(args) => docs_cmd::man(args, &globals),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,7 @@ use clap::Args;
 use genai_gate_scan::ScanOptions;
 use genai_gate_scan::analysis::trace::{EndpointTrace, TraceItem};
 
-use crate::check_cmd::{LoadedPolicy, load_policy};
+use crate::check_cmd::{LoadedProfile, load_profile_into, relative_to};
 use crate::{Exit, Format, Globals};
 
 pub const EXAMPLES: &str = "\
@@ -42,20 +42,27 @@ pub struct TraceArgs {
 
 /// Runs `trace`.
 pub fn run(args: TraceArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
-    let (root, method, route) = match args.args.as_slice() {
-        [path, method, route] => (PathBuf::from(path), method.clone(), route.clone()),
-        [method, route] => (PathBuf::from("."), method.clone(), route.clone()),
+    let (path, method, route) = match args.args.as_slice() {
+        [path, method, route] => (Some(PathBuf::from(path)), method.clone(), route.clone()),
+        [method, route] => (None, method.clone(), route.clone()),
         _ => anyhow::bail!("expected `[PATH] METHOD ROUTE`"),
     };
-    if !root.is_dir() {
-        anyhow::bail!("`{}` is not a directory", root.display());
-    }
+    let target = crate::discover::target(path.as_deref())?;
+    let root = target.root;
     let method = method.to_ascii_uppercase();
-    let LoadedPolicy {
-        policy,
-        profile_file,
-        ..
-    } = load_policy(&root, args.profile.as_deref(), globals)?;
+    let mut set = globals.policy_set()?;
+    let profile_path = args.profile.clone().or(target.profile);
+    let LoadedProfile {
+        profile,
+        is_default,
+        source,
+        path: profile_path,
+    } = load_profile_into(profile_path.as_deref(), &mut set, false)?;
+    let policy =
+        genai_gate_policy::resolve(&set, profile, is_default, source.as_ref()).map_err(|e| {
+            crate::diagnostics::LoadFailure::new(e.diagnostics, source.iter().cloned().collect())
+        })?;
+    let profile_file = profile_path.as_deref().and_then(|p| relative_to(&root, p));
     let opts = ScanOptions {
         jobs: args.jobs,
         profile_file,

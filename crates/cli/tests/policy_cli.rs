@@ -691,3 +691,25 @@ fn readme_diff_output_is_real() {
     let summary = block.lines().next().unwrap();
     assert_eq!(summary, out.lines().next().unwrap(), "the summary line");
 }
+
+/// README's `policy list` sample had gone stale (no title column, no catalogues): it must be
+/// the command's output, whole.
+#[test]
+fn readme_policy_list_is_real() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ genai-gate policy list\n";
+    let start = readme.find(command).expect("README shows no policy list") + command.len();
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    assert_eq!(block, stdout_of(&["policy", "list"]));
+}
+
+/// `policy show` said "applies when the service sector news".
+#[test]
+fn applicability_reads_as_a_sentence() {
+    let out = stdout_of(&["policy", "show", "cn-sector-news"]);
+    assert!(
+        out.contains("when the service is in the news sector"),
+        "{out}"
+    );
+    assert!(!out.contains("the service sector"), "{out}");
+}

@@ -396,3 +396,37 @@ pub fn diff_packs(old: &Pack, new: &Pack) -> PackDiff {
         unchanged,
     }
 }
+
+/// An overlay as the pack it makes of its base: the base's controls with the overlay's
+/// amendments applied and its own controls added, the base's articles and the overlay's,
+/// named `<base> + <overlay>`. `policy diff BASE OVERLAY` compares the base with this, so
+/// that the diff shows what the overlay adds and amends (an overlay alone holds only its own
+/// controls). `None` when `overlay` is not an overlay or its base is not in `set`.
+///
+/// ```
+/// use genai_gate_policy::{diff::{diff_packs, with_overlay}, PolicySet};
+/// let set = PolicySet::embedded().unwrap();
+/// let news = with_overlay(&set, set.pack("cn-sector-news").unwrap()).unwrap();
+/// assert_eq!(news.meta.id, "cn-genai-2023 + cn-sector-news");
+/// let d = diff_packs(set.pack("cn-genai-2023").unwrap(), &news);
+/// assert!(d.removed.is_empty() && !d.changed.is_empty());
+/// assert_eq!(d.unchanged + d.changed.len(), set.pack("cn-genai-2023").unwrap().controls.len());
+/// ```
+pub fn with_overlay(set: &crate::PolicySet, overlay: &Pack) -> Option<Pack> {
+    let base_id = overlay.meta.extends.as_deref()?;
+    let base = set.pack(base_id)?;
+    let mut profile = crate::Profile::default_profile();
+    profile.packs = vec![base_id.to_owned(), overlay.meta.id.clone()];
+    profile.service.sectors.extend(overlay.meta.sector);
+    let policy = crate::resolve(set, profile, false, None).ok()?;
+    let mut pack = base.clone();
+    pack.meta.id = format!("{} + {}", base.meta.id, overlay.meta.id);
+    pack.controls = policy.controls.into_iter().map(|ec| ec.control).collect();
+    for a in &overlay.articles {
+        if !pack.articles.iter().any(|b| b.reference == a.reference) {
+            pack.articles.push(a.clone());
+        }
+    }
+    pack.amendments = Vec::new();
+    Some(pack)
+}

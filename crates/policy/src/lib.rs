@@ -51,6 +51,7 @@ mod raw;
 mod resolve;
 pub mod schema;
 mod set;
+mod shape;
 pub mod suggest;
 mod validate;
 

@@ -4,15 +4,27 @@ use std::ops::Range;
 
 use crate::Capability;
 use crate::catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, KeySet, Negative};
-use crate::diag::{Collector, LoadError, SourceFile, from_toml_error};
+use crate::diag::{Collector, Diagnostic, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
 use crate::profile::{Enable, FileSelection, Level, Profile, Service, Waiver};
 use crate::raw::{self, SStr};
 use crate::suggest::did_you_mean;
 
-fn parse_toml<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, LoadError> {
-    toml::from_str(&source.text).map_err(|e| LoadError {
-        diagnostics: vec![from_toml_error(source, &e)],
+/// Phase one: the raw types. serde stops at its first error; every other key and type
+/// error of the file is added from its schema ([`crate::shape`]), so that all are reported.
+fn parse_toml<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+    source: &SourceFile,
+) -> Result<T, LoadError> {
+    toml::from_str(&source.text).map_err(|e| {
+        let first = from_toml_error(source, &e);
+        let mut diagnostics: Vec<Diagnostic> = crate::shape::Shape::of::<T>()
+            .check(source)
+            .into_iter()
+            .filter(|d| d.line != first.line && d.message != first.message)
+            .collect();
+        diagnostics.push(first);
+        diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        LoadError { diagnostics }
     })
 }
 

@@ -10,7 +10,9 @@
 //! only; [`scan_with`] runs the stages in order.
 //!
 //! 1. [`walk`] lists the repository's files (honouring `.gitignore`, the profile's globs, a
-//!    size cap; links are never followed).
+//!    size cap; links are never followed). Source files of [`languages`] that are not
+//!    analysed are counted, and those that look like service code are named: with nothing
+//!    else to judge, or in strict mode, they leave the endpoint controls `not-observable`.
 //! 2. Per file, in parallel: the [`rust`](frontend::rust) frontend turns a source file into language-neutral
 //!    [`facts`] and drops the syntax tree; [`config`](frontend::config) flattens TOML/YAML/JSON/`.env` into
 //!    normalised key paths; [`docs`](frontend::docs) reads headings. Detector hits outside tests are taken
@@ -155,10 +157,11 @@ pub mod date;
 pub mod facts;
 pub mod frontend;
 pub mod judge;
+pub mod languages;
 pub mod packages;
 mod pipeline;
 pub mod report;
 pub mod walk;
 
-pub use pipeline::{ScanError, ScanOptions, scan, scan_with, trace};
+pub use pipeline::{Progress, ScanError, ScanOptions, scan, scan_with, trace};
 pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};

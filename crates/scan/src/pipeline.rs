@@ -44,6 +44,18 @@ pub struct ScanOptions {
     /// The lexical pre-pass (see [`crate::frontend::prefilter`]): parse only the Rust files that can
     /// matter. Ignored in strict mode, which must report every unparsable file.
     pub prefilter: bool,
+    /// Where progress goes (the CLI draws a bar on a terminal); `None`: nowhere.
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+/// Receives the progress of a scan, for a progress bar: the library never draws one
+/// itself. Called from worker threads; every method has a no-op default.
+pub trait Progress: Send + Sync + std::fmt::Debug {
+    /// A stage begins: `files` (parsing, `total` files), `flows` (following every endpoint's
+    /// calls; `total` 0, unknown) or `judging` (`total` endpoints).
+    fn stage(&self, _name: &'static str, _total: u64) {}
+    /// One more item of the current stage is done.
+    fn tick(&self) {}
 }
 
 /// A scan that could not run at all.
@@ -103,11 +115,24 @@ pub fn scan_with(
         analysis,
         source_paths,
     } = analysed(policy, root, opts, None)?;
+    let mut gathered = gathered;
     // 4. Verdicts.
+    if let Some(p) = opts.progress.as_deref() {
+        p.stage("judging", analysis.endpoints.len() as u64);
+    }
+    let marker_problems = std::mem::take(&mut gathered.marker_problems);
     let (mut report, allows, endpoint_files) =
         judged_report(policy, opts, gathered, &repo, &source_paths, analysis);
-    // 5. Finishing: strict mode, waivers and suppressions, fingerprints, pull-request mode.
-    finish(&mut report, policy, opts, strict, &allows, &endpoint_files);
+    // 5. Finishing: strict mode, waivers and suppressions, marker comments, fingerprints,
+    // pull-request mode.
+    finish(
+        &mut report,
+        policy,
+        opts,
+        strict,
+        (&allows, &marker_problems),
+        &endpoint_files,
+    );
     Ok(report)
 }
 
@@ -165,8 +190,12 @@ fn analysed(
     let cache = opts.cache_dir.as_deref().and_then(FactCache::open);
     let keep = (opts.prefilter && !strict)
         .then(|| pool.install(|| crate::frontend::select(&walked, &matcher)));
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.stage("files", walked.files.len() as u64);
+    }
     let extracted =
-        pool.install(|| extract_all(&walked, &matcher, cache.as_ref(), keep.as_deref()));
+        pool.install(|| extract_all(&walked, &matcher, cache.as_ref(), keep.as_deref(), progress));
     let detectors: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
     let mut gathered = Gathered::new(extracted, &detectors, opts.profile_file.as_deref());
     gathered.stats.files = walked.files.len();
@@ -179,6 +208,8 @@ fn analysed(
             line: None,
             message: s.reason.clone(),
         }));
+    gathered.stats.not_analysed = pool.install(|| crate::languages::survey(&walked.other_sources));
+    gathered.unanalysed_blind = not_analysed_note(&mut gathered, strict);
     let repo = RepoEvidence::new(
         std::mem::take(&mut gathered.code_hits),
         std::mem::take(&mut gathered.configs),
@@ -187,6 +218,9 @@ fn analysed(
     );
 
     // 3. Analysis of the workspace: endpoints and their flows.
+    if let Some(p) = progress {
+        p.stage("flows", 0);
+    }
     let mut sources = std::mem::take(&mut gathered.sources);
     let analysis = pool.install(|| {
         analyse(
@@ -237,6 +271,11 @@ struct Gathered {
     /// Files that could not be read in full and may hold endpoints or generation calls.
     blind: Vec<String>,
     allows: Vec<FileAllow>,
+    /// Why the endpoint controls cannot pass because of service code in a language that is
+    /// not analysed (see [`not_analysed_note`]).
+    unanalysed_blind: Option<String>,
+    /// `genai-gate:` comments that do not parse: (file, problem).
+    marker_problems: Vec<(String, crate::facts::MarkerProblem)>,
     diagnostics: Vec<ScanDiagnostic>,
     stats: Stats,
 }
@@ -274,8 +313,11 @@ impl Gathered {
             slim,
             lines,
             allows,
+            marker_problems,
             relevant,
         } = out;
+        self.marker_problems
+            .extend(marker_problems.into_iter().map(|p| (slim.path.clone(), p)));
         self.stats.rust_files += 1;
         self.stats.rust_lines += u64::from(lines);
         if relevant {
@@ -315,6 +357,63 @@ impl Gathered {
     }
 }
 
+/// Says what was not analysed: a `not-analysed` diagnostic per language with source files
+/// that are not analysed, and a `no-source` one when no file of an analysed language was
+/// found. Returns the blind spot for the endpoint controls: service code in a language that
+/// is not analysed, when nothing else could be judged or in strict mode (code the gate
+/// cannot read must not pass it).
+fn not_analysed_note(g: &mut Gathered, strict: bool) -> Option<String> {
+    use crate::languages::{analysed_names, describe};
+    let analysed = analysed_names();
+    for (lang, n) in &g.stats.not_analysed {
+        let service = match n.service_files {
+            0 => String::new(),
+            k => format!(
+                "; {k} look{} like service code, e.g. {}",
+                if k == 1 { "s" } else { "" },
+                n.examples.join(", ")
+            ),
+        };
+        g.diagnostics.push(ScanDiagnostic {
+            kind: "not-analysed".into(),
+            file: n.examples.first().cloned().unwrap_or_default(),
+            line: None,
+            message: format!(
+                "{} {lang} file{} not analysed (genai-gate analyses {analysed}){service}",
+                n.files,
+                if n.files == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    if g.stats.rust_files == 0 {
+        let seen = match describe(&g.stats.not_analysed) {
+            s if s.is_empty() => String::new(),
+            s => format!(" (seen: {s})"),
+        };
+        g.diagnostics.push(ScanDiagnostic {
+            kind: "no-source".into(),
+            file: String::new(),
+            line: None,
+            message: format!(
+                "no source file in a language genai-gate analyses ({analysed}) was found{seen}, so no endpoint could be judged"
+            ),
+        });
+    }
+    let service: Vec<String> = g
+        .stats
+        .not_analysed
+        .iter()
+        .filter(|(_, n)| n.service_files > 0)
+        .map(|(lang, n)| format!("{} {lang}", n.service_files))
+        .collect();
+    (!service.is_empty() && (strict || g.stats.rust_files == 0)).then(|| {
+        format!(
+            "service code in languages genai-gate does not analyse ({} file(s)) may hold endpoints or generation calls",
+            service.join(", ")
+        )
+    })
+}
+
 /// Every control judged, in a sorted report.
 fn judged_report(
     policy: &EffectivePolicy,
@@ -343,12 +442,16 @@ fn judged_report(
             message: "a generation call is not reachable from any recognised endpoint; if it serves users, genai-gate cannot judge its route".into(),
         });
     }
-    let blind_spot = (!gathered.blind.is_empty()).then(|| {
-        format!(
-            "{} could not be parsed and may hold endpoints or generation calls",
-            gathered.blind.join(", ")
-        )
-    });
+    let blind_spot = (!gathered.blind.is_empty())
+        .then(|| {
+            format!(
+                "{} could not be parsed and may hold endpoints or generation calls",
+                gathered.blind.join(", ")
+            )
+        })
+        .into_iter()
+        .chain(gathered.unanalysed_blind.take())
+        .reduce(|a, b| format!("{a}; {b}"));
     let applicable = policy.applicability.applicable;
     let (controls, findings) = judge(&Inputs {
         policy,
@@ -399,7 +502,7 @@ fn finish(
     policy: &EffectivePolicy,
     opts: &ScanOptions,
     strict: bool,
-    allows: &[FileAllow],
+    (allows, marker_problems): (&[FileAllow], &[(String, crate::facts::MarkerProblem)]),
     endpoint_files: &EndpointFiles,
 ) {
     crate::judge::fail_closed::apply(report, strict);
@@ -409,13 +512,22 @@ fn finish(
         .clone()
         .unwrap_or_else(|| policy.profile.file.clone());
     if policy.applicability.applicable {
+        let controls: Vec<&str> = policy
+            .controls
+            .iter()
+            .map(|c| c.control.id.as_str())
+            .collect();
         report.waivers = crate::judge::exceptions::apply(
             &mut report.findings,
             &policy.profile.waivers,
             allows,
             &today,
             &profile_file,
+            &controls,
         );
+        report
+            .findings
+            .extend(crate::judge::exceptions::marker_findings(marker_problems));
     }
     crate::report::fingerprint::assign(&mut report.findings);
     if let Some(ch) = &opts.changes {

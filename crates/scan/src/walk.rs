@@ -137,6 +137,20 @@ pub struct WalkResult {
     pub skipped: Vec<Skipped>,
     /// The Cargo packages the selected Rust files belong to (see [`crate::packages`]).
     pub packages: Vec<Package>,
+    /// Source files of languages that are not analysed (see [`crate::languages`]), sorted by
+    /// relative path: counted and looked at, never parsed.
+    pub other_sources: Vec<OtherSource>,
+}
+
+/// A source file in a language the scanner does not analyse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherSource {
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    /// Path as found on disk.
+    pub abs: PathBuf,
+    /// The language's name (see [`crate::languages::LANGUAGES`]).
+    pub language: &'static str,
 }
 
 /// Lists the files under `root` selected by `files`. See the [module docs](self) for the rules.
@@ -226,6 +240,13 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
         }
         let file_name = rel.rsplit('/').next().unwrap_or(&rel);
         let Some(kind) = FileKind::of(file_name) else {
+            if let Some(lang) = crate::languages::language_of(file_name).filter(|l| !l.analysed) {
+                result.other_sources.push(OtherSource {
+                    rel,
+                    abs: entry.path().to_path_buf(),
+                    language: lang.name,
+                });
+            }
             continue;
         };
         match entry.metadata() {
@@ -257,6 +278,7 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
     result.packages = crates.into_vec();
     result.skipped.sort();
     result.skipped.dedup();
+    result.other_sources.sort_by(|a, b| a.rel.cmp(&b.rel));
     result
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
+use genai_gate_policy::diff::with_overlay;
 use genai_gate_policy::{PackDiff, control_order, diff_packs};
 
 use super::{DiffArgs, pack_arg, print_json};
@@ -67,21 +68,34 @@ fn sort_diff(d: &mut PackDiff) {
     });
 }
 
-/// Renders a diff for people.
-fn render_diff(d: &PackDiff, style: Style) -> String {
+/// Renders a diff for people. With `overlay` (the new side is a base with an overlay
+/// applied), the diff is what the overlay adds and amends.
+fn render_diff(d: &PackDiff, style: Style, overlay: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} → {}: {} removed, {} relaxed, {} added, {} from other instruments, {} changed, {} unchanged",
-        style.bold(&d.old),
-        style.bold(&d.new),
-        d.removed.len(),
-        d.relaxed.len(),
-        d.added.len(),
-        d.from_other_instruments.len(),
-        d.changed.len(),
-        d.unchanged
-    );
+    if overlay && d.removed.is_empty() && d.relaxed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} → {}: {} added, {} amended, {} unchanged",
+            style.bold(&d.old),
+            style.bold(&d.new),
+            d.added.len(),
+            d.changed.len(),
+            d.unchanged
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} → {}: {} removed, {} relaxed, {} added, {} from other instruments, {} changed, {} unchanged",
+            style.bold(&d.old),
+            style.bold(&d.new),
+            d.removed.len(),
+            d.relaxed.len(),
+            d.added.len(),
+            d.from_other_instruments.len(),
+            d.changed.len(),
+            d.unchanged
+        );
+    }
     if !d.pack.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Pack"));
         for f in &d.pack {
@@ -113,6 +127,9 @@ fn render_diff(d: &PackDiff, style: Style) -> String {
                 marked(&mut out, "+", &format!("{} — {}", r.citation, r.title));
             }
         }
+    }
+    if overlay && d.removed.is_empty() && d.relaxed.is_empty() {
+        return render_overlay(d, style, out);
     }
     let _ = writeln!(
         out,
@@ -170,6 +187,31 @@ fn render_diff(d: &PackDiff, style: Style) -> String {
         "\n{}",
         style.bold(&format!("Changed ({})", d.changed.len()))
     );
+    changed(d, &mut out);
+    out
+}
+
+/// The controls an overlay adds and the base controls it amends, field by field.
+fn render_overlay(d: &PackDiff, style: Style, mut out: String) -> String {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Added ({})", d.added.len()))
+    );
+    for c in &d.added {
+        let _ = writeln!(out, "  + {}", cref_line(c));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Amended ({})", d.changed.len()))
+    );
+    changed(d, &mut out);
+    out
+}
+
+/// The changed controls, field by field.
+fn changed(d: &PackDiff, out: &mut String) {
     for c in &d.changed {
         let head = if c.old.id == c.new.id {
             c.new.id.clone()
@@ -180,22 +222,41 @@ fn render_diff(d: &PackDiff, style: Style) -> String {
         for f in &c.fields {
             let _ = writeln!(out, "      {}", f.field);
             for line in field_lines(&f.field, &f.old) {
-                marked(&mut out, "-", line);
+                marked(out, "-", line);
             }
             for line in field_lines(&f.field, &f.new) {
-                marked(&mut out, "+", line);
+                marked(out, "+", line);
             }
         }
     }
-    out
 }
 
 /// Runs `policy diff`.
 pub(super) fn diff(args: &DiffArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let set = globals.policy_set()?;
-    let old = pack_arg(&set, &args.old)?;
+    // An overlay holds only what it adds and amends: compare the pack it makes of its base.
+    let effective = |p: genai_gate_policy::Pack| -> anyhow::Result<genai_gate_policy::Pack> {
+        if p.meta.kind != genai_gate_policy::PackKind::Overlay {
+            return Ok(p);
+        }
+        with_overlay(&set, &p).ok_or_else(|| {
+            anyhow::anyhow!(
+                "overlay `{}` extends `{}`, which is not loaded",
+                p.meta.id,
+                p.meta.extends.as_deref().unwrap_or("?")
+            )
+        })
+    };
+    let old = effective(pack_arg(&set, &args.old)?)?;
     let new = pack_arg(&set, &args.new)?;
+    let new_kind = new.meta.kind;
+    let new = effective(new)?;
     let mut d = diff_packs(&old, &new);
+    if new_kind == genai_gate_policy::PackKind::Overlay {
+        // What an overlay defines is what it adds, whatever instrument it rests on.
+        let mut other = std::mem::take(&mut d.from_other_instruments);
+        d.added.append(&mut other);
+    }
     sort_diff(&mut d);
     if args.format == Format::Json {
         return print_json(&d);
@@ -206,7 +267,8 @@ pub(super) fn diff(args: &DiffArgs, globals: &Globals) -> anyhow::Result<ExitCod
             &d,
             Style {
                 color: globals.color_stdout
-            }
+            },
+            new_kind == genai_gate_policy::PackKind::Overlay,
         )
     );
     Ok(Exit::Ok.into())

@@ -39,6 +39,7 @@ Examples:
   genai-gate policy validate policies/                 every pack and catalogue under policies/
   genai-gate policy validate my-overlay.toml           an overlay of an embedded base pack
   genai-gate policy validate genai-gate.toml           a repository profile
+  genai-gate policy validate                           the profile `check` would use here
 
 Packs, detector catalogues and profiles are told apart by their top-level table ([pack],
 [catalogue], [service]). Every problem is reported; the exit code is 2 when there is any.";
@@ -112,8 +113,9 @@ pub struct DiffArgs {
 /// `policy validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Pack, catalogue or profile files, or directories of `*.toml` files.
-    #[arg(value_name = "PATH", required = true)]
+    /// Pack, catalogue or profile files, or directories of `*.toml` files (default: the
+    /// genai-gate.toml that `check` would use here).
+    #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
@@ -131,6 +133,19 @@ pub fn run(cmd: PolicyCommand, globals: &Globals) -> anyhow::Result<ExitCode> {
         PolicyCommand::List(a) => list::list(a.format, globals),
         PolicyCommand::Show(a) => show::show(&a, globals),
         PolicyCommand::Diff(a) => diff::diff(&a, globals),
+        PolicyCommand::Validate(a) if a.paths.is_empty() => {
+            match crate::discover::find_profile(Path::new(".")) {
+                Some(p) => validate::validate(&[p], globals),
+                None => Err(LoadFailure::message(
+                    "no genai-gate.toml here or above it in the repository",
+                    Some(
+                        "name the files to validate, or run `genai-gate init` to write a profile"
+                            .into(),
+                    ),
+                )
+                .into()),
+            }
+        }
         PolicyCommand::Validate(a) => validate::validate(&a.paths, globals),
         PolicyCommand::Capabilities(a) => vocabulary::capabilities(a.format, globals),
         PolicyCommand::Schema(a) => vocabulary::schema(a.write.as_deref(), globals),
@@ -183,7 +198,7 @@ pub fn applies_text(a: &genai_gate_policy::Applies) -> String {
     }
     if !a.sectors.is_empty() {
         parts.push(format!(
-            "sector {}",
+            "is in the {} sector",
             a.sectors
                 .iter()
                 .map(|m| m.as_str())

@@ -63,10 +63,10 @@ pub(super) fn validate(paths: &[PathBuf], globals: &Globals) -> anyhow::Result<E
             }
         }
     }
-    if diagnostics.is_empty() {
-        if let Err(e) = set.check() {
-            diagnostics.extend(e.diagnostics);
-        }
+    if diagnostics.is_empty()
+        && let Err(e) = set.check()
+    {
+        diagnostics.extend(e.diagnostics);
     }
     if diagnostics.is_empty() {
         for (profile, source) in profiles {

@@ -52,6 +52,7 @@ fn annotation(f: &Finding) -> String {
         let what = match s.kind {
             SuppressionKind::Waiver => "waived",
             SuppressionKind::Inline => "suppressed",
+            SuppressionKind::CommandLine => "ignored on the command line",
         };
         title.push_str(&format!(" ({what})"));
         let _ = write!(message, "\n{what}: {}", s.reason);
@@ -71,13 +72,22 @@ fn annotation(f: &Finding) -> String {
 /// every scan problem.
 pub fn annotations(report: &Report) -> String {
     let mut out = String::new();
+    if report.profile.default {
+        out.push_str(&command(
+            "notice",
+            None,
+            None,
+            "genai-gate: default profile",
+            super::DEFAULT_PROFILE_NOTICE,
+        ));
+    }
     for f in report.findings.iter().filter(|f| !f.baselined) {
         out.push_str(&annotation(f));
     }
     for d in &report.diagnostics {
         out.push_str(&command(
             "warning",
-            Some(&d.file),
+            Some(d.file.as_str()).filter(|f| !f.is_empty()),
             d.line,
             &format!("genai-gate: {}", d.kind),
             &d.message,

@@ -169,6 +169,16 @@ pub fn render(report: &Report, policy: &EffectivePolicy) -> String {
             s.failures,
             s.skipped
         );
+        if report.profile.default {
+            let _ = writeln!(
+                out,
+                "    <properties>\n      <property name=\"profile\" value=\"{}\"/>\n    </properties>",
+                esc(&format!(
+                    "embedded default: {}",
+                    super::DEFAULT_PROFILE_NOTICE
+                ))
+            );
+        }
         out.push_str(&s.cases);
         out.push_str("  </testsuite>\n");
     }

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use genai_gate_scan::Report;
+use genai_gate_scan::report::SuppressionKind;
 use genai_gate_scan::report::summary::{Outcome, matrix, score};
 
 /// Capabilities shown as endpoint columns, with the order they must have.
@@ -43,9 +44,13 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let active: Vec<_> = report.findings.iter().filter(|f| f.is_active()).collect();
     let sc = score(report);
+    let excepted = match genai_gate_scan::report::summary::Excepted::of(report).describe() {
+        Some(e) => format!(" ({e} not counted)"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "## genai-gate: {} {} · compliance score {}%\n",
+        "## genai-gate: {} {}{excepted} · compliance score {}%\n",
         active.len(),
         if active.len() == 1 {
             "finding"
@@ -66,6 +71,9 @@ pub fn render(report: &Report) -> String {
         packs.join(", "),
         cell(&report.applicable.reason)
     );
+    if report.profile.default {
+        let _ = writeln!(out, "> **Note:** {}\n", super::DEFAULT_PROFILE_NOTICE);
+    }
     if let Some(ch) = &report.changes {
         let _ = writeln!(
             out,
@@ -126,6 +134,7 @@ pub fn render(report: &Report) -> String {
         for (f, s) in excepted {
             let how = match (&s.owner, &s.expires) {
                 (Some(o), Some(e)) => format!("waiver ({}, until {e})", cell(o)),
+                _ if s.kind == SuppressionKind::CommandLine => "command line".to_owned(),
                 _ => "inline".to_owned(),
             };
             let _ = writeln!(
@@ -226,6 +235,11 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    let _ = writeln!(
+        out,
+        "Scanned: {}.\n",
+        cell(&genai_gate_scan::report::summary::seen(report))
+    );
     let counts: Vec<String> = sc.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = writeln!(
         out,

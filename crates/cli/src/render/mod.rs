@@ -2,6 +2,7 @@
 //! SARIF, GitHub annotations with a job summary, JUnit XML and Markdown. `emit` decides what
 //! goes to stdout, stderr and `--output` files.
 
+mod concise;
 mod github;
 mod junit;
 mod markdown;
@@ -23,7 +24,24 @@ pub fn render(
 ) -> anyhow::Result<String> {
     Ok(match format {
         CheckFormat::Human => {
-            crate::check_render::render(&s.report, &s.root, &s.set, color, globals.quiet)
+            let mut out = String::new();
+            if !globals.quiet {
+                let style = crate::table::Style { color };
+                for n in &s.notes {
+                    out.push_str(&format!("{}: {n}\n", style.bold("note")));
+                }
+                if !s.notes.is_empty() {
+                    out.push('\n');
+                }
+            }
+            out.push_str(&crate::check_render::render(
+                &s.report,
+                &s.root,
+                &s.set,
+                color,
+                globals.quiet,
+            ));
+            out
         }
         CheckFormat::Json => {
             let mut json =
@@ -35,8 +53,12 @@ pub fn render(
         CheckFormat::Github => github::annotations(&s.report),
         CheckFormat::Junit => junit::render(&s.report, &s.policy),
         CheckFormat::Markdown => markdown::render(&s.report),
+        CheckFormat::Concise => concise::render(&s.report),
     })
 }
+
+/// What every format says when no profile was found: the embedded default applied.
+pub const DEFAULT_PROFILE_NOTICE: &str = "no genai-gate.toml found; using the embedded default profile (a public text service offered in the PRC). Run `genai-gate init` to describe the service.";
 
 /// The pack that defines a control: the overlay that added it, else the base pack.
 pub fn pack_of(
@@ -53,11 +75,46 @@ pub fn pack_of(
 
 /// The format for stdout: `--format`, else `github` under GitHub Actions, else `human`.
 pub fn primary(args: &CheckArgs) -> CheckFormat {
+    if args.concise {
+        return CheckFormat::Concise;
+    }
     match args.format {
         Some(f) => f,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => CheckFormat::Github,
         None => CheckFormat::Human,
     }
+}
+
+/// What the concise view adds on stderr: notes, the default-profile notice, scan problems
+/// and the summary line.
+fn concise_notes(s: &Scanned, globals: &Globals) -> String {
+    let style = crate::table::Style {
+        color: globals.color_stderr,
+    };
+    let mut out = String::new();
+    let mut notes: Vec<&str> = s.notes.iter().map(String::as_str).collect();
+    if s.report.profile.default {
+        notes.push(DEFAULT_PROFILE_NOTICE);
+    }
+    for n in notes {
+        out.push_str(&format!("{}: {n}\n", style.bold("note")));
+    }
+    for d in &s.report.diagnostics {
+        let place = match d.line {
+            Some(l) => format!("{}:{l}: ", d.file),
+            None if d.file.is_empty() => String::new(),
+            None => format!("{}: ", d.file),
+        };
+        out.push_str(&format!(
+            "{}: {place}{} ({})\n",
+            style.severity(genai_gate_policy::Severity::Warning),
+            d.message,
+            d.kind
+        ));
+    }
+    out.push_str(&crate::check_render::findings_line(&s.report));
+    out.push('\n');
+    out
 }
 
 fn append(path: &std::ffi::OsStr, text: &str) -> anyhow::Result<()> {
@@ -92,6 +149,16 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
             append(&p, &github::outputs(&s.report, &written))?;
         }
     }
+    if args.statistics {
+        let style = crate::table::Style {
+            color: globals.color_stdout,
+        };
+        print!(
+            "{}",
+            concise::statistics(&s.report, primary == CheckFormat::Json, style)?
+        );
+        return Ok(());
+    }
     let human_on_stderr =
         primary == CheckFormat::Human || primary == CheckFormat::Github || !args.output.is_empty();
     if human_on_stderr {
@@ -102,6 +169,9 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     }
     if primary != CheckFormat::Human {
         print!("{}", render(primary, s, globals, false)?);
+    }
+    if primary == CheckFormat::Concise && !human_on_stderr && !globals.quiet {
+        eprint!("{}", concise_notes(s, globals));
     }
     Ok(())
 }

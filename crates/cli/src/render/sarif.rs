@@ -190,6 +190,7 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
         let kind = match s.kind {
             SuppressionKind::Waiver => "external",
             SuppressionKind::Inline => "inSource",
+            SuppressionKind::CommandLine => "external",
         };
         let mut justification = s.reason.clone();
         if let (Some(owner), Some(expires)) = (&s.owner, &s.expires) {
@@ -200,7 +201,9 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
             .justification(justification)
             .status(json!("accepted"))
             .build();
-        sup.location = Some(location(&s.file, s.line, SRCROOT, None));
+        if !s.file.is_empty() {
+            sup.location = Some(location(&s.file, s.line, SRCROOT, None));
+        }
         r.suppressions = Some(vec![sup]);
     }
     if report.baseline.is_some() {
@@ -242,16 +245,28 @@ pub fn render(report: &Report, policy: &EffectivePolicy) -> anyhow::Result<Strin
         .diagnostics
         .iter()
         .map(|d| {
-            Notification::builder()
+            let mut n = Notification::builder()
                 .level(json!("warning"))
                 .message(Message::from(
                     format!("{} ({})", d.message, d.kind).as_str(),
                 ))
-                .locations(vec![location(&d.file, d.line.unwrap_or(1), SRCROOT, None)])
-                .build()
+                .build();
+            if !d.file.is_empty() {
+                n.locations = Some(vec![location(&d.file, d.line.unwrap_or(1), SRCROOT, None)]);
+            }
+            n
         })
         .collect();
     let mut run_props = BTreeMap::new();
+    if report.profile.default {
+        notifications.push(
+            Notification::builder()
+                .level(json!("note"))
+                .message(Message::from(super::DEFAULT_PROFILE_NOTICE))
+                .build(),
+        );
+        run_props.insert("defaultProfile".to_owned(), json!(true));
+    }
     if results.len() > MAX_RESULTS {
         let total = results.len();
         results.truncate(MAX_RESULTS);

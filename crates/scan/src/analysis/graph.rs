@@ -28,6 +28,9 @@ use std::collections::HashMap;
 
 pub use crate::facts::slim::MAX_METHOD_CANDIDATES;
 
+/// The methods by which a framework builds a handler's parameter from the request.
+const EXTRACTOR_METHODS: [&str; 3] = ["from_request_parts", "from_request", "from_request_head"];
+
 /// Above this many match arms receiving one variant, a message is left unresolved.
 pub const MAX_RECEIVERS: usize = 4;
 
@@ -535,6 +538,25 @@ impl<'a> Workspace<'a> {
             StepKind::Message => self.receivers(step.name),
             StepKind::Mark => Vec::new(),
         }
+    }
+
+    /// The extractors a handler's parameters run before its body: the workspace's
+    /// `from_request_parts` / `from_request` methods (axum, actix-web, rocket, poem) of the
+    /// types its parameters name, in parameter order.
+    pub fn extractors(&self, handler: Func) -> Vec<FnId> {
+        let mut out = Vec::new();
+        for param in handler.params() {
+            for ty in param.split(' ') {
+                for method in EXTRACTOR_METHODS {
+                    for id in self.methods_of(ty, method) {
+                        if !out.contains(&id) && !self.func(id).is_test() {
+                            out.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The match arms that receive a message (`Enum::Variant`), when few enough to be the

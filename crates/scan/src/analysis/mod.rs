@@ -134,9 +134,10 @@ pub fn analyse(
             continue;
         };
         let f = ws.func(id);
-        // Middleware runs first (outermost router first), then the handler.
+        // Middleware runs first (outermost router first), then the extractors of the handler's
+        // parameters (`impl FromRequestParts for AuthUser`), then the handler.
         let mut before_handler = Summary::default();
-        for m in &e.middleware {
+        for m in e.middleware.iter().chain(&ws.extractors(f)) {
             before_handler.then(&flow.summary(*m));
         }
         let mut strong = before_handler.clone();
@@ -222,7 +223,13 @@ pub fn analyse(
         }
         summary.settle_sides();
         let located_flow = if weak_site { &weak_flow } else { &flow };
-        let starts: Vec<FnId> = e.middleware.iter().copied().chain([id]).collect();
+        let starts: Vec<FnId> = e
+            .middleware
+            .iter()
+            .copied()
+            .chain(ws.extractors(f))
+            .chain([id])
+            .collect();
         let report_generation = decision.as_ref().map(|d| Generation {
             signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
             sites: summary

@@ -174,7 +174,14 @@ impl Pat {
             Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => g.source().split("::").collect(),
             Pat::Method(gs) => gs.iter().map(Glob::source).collect(),
             Pat::Str(g) => {
-                return longest_literal(g.source()).map(|p| Required::Substring(p.to_owned()));
+                // `sql:insert:*message*` is matched on a statement's signature, which the file
+                // does not contain as such: it needs the table's literal (`message`).
+                let source = g.source();
+                let source = match source.strip_prefix("sql:") {
+                    Some(rest) => rest.split_once(':').map_or(rest, |(_, table)| table),
+                    None => source,
+                };
+                return longest_literal(source).map(|p| Required::Substring(p.to_owned()));
             }
         };
         let exact = segments
@@ -265,13 +272,17 @@ impl PatternSet {
         };
         match event {
             EventKind::Str { value } => {
-                self.strings.candidates(value, |i| {
-                    if let (owner, Pat::Str(g)) = &self.pats[i]
-                        && g.matches(value)
-                    {
-                        found(*owner);
-                    }
-                });
+                // An SQL statement is also tried as `sql:<verb>:<table>` (see `facts::sql`).
+                let sigs = crate::facts::sql::signatures(value);
+                for text in std::iter::once(value.as_str()).chain(sigs.iter().map(String::as_str)) {
+                    self.strings.candidates(text, |i| {
+                        if let (owner, Pat::Str(g)) = &self.pats[i]
+                            && g.matches(text)
+                        {
+                            found(*owner);
+                        }
+                    });
+                }
                 return;
             }
             EventKind::Call { path } => {

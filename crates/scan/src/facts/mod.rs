@@ -441,4 +441,17 @@ pub struct FileFacts {
     /// does not parse.
     #[serde(default)]
     pub allows: Vec<Allow>,
+    /// `genai-gate:` comments that do not parse (a misspelt marker or capability), in line
+    /// order; read even when the file does not parse.
+    #[serde(default)]
+    pub marker_problems: Vec<MarkerProblem>,
+}
+
+/// A `// genai-gate: …` comment that is not a valid marker, with a "did you mean".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkerProblem {
+    /// 1-based line of the comment.
+    pub line: u32,
+    /// What is wrong: lowercase, no trailing period, with a suggestion when one is close.
+    pub message: String,
 }

@@ -5,7 +5,8 @@
 //! column named `message_id` of another table. [`signatures`] gives each statement's verb and
 //! tables as short strings of their own — `sql:insert:chat_messages`,
 //! `sql:select:api_keys`, `sql:upsert:usage_per_day` (an insert that updates on conflict) —
-//! which frontends emit beside the literal, so a detector can say `sql:insert:*message*`.
+//! which the matcher tries string patterns on as well as on the literal, so a detector can say
+//! `sql:insert:*message*`.
 
 /// The verb and tables of an SQL statement: `sql:<verb>:<table>` for the table written
 /// (`insert`, `upsert`, `update`, `delete`) or each table read (`select`, from `FROM` and
@@ -21,6 +22,9 @@
 /// assert!(signatures("hello from the other side").is_empty());
 /// ```
 pub fn signatures(text: &str) -> Vec<String> {
+    if !starts_like_sql(text) {
+        return Vec::new();
+    }
     let words: Vec<&str> = text.split_whitespace().take(512).collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
     let at = |i: usize| lower.get(i).map(String::as_str);
@@ -78,4 +82,14 @@ pub fn signatures(text: &str) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// Whether the text starts with an SQL verb this module reads (a cheap test before splitting).
+fn starts_like_sql(text: &str) -> bool {
+    let t = text.trim_start().as_bytes();
+    ["insert", "update", "delete", "select"].iter().any(|verb| {
+        t.len() > verb.len()
+            && t[..verb.len()].eq_ignore_ascii_case(verb.as_bytes())
+            && t[verb.len()].is_ascii_whitespace()
+    })
 }

@@ -50,14 +50,21 @@ pub(crate) fn extract_all(
     matcher: &Matcher,
     cache: Option<&FactCache>,
     keep: Option<&[bool]>,
+    progress: Option<&dyn crate::Progress>,
 ) -> Vec<Extracted> {
     let per_file: Vec<Vec<Extracted>> = walked
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| match keep {
-            Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
-            _ => extract_one(f, matcher, cache),
+        .map(|(i, f)| {
+            let out = match keep {
+                Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
+                _ => extract_one(f, matcher, cache),
+            };
+            if let Some(p) = progress {
+                p.tick();
+            }
+            out
         })
         .collect();
     per_file.into_iter().flatten().collect()
@@ -79,6 +86,7 @@ pub(crate) struct RustOut {
     pub(crate) slim: SlimFile,
     pub(crate) lines: u32,
     pub(crate) allows: Vec<crate::facts::Allow>,
+    pub(crate) marker_problems: Vec<crate::facts::MarkerProblem>,
     /// It did not parse and may hold endpoints or generation calls.
     pub(crate) relevant: bool,
 }
@@ -94,12 +102,14 @@ impl RustOut {
     ) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
+        let marker_problems = std::mem::take(&mut facts.marker_problems);
         let mut slim = SlimFile::new(facts, |event, out| matcher.hits(event, out));
         slim.package = f.package;
         Extracted::Rust(Box::new(RustOut {
             slim,
             lines,
             allows,
+            marker_problems,
             relevant,
         }))
     }

@@ -11,7 +11,9 @@
 use genai_gate_policy::{Severity, Waiver};
 use globset::{Glob, GlobMatcher};
 
-use crate::facts::Allow;
+use genai_gate_policy::suggest::did_you_mean;
+
+use crate::facts::{Allow, MarkerProblem};
 use crate::report::{Finding, Label, Suppression, SuppressionKind, WaiverState};
 
 /// A waiver whose expiry date has passed.
@@ -24,6 +26,10 @@ pub const ALLOW_NO_REASON: &str = "GATE-ALLOW-NO-REASON";
 pub const ALLOW_UNUSED: &str = "GATE-ALLOW-UNUSED";
 /// A change that weakens the gate (see [`crate::judge::changes`]).
 pub const TAMPER: &str = "GATE-TAMPER";
+/// A `// genai-gate:` comment that does not parse, or names an unknown control.
+pub const MARKER: &str = "GATE-MARKER";
+/// Findings hidden by `check --select` / `--ignore` in pull-request mode or CI.
+pub const CLI_IGNORE: &str = "GATE-CLI-IGNORE";
 
 /// One of the gate's own rules, which judge exceptions and profile changes rather than the
 /// service.
@@ -64,6 +70,18 @@ pub const GATE_RULES: &[GateRule] = &[
         title: "Inline suppressions must cover a finding",
         severity: Severity::Warning,
         help: "remove the comment, or put it on or directly above the item the finding points at",
+    },
+    GateRule {
+        id: MARKER,
+        title: "Marker comments must parse",
+        severity: Severity::Warning,
+        help: "write `// genai-gate: provides CAPABILITY` above the function that provides it, or `// genai-gate: allow CONTROL -- reason` on or above the finding's line",
+    },
+    GateRule {
+        id: CLI_IGNORE,
+        title: "Command-line selections must not hide findings in CI",
+        severity: Severity::Error,
+        help: "drop `--select` / `--ignore` from the CI command; record exceptions as `[[waiver]]`s in genai-gate.toml, where a reviewer sees them",
     },
     GateRule {
         id: TAMPER,
@@ -138,16 +156,45 @@ impl CompiledWaiver<'_> {
     }
 }
 
+/// [`MARKER`] findings for `genai-gate:` comments that do not parse: (file, problem).
+pub fn marker_findings(problems: &[(String, MarkerProblem)]) -> Vec<Finding> {
+    problems
+        .iter()
+        .map(|(file, p)| gate_finding(MARKER, p.message.clone(), file, p.line))
+        .collect()
+}
+
+/// What is wrong with the control an inline suppression names, if anything: not a control
+/// of the packs (with a "did you mean"), or one of the gate's own rules.
+fn unknown_control(control: &str, controls: &[&str]) -> Option<String> {
+    if controls.contains(&control) {
+        return None;
+    }
+    if is_gate_rule(control) {
+        return Some(format!(
+            "`{control}` is one of the gate's own rules, which cannot be suppressed"
+        ));
+    }
+    Some(match did_you_mean(control, controls.iter().copied()) {
+        Some(s) => format!("suppression names unknown control `{control}`: did you mean `{s}`?"),
+        None => format!(
+            "suppression names unknown control `{control}` (`genai-gate policy show` lists the controls)"
+        ),
+    })
+}
+
 /// Applies inline suppressions and waivers to `findings` and appends the gate's findings
 /// about the exceptions themselves. `profile_file` is the profile's path relative to the
-/// root (where waiver findings point); `today` is `YYYY-MM-DD`. Returns the state of every
-/// waiver, in profile order.
+/// root (where waiver findings point); `today` is `YYYY-MM-DD`; `controls` are the ids of
+/// the packs' controls (a suppression of another id is a [`MARKER`] finding with a "did you
+/// mean"). Returns the state of every waiver, in profile order.
 pub fn apply(
     findings: &mut Vec<Finding>,
     waivers: &[Waiver],
     allows: &[FileAllow],
     today: &str,
     profile_file: &str,
+    controls: &[&str],
 ) -> Vec<WaiverState> {
     let mut used = vec![false; allows.len()];
     let mut compiled: Vec<CompiledWaiver> = waivers
@@ -200,16 +247,28 @@ pub fn apply(
     }
     let mut extra = Vec::new();
     for (a, used) in allows.iter().zip(used) {
+        if let Some(message) = unknown_control(&a.allow.control, controls) {
+            extra.push(gate_finding(MARKER, message, &a.file, a.allow.line));
+            continue;
+        }
         match &a.allow.reason {
-            None => extra.push(gate_finding(
-                ALLOW_NO_REASON,
-                format!(
-                    "suppression of `{}` gives no reason, so it suppresses nothing",
+            None => {
+                let mut f = gate_finding(
+                    ALLOW_NO_REASON,
+                    format!(
+                        "suppression of `{}` gives no reason, so it suppresses nothing",
+                        a.allow.control
+                    ),
+                    &a.file,
+                    a.allow.line,
+                );
+                // The fix names the control written, not a fixed example.
+                f.help = format!(
+                    "write the reason after `--`: `// genai-gate: allow {} -- <reason>`",
                     a.allow.control
-                ),
-                &a.file,
-                a.allow.line,
-            )),
+                );
+                extra.push(f);
+            }
             Some(_) if !used => extra.push(gate_finding(
                 ALLOW_UNUSED,
                 format!(

@@ -229,6 +229,10 @@ pub enum SuppressionKind {
     Waiver,
     /// A `// genai-gate: allow` comment.
     Inline,
+    /// `check --select` / `--ignore` in pull-request mode or CI, where a command-line
+    /// selection is reported like a waiver and fails the gate (see
+    /// [`crate::judge::exceptions::CLI_IGNORE`]).
+    CommandLine,
 }
 
 /// The exception that covers a finding, with its justification.
@@ -323,6 +327,10 @@ pub struct Stats {
     /// Rust files the lexical pre-pass left unparsed (`check --prefilter`); absent when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub prefiltered_out: usize,
+    /// Source files in languages that are not analysed, by language (see
+    /// [`crate::languages`]); absent when there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_analysed: BTreeMap<String, crate::languages::NotAnalysed>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{ControlVerdict, Report, Status};
+use crate::report::{ControlVerdict, Report, Status, SuppressionKind};
 
 /// A control's outcome, counting waivers, suppressions and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -54,6 +54,77 @@ pub fn outcome(report: &Report, c: &ControlVerdict) -> Outcome {
             }
         }
     }
+}
+
+/// Findings that do not count for the exit code, by why: the summary line of every format
+/// names them, so that nothing an exception hides goes unmentioned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Excepted {
+    /// Covered by a `[[waiver]]` of the profile.
+    pub waived: usize,
+    /// Covered by an inline `// genai-gate: allow` comment.
+    pub suppressed: usize,
+    /// Recorded in the baseline (`check --baseline`).
+    pub baselined: usize,
+    /// Left out by `check --select` / `--ignore` where that is reported (pull-request mode, CI).
+    pub ignored: usize,
+}
+
+impl Excepted {
+    /// Counts a report's excepted findings.
+    pub fn of(report: &Report) -> Excepted {
+        let mut e = Excepted::default();
+        for f in &report.findings {
+            match f.suppression.as_ref().map(|s| s.kind) {
+                Some(SuppressionKind::Waiver) => e.waived += 1,
+                Some(SuppressionKind::Inline) => e.suppressed += 1,
+                Some(SuppressionKind::CommandLine) => e.ignored += 1,
+                None if f.baselined => e.baselined += 1,
+                None => {}
+            }
+        }
+        e
+    }
+
+    /// All of them.
+    pub fn total(&self) -> usize {
+        self.waived + self.suppressed + self.baselined + self.ignored
+    }
+
+    /// `2 waived, 1 suppressed`: the non-zero counts, or `None` when there are none.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.waived, "waived"),
+            (self.suppressed, "suppressed"),
+            (self.baselined, "baselined"),
+            (self.ignored, "ignored on the command line"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, w)| format!("{n} {w}"))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// What the scan saw and what it did not analyse, in a line:
+/// `5 Rust files (1204 lines), 2 config files, 1 document; not analysed: 12 Python files`.
+pub fn seen(report: &Report) -> String {
+    let st = &report.stats;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut line = format!(
+        "{} ({} lines), {}, {}",
+        plural(st.rust_files, "Rust file", "Rust files"),
+        st.rust_lines,
+        plural(st.config_files, "config file", "config files"),
+        plural(st.documents, "document", "documents"),
+    );
+    if !st.not_analysed.is_empty() {
+        line.push_str("; not analysed: ");
+        line.push_str(&crate::languages::describe(&st.not_analysed));
+    }
+    line
 }
 
 /// One row of the matrix by article.

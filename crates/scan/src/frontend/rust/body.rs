@@ -173,11 +173,11 @@ impl Extractor<'_> {
                 _ => self.arg(arg),
             }
         }
-        if plan.pushed > 0 {
-            if let Some(f) = self.fns.last_mut() {
-                let keep = f.prefixes.len().saturating_sub(plan.pushed);
-                f.prefixes.truncate(keep);
-            }
+        if plan.pushed > 0
+            && let Some(f) = self.fns.last_mut()
+        {
+            let keep = f.prefixes.len().saturating_sub(plan.pushed);
+            f.prefixes.truncate(keep);
         }
         self.message_send(&name, &m.args);
         (chain, receiver)
@@ -216,25 +216,24 @@ impl Extractor<'_> {
                 return;
             }
             Expr::Field(f) if self.field_consts || self.const_misses.is_some() => {
-                if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member) {
-                    if let Some(ident) = base.path.get_ident() {
-                        let value = self
-                            .lookup_const(&format!("{ident}.{member}"))
-                            .or_else(|| self.lookup_const(&format!("{ident}.*")));
-                        if let Some(value) = value {
-                            self.emit_str(value, ident.span());
-                        }
+                if let (Expr::Path(base), syn::Member::Named(member)) = (peel(&f.base), &f.member)
+                    && let Some(ident) = base.path.get_ident()
+                {
+                    let value = self
+                        .lookup_const(&format!("{ident}.{member}"))
+                        .or_else(|| self.lookup_const(&format!("{ident}.*")));
+                    if let Some(value) = value {
+                        self.emit_str(value, ident.span());
                     }
                 }
             }
             Expr::MethodCall(mc) if mc.args.is_empty() => {
                 let owned = ["to_string", "to_owned", "into", "as_str", "as_ref"];
-                if owned.iter().any(|n| mc.method == n) {
-                    if let Expr::Lit(l) = peel(&mc.receiver) {
-                        if let Lit::Str(s) = &l.lit {
-                            self.emit_str(s.value(), s.span());
-                        }
-                    }
+                if owned.iter().any(|n| mc.method == n)
+                    && let Expr::Lit(l) = peel(&mc.receiver)
+                    && let Lit::Str(s) = &l.lit
+                {
+                    self.emit_str(s.value(), s.span());
                 }
             }
             _ => {}
@@ -242,12 +241,8 @@ impl Extractor<'_> {
         self.visit_expr(e);
     }
 
-    /// A string argument: a `Str` event, and for an SQL statement its verb and tables as
-    /// strings of their own (see [`crate::facts::sql`]).
+    /// A string argument: a `Str` event.
     pub(super) fn emit_str(&mut self, value: String, span: Span) {
-        for sig in crate::facts::sql::signatures(&value) {
-            self.emit(EventKind::Str { value: sig }, span);
-        }
         self.emit(EventKind::Str { value }, span);
     }
 
@@ -272,11 +267,9 @@ impl Extractor<'_> {
         if in_arg && is_upper(last_name) {
             let first_ok = segs.len() == 1
                 || (segs.len() == 2 && segs.first().is_some_and(|s| s.ident == "Self"));
-            if first_ok {
-                if let Some(value) = self.lookup_const(last_name) {
-                    self.emit_str(value, span);
-                    return;
-                }
+            if first_ok && let Some(value) = self.lookup_const(last_name) {
+                self.emit_str(value, span);
+                return;
             }
         }
         if segs.len() == 1 && p.qself.is_none() {
@@ -329,10 +322,10 @@ impl Extractor<'_> {
                 if is_upper(&name) && i.subpat.is_none() {
                     let path = name.clone();
                     self.emit(EventKind::TypeRef { path: path.into() }, i.ident.span());
-                } else if let Some(f) = self.fns.last_mut() {
-                    if !f.locals.contains(name.as_str()) {
-                        f.locals.insert(name.as_str().into());
-                    }
+                } else if let Some(f) = self.fns.last_mut()
+                    && !f.locals.contains(name.as_str())
+                {
+                    f.locals.insert(name.as_str().into());
                 }
                 self.scratch = name;
                 return;
@@ -427,14 +420,6 @@ impl Extractor<'_> {
             .rsplit_once("::")
             .map_or(state.path.as_str(), |(_, n)| n)
             .to_owned();
-        self.finish_function(
-            state,
-            name,
-            self_type,
-            pos,
-            end_line,
-            Vec::new(),
-            Default::default(),
-        );
+        self.finish_function(state, name, self_type, pos, end_line, Default::default());
     }
 }

@@ -88,9 +88,11 @@ fn bounds_names(
     }
 }
 
-/// What a function's signature tells: the trait it implements, its parameter and return types.
+/// What a function's signature and markers tell: the capabilities its markers declare, the
+/// trait it implements, its parameter and return types.
 #[derive(Debug, Default)]
 pub(super) struct SigFacts {
+    pub(super) provides: Vec<String>,
     pub(super) trait_name: Option<String>,
     pub(super) params: Vec<TypeNames>,
     pub(super) returns: Option<TypeNames>,
@@ -106,14 +108,14 @@ pub(super) fn is_test_attr(attr: &Attribute) -> bool {
     if last == "test" || last == "bench" || last == "rstest" || last == "test_case" {
         return true;
     }
-    if path.is_ident("cfg") {
-        if let Meta::List(list) = &attr.meta {
-            let tokens = list.tokens.to_string();
-            let has_test = tokens
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|w| w == "test");
-            return has_test && !tokens.contains("not");
-        }
+    if path.is_ident("cfg")
+        && let Meta::List(list) = &attr.meta
+    {
+        let tokens = list.tokens.to_string();
+        let has_test = tokens
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == "test");
+        return has_test && !tokens.contains("not");
     }
     false
 }
@@ -168,7 +170,8 @@ impl Extractor<'_> {
             ),
             _ => (None, false, None, None),
         };
-        let sig_facts = SigFacts {
+        let mut sig_facts = SigFacts {
+            provides: Vec::new(),
             trait_name,
             params: sig
                 .inputs
@@ -197,7 +200,7 @@ impl Extractor<'_> {
             .chain(std::iter::once(sig.fn_token.span.start().line as u32))
             .min()
             .unwrap_or(pos.line);
-        let provides = self.markers_for(first_line, pos.line);
+        sig_facts.provides = self.markers_for(first_line, pos.line);
         self.attr_routes(attrs, &path);
         if let Some(g) = graphql
             && !is_test
@@ -226,7 +229,7 @@ impl Extractor<'_> {
         self.visit_block(block);
         let state = self.fns.pop().expect("pushed above");
         let end_line = self.idx.end_line(block.brace_token.span.close());
-        self.finish_function(state, name, self_type, pos, end_line, provides, sig_facts);
+        self.finish_function(state, name, self_type, pos, end_line, sig_facts);
     }
 
     /// Turns a walked function (real or synthetic) into facts, events in source order.
@@ -237,7 +240,6 @@ impl Extractor<'_> {
         self_type: Option<String>,
         pos: crate::facts::Pos,
         end_line: u32,
-        provides: Vec<String>,
         sig: SigFacts,
     ) {
         let mut events = state.events;
@@ -250,7 +252,7 @@ impl Extractor<'_> {
             pos,
             end_line,
             is_test: state.is_test,
-            provides,
+            provides: sig.provides,
             trait_name: sig.trait_name.map(Name::from),
             params: sig.params,
             returns: sig.returns,

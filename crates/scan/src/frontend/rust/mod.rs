@@ -114,6 +114,7 @@ pub fn unparsed_facts(input: &RustInput) -> FileFacts {
         path: input.rel_path.to_owned(),
         lines: LineIndex::new(text, preamble(text)).line_count(),
         allows: markers::scan_allows(text),
+        marker_problems: markers::scan_problems(text),
         ..FileFacts::default()
     }
 }
@@ -127,6 +128,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
         path: input.rel_path.to_owned(),
         lines: idx.line_count(),
         allows: markers::scan_allows(text),
+        marker_problems: markers::scan_problems(text),
         ..FileFacts::default()
     };
     if let Some(line) = too_deep(text) {
@@ -210,6 +212,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
             path: facts.path,
             lines: facts.lines,
             allows: facts.allows,
+            marker_problems: facts.marker_problems,
             ..FileFacts::default()
         };
     }

@@ -194,10 +194,10 @@ impl Extractor<'_> {
             return;
         }
         let entries = self.table_entries(init);
-        if !entries.is_empty() {
-            if let Some(f) = self.fns.last_mut() {
-                f.tables.insert(name.to_string(), entries);
-            }
+        if !entries.is_empty()
+            && let Some(f) = self.fns.last_mut()
+        {
+            f.tables.insert(name.to_string(), entries);
         }
     }
 

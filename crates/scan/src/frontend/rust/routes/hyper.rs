@@ -111,10 +111,10 @@ fn cond_route(e: &Expr, paths: &mut Vec<(String, Span)>, methods: &mut Vec<Strin
             _ => {}
         },
         Expr::MethodCall(m) if m.method == "eq" && m.args.len() == 1 => {
-            if let Some(p) = path_lit(&m.args[0]) {
-                if mentions_path(&m.receiver) {
-                    paths.push(p);
-                }
+            if let Some(p) = path_lit(&m.args[0])
+                && mentions_path(&m.receiver)
+            {
+                paths.push(p);
             }
         }
         _ => {}

@@ -58,10 +58,10 @@ impl Extractor<'_> {
                 }
             }
             let Some(path) = path else { continue };
-            if let RoutePath::Lit(p) = &path {
-                if p.contains('<') {
-                    framework = "rocket";
-                }
+            if let RoutePath::Lit(p) = &path
+                && p.contains('<')
+            {
+                framework = "rocket";
             }
             if name != "route" {
                 methods = vec![name.to_ascii_uppercase()];
