@@ -313,3 +313,50 @@ fn a_shorter_log_retention_anywhere_fails() {
     );
     assert_eq!(c["status"], "pass", "{c}");
 }
+
+/// Helm templates and JSON with comments are not the service's configuration: a note, not a
+/// `config-error` (issue 11).
+#[test]
+fn templated_yaml_and_jsonc_are_skipped_as_not_config() {
+    let (_, r) = json(&["fixtures/unlocated-site"]);
+    let diags = r["diagnostics"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = diags
+        .iter()
+        .map(|d| (d["kind"].as_str().unwrap(), d["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        kinds.contains(&("not-config", "chart/templates/deployment.yaml")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("not-config", "web/tsconfig.json")),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.iter().any(|(k, _)| *k == "config-error"),
+        "{kinds:?}"
+    );
+    // The chart's values are plain YAML and still read.
+    assert_eq!(r["stats"]["config_files"].as_u64(), Some(4));
+}
+
+/// Without a located generation site, before and after mean nothing: evidence on the path is
+/// neither pass nor fail, and the report says the site is missing (issue 11).
+#[test]
+fn an_unlocated_generation_site_makes_order_sensitive_controls_not_observable() {
+    let (_, r) = json(&["fixtures/unlocated-site"]);
+    let ep = &r["endpoints"][0];
+    assert_eq!(ep["generates"], true);
+    assert_eq!(ep["generation"]["sites"].as_array().unwrap().len(), 0);
+    let status = |id: &str| {
+        r["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("CN-GAI-4.1"), "not-observable");
+    assert_eq!(status("CN-GAI-14.2"), "fail");
+}

@@ -110,7 +110,7 @@ fn human(t: &EndpointTrace) -> String {
         e.method, e.route, e.handler, e.file, e.line
     );
     for m in &t.middleware {
-        out.push_str(&format!("  before   {m}  (middleware)\n"));
+        out.push_str(&format!("  before   {m}  (middleware or extractor)\n"));
     }
     match &e.generation {
         Some(g) => {

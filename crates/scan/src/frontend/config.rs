@@ -131,6 +131,35 @@ pub fn extract_config(
     Ok(out.entries)
 }
 
+/// Why a config file that does not parse is not configuration at all, when it says so: a
+/// template (Helm's and Jinja's `{{ … }}`, `{% … %}`) renders into YAML only when deployed, and
+/// JSON with comments (`tsconfig.json`, editor settings) belongs to tools, not to the service.
+/// Such files are skipped with a note instead of reported as broken.
+///
+/// ```
+/// use genai_gate_scan::frontend::config::not_config;
+/// use genai_gate_scan::walk::FileKind;
+/// assert!(not_config("spec:\n  replicas: {{ .Values.replicas }}\n", FileKind::Yaml).is_some());
+/// assert!(not_config("{\n  // strict mode\n  \"strict\": true\n}", FileKind::Json).is_some());
+/// assert!(not_config("moderation: [unclosed", FileKind::Yaml).is_none());
+/// ```
+pub fn not_config(text: &str, kind: FileKind) -> Option<&'static str> {
+    match kind {
+        FileKind::Yaml if text.contains("{{") || text.contains("{%") => {
+            Some("a template (`{{ … }}`), not read as configuration until it is rendered")
+        }
+        FileKind::Json
+            if text.lines().any(|l| {
+                let t = l.trim_start();
+                t.starts_with("//") || t.starts_with("/*")
+            }) =>
+        {
+            Some("JSON with comments, a tool's settings rather than the service's configuration")
+        }
+        _ => None,
+    }
+}
+
 /// The normal form of a key or key pattern: words split on non-alphanumerics (except `*`)
 /// and camelCase boundaries, lowercased, joined with `.`.
 ///

@@ -237,12 +237,18 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
         FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
             match extract_config(&f.rel, text, f.kind) {
                 Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
-                Err(p) => vec![Extracted::Problem(ScanDiagnostic {
-                    kind: "config-error".into(),
-                    file: f.rel.clone(),
-                    line: Some(p.line),
-                    message: p.message,
-                })],
+                Err(p) => {
+                    let (kind, line, message) = match config::not_config(text, f.kind) {
+                        Some(why) => ("not-config", None, why.to_owned()),
+                        None => ("config-error", Some(p.line), p.message),
+                    };
+                    vec![Extracted::Problem(ScanDiagnostic {
+                        kind: kind.into(),
+                        file: f.rel.clone(),
+                        line,
+                        message,
+                    })]
+                }
             }
         }
     }
