@@ -38,6 +38,9 @@ ASPECTS = [("input_moderation", "moderation.input", "before"),
            ("audit_record", "audit.record", None)]
 
 def norm_route(r):
+    # Named endpoints (GraphQL fields, `gradio:fn`, `tool:name`) are compared as written.
+    if not r.startswith("/") and not r.startswith("{"):
+        return r
     # {id}, :id, <id>, *rest and {*rest} all read as one parameter; no trailing slash.
     r = re.sub(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_][A-Za-z0-9_]*|\*[A-Za-z_][A-Za-z0-9_]*", "{}", r)
     r = r.rstrip("/") or "/"

@@ -36,26 +36,42 @@
 //!
 //! # Heuristics and their limits
 //!
-//! - Calls resolve through `use` aliases, module paths, `Self` and impl methods by name
-//!   (see [`graph`](analysis::graph)); an unresolved call still counts as evidence when a detector matches
-//!   its name, but adds no callee to the flow.
+//! - Calls resolve through `use` aliases (grouped, renamed, glob), module paths, `Self`, impl
+//!   methods and re-exports, scoped by Cargo package ([`packages`]: renamed dependencies,
+//!   `[lib] name`, two crates of one name); see [`graph`](analysis::graph). An unresolved call
+//!   still counts as evidence when a detector matches its name, but adds no callee to the flow.
+//! - Method calls resolve to the caller's own impl for `self.m()`; otherwise to every
+//!   implementation of a workspace trait that declares `m` (dynamic dispatch), or, for a name
+//!   no workspace trait declares, to every workspace method of that name when there are at
+//!   most [`graph::MAX_METHOD_CANDIDATES`](analysis::graph::MAX_METHOD_CANDIDATES). Standard
+//!   library names ([`is_common_method`](facts::slim::is_common_method)) are never guessed for
+//!   a receiver other than `self`. A call with several callees merges their flows as
+//!   alternatives ([`flow::Summary::either`](analysis::flow::Summary::either)).
+//! - A variant sent on a channel reaches the match arms that receive it (at most
+//!   [`graph::MAX_RECEIVERS`](analysis::graph::MAX_RECEIVERS) of them).
 //! - Ordering is source order along the call path, callees inlined up to
-//!   [`flow::MAX_DEPTH`](analysis::flow::MAX_DEPTH) levels, recursion cut. A screening call inside a stream's
-//!   `.map(..)` or a `stream!` body after the model call counts as "after".
-//! - Method calls resolve to the caller's own impl for `self.m()`, else to every workspace
-//!   method of that name when there are at most [`graph::MAX_METHOD_CANDIDATES`](analysis::graph::MAX_METHOD_CANDIDATES); more common
-//!   names stay unresolved rather than connect unrelated code.
+//!   [`flow::MAX_DEPTH`](analysis::flow::MAX_DEPTH) levels, recursion cut, functions that build
+//!   or load rather than serve not followed ([`flow::is_lifecycle`](analysis::flow::is_lifecycle)).
+//!   A screening call inside a stream's `.map(..)` or a `stream!` body after the model call
+//!   counts as "after".
+//! - Whether an endpoint generates is decided from its calls, route, request type, handler
+//!   name and response together ([`generation`](analysis::generation)); `forward` and
+//!   `handoff` signals locate a site but never decide alone. Without a located site, the
+//!   order-sensitive controls of the endpoint are `not-observable`.
 //! - Moderation has a side: a screening call before the first generation call is input
 //!   moderation, after it output moderation ([`flow::Summary::settle_sides`](analysis::flow::Summary::settle_sides)).
 //! - Middleware built with `from_fn`/`from_fn_with_state`/`map_request` in a router function
-//!   runs before the handlers of every route that router registers or nests ([`endpoints`](analysis::endpoints)).
-//!   Route strings passed to `route`/`nest`/`resource`/`scope` are never URL evidence.
+//!   runs before the handlers of every route that router registers or nests
+//!   ([`endpoints`](analysis::endpoints)), and the extractors of a handler's parameters
+//!   (`from_request_parts`, `from_request`) run before its body. Route strings passed to
+//!   `route`/`nest`/`resource`/`scope` are never URL evidence.
 //! - GraphQL resolver impls (async-graphql `#[Object]`, juniper `#[graphql_object]`) give one
 //!   endpoint per field; routers held in local variables lose their prefix.
 //! - A branch is not a path: a moderation call in one `if` arm counts for the whole
 //!   handler. Whether the result of a moderation call is acted on is not checked.
 //! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never
-//!   evidence. Traps from the catalogue (`[[negative]]`) veto matches.
+//!   evidence. Traps from the catalogue (`[[negative]]`) veto matches. SQL statements are also
+//!   matched by verb and table ([`sql`](facts::sql)).
 //! - A file that does not parse is reported; when it may hold routes or model calls,
 //!   endpoint controls that would pass become `not-observable`. A panic in per-file work
 //!   is caught and treated the same way, and always fails the check; nesting deeper than

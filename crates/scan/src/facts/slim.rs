@@ -190,7 +190,8 @@ const COMMON_METHODS: &[&str] = &[
     "zip",
 ];
 
-/// Whether `name` is a common standard-library method name (see [`COMMON_METHODS`]).
+/// Whether `name` is a common standard-library method name (`next`, `read`, `append`, `load`,
+/// `send`, `create`…): one of a fixed list of the standard traits' and types' methods.
 ///
 /// ```
 /// use genai_gate_scan::facts::slim::is_common_method;
