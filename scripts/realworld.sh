@@ -59,7 +59,9 @@ def present(ep, cap, side):
 labels = sorted(f for f in os.listdir("tests/realworld/labels") if f.endswith(".toml"))
 if wanted:
     labels = [f for f in labels if any(w in f for w in wanted)]
-rows, tot = [], dict(lab=0, found=0, rep=0, tp=0, agree=0, judged=0, allagree=0, eps=0, traps=0)
+rows = []
+KEYS = ["lab", "found", "rep", "tp", "agree", "judged", "allagree", "traps", "eps"]
+totals = {}
 for f in labels:
     lab = tomllib.load(open(os.path.join("tests/realworld/labels", f), "rb"))
     repo = lab["repo"]
@@ -122,10 +124,11 @@ for f in labels:
                         traps += 1
                         notes.append(f"  trap   {trap['at']} counted as {cap} on {e['method']} {e['route']}")
     rows.append((repo["tree"], len(gen_lab), found, len(gen_rep), tp, agree, judged, allagree, traps, secs))
-    for k, v in zip(["lab", "found", "rep", "tp", "agree", "judged", "allagree", "traps"],
-                    [len(gen_lab), found, len(gen_rep), tp, agree, judged, allagree, traps]):
-        tot[k] += v
-    tot["eps"] += found
+    lang = repo.get("language", "rust")
+    for key in ("total", f"total ({lang})"):
+        t = totals.setdefault(key, dict.fromkeys(KEYS, 0))
+        for k, v in zip(KEYS, [len(gen_lab), found, len(gen_rep), tp, agree, judged, allagree, traps, found]):
+            t[k] += v
     if verbose and notes:
         print(f"{repo['tree']}:")
         print("\n".join(notes))
@@ -138,8 +141,10 @@ print(f"{'repository':44} {'recall':>11} {'precision':>11} {'verdicts':>11} {'al
 for name, lab_n, found, rep_n, tp, agree, judged, allagree, traps, secs in rows:
     print(f"{name:44} {ratio(found, lab_n):>5} {found:>2}/{lab_n:<3} {ratio(tp, rep_n):>5} {tp:>2}/{rep_n:<3} "
           f"{ratio(agree, judged):>5} {agree:>2}/{judged:<3} {ratio(allagree, found):>9} {traps:>5} {secs:>5.1f}s")
-print(f"{'total':44} {ratio(tot['found'], tot['lab']):>5} {tot['found']:>2}/{tot['lab']:<3} "
-      f"{ratio(tot['tp'], tot['rep']):>5} {tot['tp']:>2}/{tot['rep']:<3} "
-      f"{ratio(tot['agree'], tot['judged']):>5} {tot['agree']:>2}/{tot['judged']:<3} "
-      f"{ratio(tot['allagree'], tot['eps']):>9} {tot['traps']:>5}")
+for name in sorted(totals, key=lambda n: (n != "total", n)):
+    tot = totals[name]
+    print(f"{name:44} {ratio(tot['found'], tot['lab']):>5} {tot['found']:>2}/{tot['lab']:<3} "
+          f"{ratio(tot['tp'], tot['rep']):>5} {tot['tp']:>2}/{tot['rep']:<3} "
+          f"{ratio(tot['agree'], tot['judged']):>5} {tot['agree']:>2}/{tot['judged']:<3} "
+          f"{ratio(tot['allagree'], tot['eps']):>9} {tot['traps']:>5}")
 PY

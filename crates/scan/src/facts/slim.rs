@@ -34,6 +34,7 @@ use compact_str::CompactString;
 
 use crate::facts::matcher::Hit;
 use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
+use genai_gate_policy::Capability;
 use rustc_hash::FxBuildHasher;
 
 /// Above this many same-named methods, a method call is left unresolved.
@@ -574,10 +575,14 @@ impl SlimFile {
         let mut found = Vec::new();
         for func in &facts.functions {
             let (first_step, first_hit) = (steps.len(), slim_hits.len());
+            let guard = is_guard(&func.path);
             for ev in &func.events {
                 found.clear();
                 if !func.is_test {
                     hits_of(&ev.kind, &mut found);
+                }
+                if guard {
+                    as_screening(&mut found);
                 }
                 let hit = !found.is_empty();
                 let (kind, name) = match &ev.kind {
@@ -755,6 +760,74 @@ impl SlimFile {
         }
         kept.shrink_to_fit();
         self.steps = kept;
+    }
+}
+
+/// Whether a function is a guard: its name or a module or type it is in says it moderates
+/// (`moderation::check`, `Guard::classify`, `safety_check`, `censor_text`). A model called
+/// there is a classifier that screens content (a Llama Guard, a guard model reached over the
+/// same OpenAI-style API as the generator), not the endpoint's generation.
+///
+/// ```
+/// use genai_gate_scan::facts::slim::is_guard;
+/// assert!(is_guard("agent_runtime::moderation::call_guard_model"));
+/// assert!(is_guard("svc::Guardrails::check"));
+/// assert!(is_guard("svc::chat::safety_check"));
+/// assert!(!is_guard("svc::chat::complete"));
+/// assert!(!is_guard("svc::safeguarding_docs::render"));
+/// ```
+pub fn is_guard(path: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "moderation",
+        "moderations",
+        "moderate",
+        "moderator",
+        "guard",
+        "guards",
+        "guardrail",
+        "guardrails",
+        "safety",
+        "censor",
+        "censorship",
+    ];
+    path.split("::").any(|seg| {
+        seg.split(|c: char| c == '_' || !c.is_alphanumeric())
+            .flat_map(split_camel)
+            .any(|w| WORDS.contains(&w.to_ascii_lowercase().as_str()))
+    })
+}
+
+/// `CamelCase` words of an identifier piece.
+fn split_camel(s: &str) -> impl Iterator<Item = &str> {
+    let mut starts: Vec<usize> = s
+        .char_indices()
+        .filter(|(i, c)| *i > 0 && c.is_uppercase())
+        .map(|(i, _)| i)
+        .collect();
+    starts.insert(0, 0);
+    starts.push(s.len());
+    (0..starts.len() - 1).map(move |k| &s[starts[k]..starts[k + 1]])
+}
+
+/// In a guard, a generation hit is a screening one: input or output moderation, told apart by
+/// where the flow reaches it.
+fn as_screening(found: &mut Vec<Hit>) {
+    let mut i = 0;
+    while i < found.len() {
+        if found[i].capability == Capability::Generation {
+            let detector = found[i].detector;
+            found[i].capability = Capability::ModerationInput;
+            found.insert(
+                i + 1,
+                Hit {
+                    capability: Capability::ModerationOutput,
+                    detector,
+                },
+            );
+            i += 2;
+        } else {
+            i += 1;
+        }
     }
 }
 
