@@ -264,7 +264,7 @@ fn is_test_path(rel: &str) -> bool {
         .any(|s| name.ends_with(s))
 }
 
-fn looks_like_service(f: &OtherSource, lang: &Language) -> bool {
+fn looks_like_service(f: &OtherSource, anchors: &aho_corasick::AhoCorasick) -> bool {
     if is_test_path(&f.rel) {
         return false;
     }
@@ -275,19 +275,30 @@ fn looks_like_service(f: &OtherSource, lang: &Language) -> bool {
         // Unreadable: it may be anything.
         return true;
     }
-    let text = String::from_utf8_lossy(&text);
-    lang.service_anchors
-        .iter()
-        .chain(MODEL_ANCHORS.iter())
-        .any(|a| text.contains(a))
+    // One pass over the bytes for every anchor of the language.
+    anchors.is_match(&text)
 }
 
 /// Counts the walk's files of languages not analysed, and which look like service code (on
 /// the current rayon pool).
 pub fn survey(files: &[OtherSource]) -> BTreeMap<String, NotAnalysed> {
+    let automata: Vec<(&'static str, aho_corasick::AhoCorasick)> = LANGUAGES
+        .iter()
+        .filter(|l| !l.analysed)
+        .filter_map(|l| {
+            let patterns = l.service_anchors.iter().chain(MODEL_ANCHORS.iter());
+            aho_corasick::AhoCorasick::new(patterns)
+                .ok()
+                .map(|ac| (l.name, ac))
+        })
+        .collect();
     let service: Vec<bool> = files
         .par_iter()
-        .map(|f| language_of(&f.rel).is_some_and(|l| looks_like_service(f, l)))
+        .map(|f| {
+            language_of(&f.rel)
+                .and_then(|l| automata.iter().find(|(name, _)| *name == l.name))
+                .is_some_and(|(_, ac)| looks_like_service(f, ac))
+        })
         .collect();
     let mut out: BTreeMap<String, NotAnalysed> = BTreeMap::new();
     for (f, service) in files.iter().zip(service) {

@@ -64,11 +64,15 @@ impl FileKind {
     /// assert_eq!(FileKind::of("docker-compose.yml"), Some(FileKind::Yaml));
     /// assert_eq!(FileKind::of(".env.example"), Some(FileKind::Env));
     /// assert_eq!(FileKind::of("logo.png"), None);
+    /// assert_eq!(FileKind::of("pnpm-lock.yaml"), None); // a lock file is never configuration
     /// ```
     pub fn of(file_name: &str) -> Option<FileKind> {
         if file_name == ".env" || (file_name.starts_with(".env.") && !file_name[5..].contains('.'))
         {
             return Some(FileKind::Env);
+        }
+        if is_lock_file(file_name) {
+            return None;
         }
         let ext = file_name
             .rsplit_once('.')
@@ -88,6 +92,22 @@ impl FileKind {
             None => None,
         }
     }
+}
+
+/// Lock files of package managers (`pnpm-lock.yaml`, `package-lock.json`,
+/// `npm-shrinkwrap.json`, `*-lock.json`): generated, often megabytes, never configuration.
+fn is_lock_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "npm-shrinkwrap.json"
+        || [
+            "-lock.yaml",
+            "-lock.yml",
+            "-lock.json",
+            ".lock.json",
+            ".lock.yaml",
+        ]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
 }
 
 /// One file selected for scanning.
