@@ -13,8 +13,16 @@ use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::{path_string, peel};
 
 /// Does the expression read a request path (`req.uri().path()`, `path`, `(method, path)`)?
+/// The path of a URL (`request.url().path()`) is a client request's (reqwest), as in a mock
+/// transport answering the client's own calls: not a route.
 fn mentions_path(e: &Expr) -> bool {
     match e {
+        Expr::MethodCall(m)
+            if m.method == "url"
+                || matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "url") =>
+        {
+            false
+        }
         Expr::MethodCall(m) => {
             m.method == "path" || m.method == "uri" || mentions_path(&m.receiver)
         }
@@ -217,7 +225,8 @@ impl Extractor<'_> {
             path.push(RoutePath::Lit(p));
             let pos = self.idx.at(span);
             for m in &methods {
-                self.push_route(m, path.clone(), handler.clone(), framework, pos);
+                let h = super::Handler::func(handler.clone());
+                self.push_route(m, path.clone(), h, framework, pos);
             }
         }
     }
