@@ -156,7 +156,12 @@ impl Extractor<'_> {
     /// [`Self::method_call_expr`], returning the chain and root receiver of `m` so that a
     /// call on `m`'s result extends them instead of walking and re-stringing the chain.
     fn method_call_chain(&mut self, m: &ExprMethodCall) -> (Chain, Name) {
+        // `api.swagger_ui()` documents a router held in a local; it does not mount it.
+        let quiet =
+            super::routes::leaves_router(&m.method) && matches!(peel(&m.receiver), Expr::Path(_));
+        self.quiet_router_use |= quiet;
         let (mut chain, receiver) = self.chain_receiver(&m.receiver);
+        self.quiet_router_use &= !quiet;
         let name = m.method.to_string();
         chain.push(&name);
         self.emit(
@@ -361,8 +366,21 @@ impl Extractor<'_> {
     /// The synthetic path of a closure handler in the current function.
     pub(super) fn closure_path(&self, c: &ExprClosure) -> String {
         let line = c.inputs_begin.span.start().line;
-        let base = self.fns.last().map_or("crate", |f| f.path.as_str());
-        format!("{base}::{{closure@{line}}}")
+        format!("{}::{{closure@{line}}}", self.handler_base())
+    }
+
+    /// The path under which synthetic handlers of the current function are named: the
+    /// function's, or for a router held in a local (`{let app@3}`), the enclosing
+    /// function's, so that a handler's name does not depend on how its router was held.
+    pub(super) fn handler_base(&self) -> &str {
+        let mut base = self.fns.last().map_or("crate", |f| f.path.as_str());
+        while let Some((outer, last)) = base.rsplit_once("::") {
+            if !(last.starts_with("{let ") || last.starts_with("{router@")) {
+                break;
+            }
+            base = outer;
+        }
+        base
     }
 
     /// A closure registered as a route handler becomes its own function; the enclosing

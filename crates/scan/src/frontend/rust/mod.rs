@@ -162,6 +162,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
             "actix"
         },
         warp: text.contains("warp"),
+        quiet_router_use: false,
         impl_routers: Vec::new(),
         fns: Vec::new(),
         facts,
@@ -292,6 +293,9 @@ pub(crate) struct Extractor<'t> {
     attr_framework: &'static str,
     /// The file names warp: `path!`, `path(..)`, `and`/`or`/`map` build filters.
     warp: bool,
+    /// Walking the receiver of a method that turns a router into something else: a router
+    /// local used there is not mounted.
+    quiet_router_use: bool,
     /// The `Type::{routes}` functions created for endpoint impls and route-table attributes.
     impl_routers: Vec<String>,
     /// Functions being walked, innermost last.

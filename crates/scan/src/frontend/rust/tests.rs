@@ -1561,7 +1561,6 @@ fn app() -> Route {
         mounts(&f),
         s(&[
             " => Api::{routes} in svc::api::app::{let api_service@12}",
-            " => svc::api::app::{let api_service@12} in svc::api::app",
             "/api => svc::api::app::{let api_service@12} in svc::api::app",
         ])
     );
@@ -1590,7 +1589,7 @@ fn routes(state: State) -> impl Filter<Extract = impl warp::Reply> + Clone {
         routes(&f),
         s(&[
             "POST v1+chat+completions -> handlers::chat [warp] in svc::api::routes::{let chat@4}",
-            "GET health -> svc::api::routes::{let health@9}::{closure@9} [warp] in svc::api::routes::{let health@9}",
+            "GET health -> svc::api::routes::{closure@9} [warp] in svc::api::routes::{let health@9}",
             "GET jobs+{param} -> get_job [warp] in svc::api::routes::{let job@10}",
         ])
     );

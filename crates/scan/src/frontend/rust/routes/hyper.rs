@@ -203,8 +203,7 @@ impl Extractor<'_> {
                 h
             }
             None => {
-                let base = self.fns.last().map_or("crate", |f| f.path.as_str());
-                let path = format!("{base}::{{arm@{}}}", first.start().line);
+                let path = format!("{}::{{arm@{}}}", self.handler_base(), first.start().line);
                 self.emit(
                     EventKind::FnRef {
                         path: path.as_str().into(),

@@ -95,7 +95,7 @@ impl Extractor<'_> {
     /// A use of a router local: mounts its functions in the current one.
     pub(in crate::frontend::rust) fn router_use(&mut self, name: &str, span: Span) {
         let Some(f) = self.fns.last() else { return };
-        if f.bindings.is_empty() {
+        if f.bindings.is_empty() || self.quiet_router_use {
             return;
         }
         let Some(b) = f.bindings.get(name).filter(|b| b.router) else {

@@ -1,7 +1,7 @@
 //! Which expressions are routers, for routers held in locals (`locals.rs`): a chain rooted at
 //! a router type's constructor (`Router::new()`, `Route::new()`, `App::new()`,
-//! `web::scope(..)`, `OpenApiService::new(..)`) or at a warp filter, whose outermost method
-//! keeps it a router; a chain on a router local; a call's result with a router-building
+//! `web::scope(..)`, `OpenApiService::new(..)`) or at a warp filter, unless its outermost
+//! method turns it into something else (`into_make_service`, `swagger_ui`); a chain on a router local; a call's result with a router-building
 //! method on it (`build_ui_router(..).layer(..)`). Also what a local bound to something else
 //! holds: a call's result, a service value, a collection of routers.
 
@@ -13,15 +13,12 @@ use super::locals::Binding;
 use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::{is_upper, path_string, peel};
 
-/// Methods after which a router is still a router.
+/// Methods that turn a router into something else (a service, documentation, a spec).
 #[rustfmt::skip]
-const ROUTER_METHODS: [&str; 45] = [
-    "route", "nest", "nest_no_strip", "merge", "layer", "route_layer", "with_state", "fallback",
-    "fallback_service", "route_service", "nest_service", "push", "hoop", "path", "get", "post",
-    "put", "delete", "patch", "head", "options", "goal", "at", "service", "configure", "wrap",
-    "app_data", "data", "with", "boxed", "and", "or", "and_then", "map", "then", "recover",
-    "unify", "untuple_one", "typed_get", "typed_post", "typed_put", "typed_delete",
-    "typed_patch", "clone", "default_service",
+const LEAVES_ROUTER: [&str; 16] = [
+    "into_make_service", "into_make_service_with_connect_info", "into_service", "swagger_ui",
+    "swagger_ui_html", "rapidoc", "redoc", "openapi_explorer", "scalar", "stoplight_elements",
+    "spec", "spec_yaml", "spec_endpoint", "spec_endpoint_yaml", "run", "serve",
 ];
 
 /// Methods that make a call's result a router (`build_ui_router(..).layer(..)`).
@@ -52,6 +49,11 @@ pub(super) enum Init {
     /// A collection of these routers.
     Collection(Vec<String>),
     Other,
+}
+
+/// Whether a method turns a router into something else (`into_make_service`, `swagger_ui`).
+pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
+    LEAVES_ROUTER.iter().any(|m| method == m)
 }
 
 /// The root of a method chain and its method names, innermost first.
@@ -101,7 +103,7 @@ impl Extractor<'_> {
         let (root, methods) = chain(e);
         let keeps = |m: &Vec<String>| {
             m.last()
-                .is_none_or(|l| ROUTER_METHODS.contains(&l.as_str()))
+                .is_none_or(|l| !LEAVES_ROUTER.contains(&l.as_str()))
         };
         let builds = |m: &Vec<String>| m.iter().any(|x| BUILD_METHODS.contains(&x.as_str()));
         if self.router_root(root) {

@@ -13,28 +13,35 @@ use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::path_string;
 
 impl Extractor<'_> {
-    /// The service trait's name when the impl is a tonic service.
+    /// The service trait's name when the impl is a tonic service (an imported trait by the
+    /// name it was declared with, `use ..::health_server::Health as HealthService`).
     pub(super) fn grpc_service(&self, attrs: &[Attribute], trait_path: &Path) -> Option<String> {
         let segs: Vec<String> = trait_path
             .segments
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
-        let name = segs.last()?.clone();
+        let written = segs.last()?;
         let generated = segs[..segs.len() - 1]
             .iter()
             .any(|s| s.ends_with("_server"));
         let tonic_attr = attrs
             .iter()
             .any(|a| path_string(a.path()) == "tonic::async_trait");
-        let imported = segs.len() == 1 && {
-            let module = self.module();
-            self.facts
-                .uses
-                .iter()
-                .any(|u| u.module == module && u.alias == name && u.target.contains("_server::"))
-        };
-        (generated || tonic_attr || imported).then_some(name)
+        let module = self.module();
+        let import = (segs.len() == 1)
+            .then(|| {
+                self.facts
+                    .uses
+                    .iter()
+                    .find(|u| u.module == module && u.alias == *written)
+            })
+            .flatten();
+        let imported = import.is_some_and(|u| u.target.contains("_server::"));
+        let name = import
+            .and_then(|u| u.target.rsplit("::").next())
+            .unwrap_or(written);
+        (generated || tonic_attr || imported).then(|| name.to_owned())
     }
 
     /// The endpoint of one gRPC method.
