@@ -57,13 +57,13 @@ pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
 }
 
 /// The root of a method chain and its method names, innermost first.
-pub(super) fn chain(e: &Expr) -> (&Expr, Vec<String>) {
+pub(super) fn chain(e: &Expr) -> (&Expr, Vec<&syn::Ident>) {
     let mut methods = Vec::new();
     let mut cur = e;
     loop {
         match peel(cur) {
             Expr::MethodCall(m) => {
-                methods.push(m.method.to_string());
+                methods.push(&m.method);
                 cur = &m.receiver;
             }
             Expr::Await(a) => cur = &a.base,
@@ -101,11 +101,8 @@ impl Extractor<'_> {
 
     pub(super) fn classify(&self, e: &Expr) -> Init {
         let (root, methods) = chain(e);
-        let keeps = |m: &Vec<String>| {
-            m.last()
-                .is_none_or(|l| !LEAVES_ROUTER.contains(&l.as_str()))
-        };
-        let builds = |m: &Vec<String>| m.iter().any(|x| BUILD_METHODS.contains(&x.as_str()));
+        let keeps = |m: &[&syn::Ident]| m.last().is_none_or(|l| !leaves_router(l));
+        let builds = |m: &[&syn::Ident]| m.iter().any(|x| BUILD_METHODS.iter().any(|b| *x == b));
         if self.router_root(root) {
             return if keeps(&methods) {
                 Init::Router(Vec::new())
