@@ -1733,3 +1733,31 @@ fn build_service() -> S {
     );
     assert!(f.routes.is_empty(), "{:?}", routes(&f));
 }
+
+#[test]
+fn services_in_method_routers_and_constructor_branches() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new().nest_service("/speech", get_service(ServeDir::new(dir)))
+}
+impl<S> Service<Request> for HealthCheck<S> {
+    fn call(&mut self, req: Request) -> Self::Future {
+        if req.uri().path() == "/health" {
+            Either::Left(ready(Ok(healthy_response())))
+        } else {
+            Either::Right(self.inner.call(req))
+        }
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /speech+{*rest} -> ServeDir::call [axum] in svc::api::app",
+            "ANY /health -> svc::api::HealthCheck::call::{arm@7} [tower] in svc::api::HealthCheck::call",
+        ])
+    );
+    assert!(f.routes[0].value);
+}

@@ -144,8 +144,13 @@ fn single_call(e: &Expr) -> Option<String> {
             };
             let path = path_string(&p.path);
             let wrapper = matches!(path.as_str(), "Ok" | "Some" | "Box::pin" | "Box::new");
+            let last = path.rsplit("::").next().unwrap_or(&path);
             if wrapper && c.args.len() == 1 {
                 single_call(&c.args[0])
+            } else if last.starts_with(char::is_uppercase) {
+                // A constructor (`Either::Left(ready(..))`, `Json(..)`) builds a response in
+                // place: the branch is its own handler.
+                None
             } else {
                 Some(path)
             }

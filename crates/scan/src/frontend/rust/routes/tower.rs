@@ -39,19 +39,26 @@ impl Extractor<'_> {
         let pos = self
             .idx
             .at(expr_start(path_arg).unwrap_or_else(|| m.method.span()));
-        let Some(handler) = self.handler_of(svc, "call") else {
-            return ArgPlan::default();
-        };
         let nest = name == "nest_service";
-        if nest {
-            // A service that matches paths itself sees them below the prefix.
-            self.push_mount(path.clone(), handler.path.clone(), pos);
+        // `get_service(ServeDir::new(..))`: a method router of services.
+        let routes = match self.method_router(svc) {
+            Some(r) => r.routes,
+            None => match self.handler_of(svc, "call") {
+                Some(h) => vec![("ANY".to_owned(), h)],
+                None => return ArgPlan::default(),
+            },
+        };
+        for (method, handler) in routes {
+            if nest {
+                // A service that matches paths itself sees them below the prefix.
+                self.push_mount(path.clone(), handler.path.clone(), pos);
+            }
+            let mut route = path.clone();
+            if nest {
+                route.push(RoutePath::Lit("{*rest}".to_owned()));
+            }
+            self.push_route(&method, route, handler, "axum", pos);
         }
-        let mut route = path;
-        if nest {
-            route.push(RoutePath::Lit("{*rest}".to_owned()));
-        }
-        self.push_route("ANY", route, handler, "axum", pos);
         ArgPlan {
             closure_handlers: true,
             ..ArgPlan::default()
