@@ -1761,3 +1761,53 @@ impl<S> Service<Request> for HealthCheck<S> {
     );
     assert!(f.routes[0].value);
 }
+
+#[test]
+fn a_block_holding_a_router_is_a_router() {
+    let f = scan(
+        r#"
+fn api() -> Router {
+    let mut routers = vec![];
+    routers.push({
+        Router::new().route("/v1/chat/completions", post(routes::chat))
+    });
+    let mut root = Router::new();
+    for router in routers {
+        root = root.merge(router);
+    }
+    root
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["POST /v1/chat/completions -> routes::chat [axum] in svc::api::api::{router@4}"])
+    );
+    assert!(
+        mounts(&f)
+            .contains(&" => svc::api::api::{router@4} in svc::api::api::{let root@9}".to_owned())
+    );
+}
+
+#[test]
+fn middleware_on_a_nested_helper_router_covers_that_router_only() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .nest("/v1", api::router().layer(from_fn(auth::require_user)))
+}
+"#,
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/v1 => svc::api::app::{router@5} in svc::api::app",
+            " => api::router in svc::api::app::{router@5}",
+        ])
+    );
+    // The middleware constructor is in the nested router's function, not in `app`.
+    assert!(ev(&f, "svc::api::app::{router@5}").contains(&"call from_fn".to_owned()));
+    assert!(!ev(&f, "svc::api::app").contains(&"call from_fn".to_owned()));
+}

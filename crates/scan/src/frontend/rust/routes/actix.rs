@@ -9,7 +9,7 @@ use super::handlers::qualified_path;
 use super::{ArgPlan, chain_root_call, http_method, method_name};
 use crate::facts::RoutePath;
 use crate::frontend::rust::Extractor;
-use crate::frontend::rust::body::{expr_start, peel};
+use crate::frontend::rust::body::peel;
 
 /// The HTTP method of an actix route builder: `web::post()`, `web::route()` (ANY),
 /// `web::method(Method::POST)`, `web::route().method(Method::POST)`,
@@ -79,10 +79,7 @@ impl Extractor<'_> {
         prefix.extend(part.iter().cloned());
         let pos = self.idx.at(m.method.span());
         let arg = &m.args[0];
-        if self.inline_with_middleware(arg) {
-            let at = expr_start(arg).unwrap_or_else(|| m.method.span());
-            let f = self.router_fn("router", arg, at, Vec::new());
-            self.push_mount(prefix, f, pos);
+        if self.nest_middleware_router(prefix.clone(), arg, m.method.span()) {
             return ArgPlan {
                 walked: Some(0),
                 ..ArgPlan::default()

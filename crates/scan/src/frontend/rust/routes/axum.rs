@@ -136,10 +136,7 @@ impl Extractor<'_> {
         let mut prefix = self.prefixes();
         prefix.extend(part.iter().cloned());
         let pos = self.idx.at(m.method.span());
-        if self.inline_with_middleware(target) {
-            let at = expr_start(target).unwrap_or_else(|| m.method.span());
-            let f = self.router_fn("router", target, at, Vec::new());
-            self.push_mount(prefix, f, pos);
+        if self.nest_middleware_router(prefix.clone(), target, m.method.span()) {
             return ArgPlan {
                 walked: Some(index),
                 ..ArgPlan::default()

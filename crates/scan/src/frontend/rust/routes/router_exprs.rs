@@ -56,7 +56,8 @@ pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
     LEAVES_ROUTER.iter().any(|m| method == m)
 }
 
-/// The root of a method chain and its method names, innermost first.
+/// The root of a method chain and its method names, innermost first (a block holding only
+/// the chain, `{ Router::new().route(..) }`, is the chain).
 pub(super) fn chain(e: &Expr) -> (&Expr, Vec<&syn::Ident>) {
     let mut methods = Vec::new();
     let mut cur = e;
@@ -68,6 +69,12 @@ pub(super) fn chain(e: &Expr) -> (&Expr, Vec<&syn::Ident>) {
             }
             Expr::Await(a) => cur = &a.base,
             Expr::Try(t) => cur = &t.expr,
+            Expr::Block(b) if methods.is_empty() && b.block.stmts.len() == 1 => {
+                match &b.block.stmts[0] {
+                    syn::Stmt::Expr(inner, None) => cur = inner,
+                    _ => return (cur, methods),
+                }
+            }
             other => {
                 methods.reverse();
                 return (other, methods);

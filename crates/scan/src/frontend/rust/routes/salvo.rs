@@ -102,16 +102,13 @@ impl Extractor<'_> {
         };
         let mut prefix = self.prefixes();
         prefix.extend(own.iter().cloned());
-        let pos = self.idx.at(m.method.span());
-        if self.inline_with_middleware(arg) {
-            let at = expr_start(arg).unwrap_or_else(|| m.method.span());
-            let f = self.router_fn("router", arg, at, Vec::new());
-            self.push_mount(prefix, f, pos);
+        if self.nest_middleware_router(prefix.clone(), arg, m.method.span()) {
             return ArgPlan {
                 walked: Some(0),
                 ..ArgPlan::default()
             };
         }
+        let pos = self.idx.at(m.method.span());
         self.mount_arg(prefix, arg, pos);
         ArgPlan {
             pushed: self.push_prefixes(own),
@@ -119,8 +116,10 @@ impl Extractor<'_> {
         }
     }
 
-    /// An inline router expression (rooted at a router constructor) that adds middleware.
-    pub(super) fn inline_with_middleware(&self, e: &Expr) -> bool {
+    /// An inline router expression that adds middleware (`Router::with_path("x").hoop(auth)`,
+    /// `api::router().layer(from_fn(auth))`): it is a router of its own, so that the
+    /// middleware covers it only. Returns what it mounts at its root (a helper's router).
+    pub(super) fn middleware_router(&self, e: &Expr) -> Option<Vec<String>> {
         let mut cur = e;
         let mut middleware = false;
         loop {
@@ -129,15 +128,49 @@ impl Extractor<'_> {
                     middleware |= MIDDLEWARE_METHODS.iter().any(|n| m.method == n);
                     cur = &m.receiver;
                 }
+                Expr::Await(a) => cur = &a.base,
+                Expr::Try(t) => cur = &t.expr,
                 Expr::Call(c) => {
                     let with_hoop = matches!(&*c.func, Expr::Path(p)
                         if p.path.segments.last().is_some_and(|s| s.ident == "with_hoop"));
-                    return (middleware || with_hoop) && self.salvo_root(c).is_some()
-                        || middleware && self.router_call(c);
+                    if !(middleware || with_hoop) {
+                        return None;
+                    }
+                    if self.salvo_root(c).is_some() || self.router_call(c) {
+                        return Some(Vec::new());
+                    }
+                    let held = self.held(e);
+                    return (!held.is_empty()).then_some(held);
                 }
-                _ => return false,
+                Expr::Path(p) if middleware => {
+                    let b = self.binding(&path_string(&p.path))?;
+                    return Some(if b.router {
+                        Vec::new()
+                    } else {
+                        b.targets.clone()
+                    });
+                }
+                _ => return None,
             }
         }
+    }
+
+    /// Walks `arg` as a router of its own mounted under `prefix` when it adds middleware;
+    /// returns whether it did.
+    pub(super) fn nest_middleware_router(
+        &mut self,
+        prefix: Vec<RoutePath>,
+        arg: &Expr,
+        fallback: proc_macro2::Span,
+    ) -> bool {
+        let Some(root) = self.middleware_router(arg) else {
+            return false;
+        };
+        let at = expr_start(arg).unwrap_or(fallback);
+        let pos = self.idx.at(fallback);
+        let f = self.router_fn("router", arg, at, root);
+        self.push_mount(prefix, f, pos);
+        true
     }
 
     /// A call of a router type's constructor (`Router::new()`, `web::scope("/x")`).
