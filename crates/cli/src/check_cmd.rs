@@ -154,11 +154,11 @@ pub struct CheckArgs {
 
 /// Loads the profile: explicit, at the root, or the embedded default.
 fn profile(
-    args: &CheckArgs,
+    profile_flag: Option<&Path>,
     root: &Path,
 ) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
-    let path = match &args.profile {
-        Some(p) => Some(p.clone()),
+    let path = match profile_flag {
+        Some(p) => Some(p.to_owned()),
         None => Some(root.join(PROFILE_FILE)).filter(|p| p.is_file()),
     };
     let Some(path) = path else {
@@ -202,19 +202,33 @@ fn today(args: &CheckArgs) -> anyhow::Result<String> {
     }
 }
 
-/// Loads the policy and scans: everything `check` and `baseline write` share.
-pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
-    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !root.is_dir() {
-        anyhow::bail!("`{}` is not a directory", root.display());
-    }
+/// The effective policy of a repository: its profile (or the default), the embedded packs,
+/// `--policy` files and the profile's `load`, resolved.
+pub struct LoadedPolicy {
+    /// The effective policy.
+    pub policy: genai_gate_policy::EffectivePolicy,
+    /// Packs and catalogues loaded.
+    pub set: genai_gate_policy::PolicySet,
+    /// The profile's source, when a file.
+    pub source: Option<SourceFile>,
+    /// The profile's path relative to the root, when inside it.
+    pub profile_file: Option<String>,
+}
+
+/// Loads and resolves the policy of the repository at `root` (what every command that scans
+/// shares).
+pub fn load_policy(
+    root: &Path,
+    profile_flag: Option<&Path>,
+    globals: &Globals,
+) -> anyhow::Result<LoadedPolicy> {
     let mut set = globals.policy_set()?;
-    let (profile, is_default, source, profile_path) = profile(args, &root)?;
+    let (profile, is_default, source, profile_path) = profile(profile_flag, root)?;
     if !profile.load.is_empty() {
         let base = profile_path
             .as_deref()
             .and_then(Path::parent)
-            .unwrap_or(&root)
+            .unwrap_or(root)
             .to_owned();
         let mut diagnostics = Vec::new();
         for rel in &profile.load {
@@ -235,8 +249,28 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
     let profile_file = profile_path
         .as_deref()
-        .and_then(|p| p.strip_prefix(&root).ok())
+        .and_then(|p| p.strip_prefix(root).ok())
         .map(|p| p.to_string_lossy().replace('\\', "/"));
+    Ok(LoadedPolicy {
+        policy,
+        set,
+        source,
+        profile_file,
+    })
+}
+
+/// Loads the policy and scans: everything `check` and `baseline write` share.
+pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !root.is_dir() {
+        anyhow::bail!("`{}` is not a directory", root.display());
+    }
+    let LoadedPolicy {
+        policy,
+        set,
+        source,
+        profile_file,
+    } = load_policy(&root, args.profile.as_deref(), globals)?;
     let changes = match &args.changed_since {
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,

@@ -13,6 +13,7 @@ mod init_cmd;
 mod policy_cmd;
 mod render;
 mod table;
+mod trace_cmd;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ Examples:
   genai-gate check                                         check the repository in .
   genai-gate policy list                                   the packs and overlays shipped
   genai-gate explain CN-GAI-14.1                           what a control demands and why
+  genai-gate trace POST /v1/chat/completions               how an endpoint reaches the model
   genai-gate policy diff cn-genai-2023-draft cn-genai-2023 what the final text relaxed
 
 Exit codes: 0 ok, 1 findings, 2 usage or configuration error.";
@@ -107,6 +109,10 @@ enum Command {
     /// Record today's findings so `check --baseline` fails only on new ones.
     #[command(subcommand)]
     Baseline(baseline_cmd::BaselineCommand),
+    /// Show how one endpoint reaches each generation site and capability: the call path from
+    /// its handler, file and line a step.
+    #[command(after_help = trace_cmd::EXAMPLES)]
+    Trace(trace_cmd::TraceArgs),
 }
 
 /// Options every command sees.
@@ -241,6 +247,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain_cmd::run(args, &globals),
         Command::Init(args) => init_cmd::run(args, &globals),
         Command::Baseline(cmd) => baseline_cmd::run(cmd, &globals),
+        Command::Trace(args) => trace_cmd::run(args, &globals),
     };
     match result {
         Ok(code) => code,

@@ -166,5 +166,5 @@ mod pipeline;
 pub mod report;
 pub mod walk;
 
-pub use pipeline::{ScanError, ScanOptions, scan, scan_with};
+pub use pipeline::{ScanError, ScanOptions, scan, scan_with, trace};
 pub use report::{ControlVerdict, Endpoint, Evidence, Finding, Report, ScanDiagnostic, Status};

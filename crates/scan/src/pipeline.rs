@@ -8,6 +8,7 @@ use std::path::Path;
 use genai_gate_policy::{Capability, EffectivePolicy, PROFILE_FILE};
 
 use crate::analysis::evidence::RepoEvidence;
+use crate::analysis::trace::EndpointTrace;
 use crate::analysis::{Analysis, EndpointFiles, analyse};
 use crate::cache::FactCache;
 use crate::facts::matcher::Matcher;
@@ -95,6 +96,62 @@ pub fn scan_with(
     root: &Path,
     opts: &ScanOptions,
 ) -> Result<Report, ScanError> {
+    let strict = opts.strict || policy.profile.strict;
+    let Analysed {
+        gathered,
+        repo,
+        analysis,
+        source_paths,
+    } = analysed(policy, root, opts, None)?;
+    // 4. Verdicts.
+    let (mut report, allows, endpoint_files) =
+        judged_report(policy, opts, gathered, &repo, &source_paths, analysis);
+    // 5. Finishing: strict mode, waivers and suppressions, fingerprints, pull-request mode.
+    finish(&mut report, policy, opts, strict, &allows, &endpoint_files);
+    Ok(report)
+}
+
+/// The call paths of one endpoint (by method and route, as the report lists them): how its
+/// middleware and handler reach each generation site and each capability the flow found.
+/// `None` when no endpoint has that method and route.
+///
+/// ```
+/// use genai_gate_policy::{resolve, PolicySet, Profile};
+/// let set = PolicySet::embedded().unwrap();
+/// let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
+/// let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-service");
+/// let opts = genai_gate_scan::ScanOptions::default();
+/// let t = genai_gate_scan::trace(&policy, &root, &opts, "POST", "/v1/chat/completions").unwrap().unwrap();
+/// assert!(t.items.iter().any(|i| i.capability == "generation" && !i.path.is_empty()));
+/// ```
+pub fn trace(
+    policy: &EffectivePolicy,
+    root: &Path,
+    opts: &ScanOptions,
+    method: &str,
+    route: &str,
+) -> Result<Option<EndpointTrace>, ScanError> {
+    Ok(analysed(policy, root, opts, Some((method, route)))?
+        .analysis
+        .trace)
+}
+
+/// What the first three stages give.
+struct Analysed {
+    gathered: Gathered,
+    repo: RepoEvidence,
+    analysis: Analysis,
+    source_paths: Vec<String>,
+}
+
+/// Stages 1–3: walk, the per-file frontends, the analysis of the workspace (with the trace of
+/// one endpoint when asked).
+fn analysed(
+    policy: &EffectivePolicy,
+    root: &Path,
+    opts: &ScanOptions,
+    trace: Option<(&str, &str)>,
+) -> Result<Analysed, ScanError> {
     if !root.is_dir() {
         return Err(ScanError::NotADirectory(root.display().to_string()));
     }
@@ -138,6 +195,7 @@ pub fn scan_with(
             &policy.detectors,
             !gathered.blind.is_empty(),
             opts.changes.is_some(),
+            trace,
         )
     });
     let source_paths: Vec<String> = sources.iter().map(|f| f.path.clone()).collect();
@@ -145,13 +203,12 @@ pub fn scan_with(
     // a scan. Nothing below needs them: a worker frees them while the verdicts are judged and
     // the report is written.
     pool.spawn(move || drop(sources));
-
-    // 4. Verdicts.
-    let (mut report, allows, endpoint_files) =
-        judged_report(policy, opts, gathered, &repo, &source_paths, analysis);
-    // 5. Finishing: strict mode, waivers and suppressions, fingerprints, pull-request mode.
-    finish(&mut report, policy, opts, strict, &allows, &endpoint_files);
-    Ok(report)
+    Ok(Analysed {
+        gathered,
+        repo,
+        analysis,
+        source_paths,
+    })
 }
 
 /// The worker pool of a scan: large stacks, since syntax trees of deeply nested code are
@@ -273,6 +330,7 @@ fn judged_report(
         unreachable_generation,
         endpoint_files,
         diagnostics,
+        ..
     } = analysis;
     gathered.diagnostics.extend(diagnostics);
     if let Some((file, line)) = &unreachable_generation

@@ -239,6 +239,46 @@ impl Summary {
     }
 }
 
+/// Whether the flow goes into a callee: never into test code, nor into what builds, loads
+/// or restarts a model or an engine (`new`, `default`, `load_*`, `reload_*`, `reboot_*`,
+/// `init_*`, `warmup*`…): serving a request may set an engine up again, but that is not the
+/// request's generation.
+fn followed(f: crate::facts::slim::Func) -> bool {
+    !f.is_test() && !is_lifecycle(f.name())
+}
+
+/// Names of functions that build, load or restart rather than serve.
+///
+/// ```
+/// use genai_gate_scan::analysis::flow::is_lifecycle;
+/// assert!(is_lifecycle("new"));
+/// assert!(is_lifecycle("load_model_from_hf"));
+/// assert!(is_lifecycle("reboot_engine"));
+/// assert!(!is_lifecycle("chat_completion"));
+/// assert!(!is_lifecycle("loader_status"));
+/// ```
+pub fn is_lifecycle(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "load",
+        "reload",
+        "unload",
+        "reboot",
+        "restart",
+        "init",
+        "initialize",
+        "warmup",
+        "warm_up",
+        "boot",
+        "bootstrap",
+    ];
+    name == "new"
+        || name == "default"
+        || PREFIXES.iter().any(|p| {
+            name.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+        })
+}
+
 /// Computes and memoises flow summaries.
 pub struct Flow<'w, 'a> {
     ws: &'w Workspace<'a>,
@@ -334,7 +374,7 @@ impl<'w, 'a> Flow<'w, 'a> {
             let callees: Vec<FnId> = ws
                 .callees(func, step)
                 .into_iter()
-                .filter(|c| *c != id && !ws.func(*c).is_test())
+                .filter(|c| *c != id && followed(ws.func(*c)))
                 .collect();
             // One callee runs in sequence; several are alternatives (dynamic dispatch).
             let mut alternatives: Option<Summary> = None;
@@ -421,7 +461,7 @@ impl Flow<'_, '_> {
             });
             for callee in ws.callees(func, step) {
                 if callee != id
-                    && !ws.func(callee).is_test()
+                    && followed(ws.func(callee))
                     && self.find_path(callee, file, pos, stack, dead)
                 {
                     return true;

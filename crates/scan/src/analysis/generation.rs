@@ -15,10 +15,10 @@
 //!
 //! An endpoint without a `call` generates when the other signals weigh 3 or more, or 2 with a
 //! `forward` or `handoff` site reached (see [`genai_gate_policy::GenerationSignal`]). A route,
-//! request type or handler name that names something else — embeddings, tokenising, listing or
-//! loading models, health, metrics, uploads — vetoes every signal, a `call` included, unless a
-//! signal of higher standing names generation (the route over the request type, both over the
-//! handler's name).
+//! request type that names something else — embeddings, tokenising, listing or loading
+//! models, health, metrics, uploads — vetoes every signal, a `call` included (the route wins
+//! over the request type); a handler name that does (`get_response`, `rename_chat`) vetoes
+//! generation by shape alone.
 
 /// What a route, request type, handler name or return type says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +195,14 @@ const REQUEST_ENDS: &[&str] = &[
     "Request", "Req", "Params", "Payload", "Body", "Input", "Args", "Create",
 ];
 
+/// Verbs of handlers and request types that manage records rather than generate
+/// (`NewChatRequest`, `rename_chat`, `get_response`).
+const CRUD_VERBS: &[&str] = &[
+    "new", "rename", "save", "restore", "delete", "remove", "update", "list", "get", "edit",
+    "upload", "export", "import", "clear", "archive", "share", "set", "reset", "retrieve",
+    "cancel", "patch", "fetch", "read", "lookup", "find",
+];
+
 /// Handler names that name generation.
 const NAME_WORDS: &[&str] = &[
     "chat",
@@ -248,16 +256,35 @@ fn is_param(seg: &str) -> bool {
 ///
 /// ```
 /// use genai_gate_scan::analysis::generation::{route_says, Says};
-/// assert_eq!(route_says("/v1/chat/completions"), Says::Generation(3));
-/// assert_eq!(route_says("/completions/{chat_id}"), Says::Generation(3));
-/// assert_eq!(route_says("/api/chat"), Says::Generation(3));
-/// assert_eq!(route_says("/chat"), Says::Generation(1));
-/// assert_eq!(route_says("/v1/embeddings"), Says::Other);
-/// assert_eq!(route_says("/v1/chat/completions/status"), Says::Other);
-/// assert_eq!(route_says("/generate_api_token"), Says::Other);
-/// assert_eq!(route_says("/users"), Says::Nothing);
+/// assert_eq!(route_says("POST", "/v1/chat/completions"), Says::Generation(3));
+/// assert_eq!(route_says("POST", "/completions/{chat_id}"), Says::Generation(3));
+/// assert_eq!(route_says("POST", "/api/chat"), Says::Generation(3));
+/// assert_eq!(route_says("POST", "/chat"), Says::Generation(1));
+/// assert_eq!(route_says("POST", "/v1/embeddings"), Says::Other);
+/// assert_eq!(route_says("GET", "/v1/chat/completions/status"), Says::Other);
+/// assert_eq!(route_says("GET", "/completions/{chat_id}"), Says::Generation(1));
+/// assert_eq!(route_says("DELETE", "/v1/responses/{id}"), Says::Other);
+/// assert_eq!(route_says("POST", "/generate_api_token"), Says::Other);
+/// assert_eq!(route_says("POST", "/users"), Says::Nothing);
 /// ```
-pub fn route_says(route: &str) -> Says {
+pub fn route_says(method: &str, route: &str) -> Says {
+    if method == "DELETE" {
+        return Says::Other;
+    }
+    let says = route_words_say(route);
+    // `GET /v1/responses/{id}` reads a resource the API made; it generates only with other
+    // signals (a streaming `GET /completions/{chat_id}` has them).
+    let ends_in_param = route
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .is_some_and(is_param);
+    match says {
+        Says::Generation(_) if method == "GET" && ends_in_param => Says::Generation(1),
+        other => other,
+    }
+}
+
+fn route_words_say(route: &str) -> Says {
     let segs: Vec<String> = route
         .split('/')
         .filter(|s| !s.is_empty() && !is_param(s))
@@ -316,7 +343,8 @@ pub fn request_says<'a>(params: impl IntoIterator<Item = &'a str>) -> Says {
                 .last()
                 .is_some_and(|w| REQUEST_ENDS.iter().any(|e| e.eq_ignore_ascii_case(w)))
                 || ws.first().is_some_and(|w| w == "create");
-            if ends && has(REQUEST_WORDS) {
+            let crud = ws.iter().any(|w| CRUD_VERBS.contains(&w.as_str()));
+            if ends && !crud && has(REQUEST_WORDS) {
                 says = Says::Generation(2);
             }
         }
@@ -330,7 +358,8 @@ pub fn request_says<'a>(params: impl IntoIterator<Item = &'a str>) -> Says {
 /// use genai_gate_scan::analysis::generation::{name_says, Says};
 /// assert_eq!(name_says("chat_completions_create"), Says::Generation(1));
 /// assert_eq!(name_says("create_embeddings"), Says::Other);
-/// assert_eq!(name_says("get_user"), Says::Nothing);
+/// assert_eq!(name_says("rename_chat"), Says::Other);
+/// assert_eq!(name_says("login"), Says::Nothing);
 /// ```
 pub fn name_says(name: &str) -> Says {
     let ws = words(name);
@@ -351,6 +380,9 @@ pub fn name_says(name: &str) -> Says {
                 | "token"
         )
     }) {
+        return Says::Other;
+    }
+    if ws.first().is_some_and(|w| CRUD_VERBS.contains(&w.as_str())) {
         return Says::Other;
     }
     if ws.iter().any(|w| NAME_WORDS.contains(&w.as_str())) {
@@ -385,12 +417,18 @@ impl Shape {
             + u8::from(self.streams)
     }
 
-    /// The route or request type names something that is not generation.
-    fn names_other(&self) -> bool {
+    /// The route or request type names something that is not generation: that vetoes every
+    /// signal, a `call` included.
+    pub fn names_other(&self) -> bool {
         let positive = |s: Says| matches!(s, Says::Generation(_));
-        self.route == Says::Other
-            || (self.request == Says::Other && !positive(self.route))
-            || (self.name == Says::Other && !positive(self.route) && !positive(self.request))
+        self.route == Says::Other || (self.request == Says::Other && !positive(self.route))
+    }
+
+    /// The handler's name says something else and nothing stronger names generation: that
+    /// vetoes generation by shape (`get_response`, `rename_chat`), not a `call` reached.
+    fn name_says_other(&self) -> bool {
+        let positive = |s: Says| matches!(s, Says::Generation(_));
+        self.name == Says::Other && !positive(self.route) && !positive(self.request)
     }
 
     /// The shape's own signals, in the report's words.
@@ -413,7 +451,7 @@ impl Shape {
 
     /// Whether the shape alone is worth looking for a `forward` or `handoff` site.
     pub fn worth_weak_sites(&self) -> bool {
-        !self.names_other() && self.weight() >= 2
+        !self.names_other() && !self.name_says_other() && self.weight() >= 2
     }
 
     /// Decides: `call` says a catalogue generation call is reached, `weak` the signal of
@@ -439,7 +477,7 @@ impl Shape {
         }
         let own = self.signals();
         let weight = self.weight();
-        let by_shape = weight >= 3 || (weight >= 2 && weak.is_some());
+        let by_shape = !self.name_says_other() && (weight >= 3 || (weight >= 2 && weak.is_some()));
         if !call && !by_shape {
             return None;
         }
@@ -480,7 +518,7 @@ mod tests {
             "/generate_stream",
             "/chats/{workspace_uid}/chat/completions",
         ] {
-            assert_eq!(route_says(r), Says::Generation(3), "{r}");
+            assert_eq!(route_says("POST", r), Says::Generation(3), "{r}");
         }
         for r in [
             "/v1/embeddings",
@@ -492,7 +530,7 @@ mod tests {
             "/admin/models/load",
             "/v1/load_lora_adapter",
         ] {
-            assert_eq!(route_says(r), Says::Other, "{r}");
+            assert_eq!(route_says("POST", r), Says::Other, "{r}");
         }
     }
 
@@ -509,6 +547,8 @@ mod tests {
         );
         assert_eq!(request_says(["Json ChatSettings"]), Says::Nothing);
         assert_eq!(request_says(["Json CreateUserRequest"]), Says::Nothing);
+        assert_eq!(request_says(["Json NewChatRequest"]), Says::Nothing);
+        assert_eq!(request_says(["Json RenameChatRequest"]), Says::Nothing);
     }
 
     #[test]

@@ -28,9 +28,12 @@ use std::collections::HashMap;
 
 pub use crate::facts::slim::MAX_METHOD_CANDIDATES;
 
+/// Above this many match arms receiving one variant, a message is left unresolved.
+pub const MAX_RECEIVERS: usize = 4;
+
 /// How many re-exports (`pub use a::b;`, `pub use a::*;`) a path is followed through.
 pub const MAX_REEXPORTS: usize = 4;
-use crate::facts::slim::{Func, SlimFile, StepKind, StepRef};
+use crate::facts::slim::{Func, SlimFile, StepKind, StepRef, is_common_method};
 use crate::facts::{ConstString, UseAlias};
 use crate::packages::Package;
 
@@ -60,8 +63,13 @@ pub struct Workspace<'a> {
     consts_by_name: HashMap<&'a str, Vec<&'a ConstString>, rustc_hash::FxBuildHasher>,
     /// Method name → the workspace traits that declare it.
     trait_methods: HashMap<&'a str, Vec<&'a str>, rustc_hash::FxBuildHasher>,
+    /// Names that `use … as name` gives to something named otherwise: a path ending in one
+    /// may name a function of another name.
+    renames: std::collections::HashSet<&'a str, rustc_hash::FxBuildHasher>,
     /// The Cargo packages, by the ids the files carry.
     packages: &'a [Package],
+    /// `Enum::Variant` → the match arms that receive it.
+    receivers: HashMap<&'a str, Vec<FnId>, rustc_hash::FxBuildHasher>,
 }
 
 /// A [`FnId`] packed in 8 bytes, as the indexes store it.
@@ -235,7 +243,27 @@ impl<'a> Workspace<'a> {
                 }
             }
         }
+        let renames = files
+            .iter()
+            .flat_map(|f| &f.uses)
+            .filter(|u| u.alias != "*" && !u.target.ends_with(u.alias.as_str()))
+            .map(|u| u.alias.as_str())
+            .collect();
+        let mut receivers: HashMap<&'a str, Vec<FnId>, rustc_hash::FxBuildHasher> =
+            HashMap::default();
+        for (fi, f) in files.iter().enumerate() {
+            for r in &f.receives {
+                let found = by_path
+                    .get(path_key(&r.func))
+                    .find(|id| id.file == fi && files[fi].func(id.func).path_is(&r.func));
+                if let Some(id) = found {
+                    receivers.entry(r.variant.as_str()).or_default().push(id);
+                }
+            }
+        }
         Workspace {
+            receivers,
+            renames,
             files,
             by_path,
             by_name,
@@ -337,14 +365,18 @@ impl<'a> Workspace<'a> {
         let uses = self.uses.get(module).map(Vec::as_slice).unwrap_or_default();
         for u in uses {
             if u.alias == head {
-                out.push(self.renamed(package, &join(&u.target, &segs[1..])));
+                for target in use_targets(u) {
+                    out.push(self.renamed(package, &join(&target, &segs[1..])));
+                }
             }
         }
         out.push(join(module, &segs));
         out.push(self.renamed(package, path));
         for u in uses {
             if u.alias == "*" {
-                out.push(self.renamed(package, &join(&u.target, &segs)));
+                for target in use_targets(u) {
+                    out.push(self.renamed(package, &join(&target, &segs)));
+                }
             }
         }
         out
@@ -386,19 +418,19 @@ impl<'a> Workspace<'a> {
         }
         let uses = self.uses.get(parent).map(Vec::as_slice).unwrap_or_default();
         for u in uses {
-            let target = if u.alias == last {
-                u.target.clone()
-            } else if u.alias == "*" {
-                join(&u.target, &[last])
-            } else {
-                continue;
-            };
-            if target == path {
+            let glob = u.alias == "*";
+            if !glob && u.alias != last {
                 continue;
             }
-            let ids = self.lookup(&target, hops + 1);
-            if !ids.is_empty() {
-                return ids;
+            for target in use_targets(u) {
+                let target = if glob { join(&target, &[last]) } else { target };
+                if target == path {
+                    continue;
+                }
+                let ids = self.lookup(&target, hops + 1);
+                if !ids.is_empty() {
+                    return ids;
+                }
             }
         }
         Vec::new()
@@ -409,7 +441,7 @@ impl<'a> Workspace<'a> {
         // Every way below ends at a function named like the last segment: when no function
         // has that name (`Json(..)`, `Args::default()`), nothing is expanded or looked up.
         let last = path.rsplit("::").next().unwrap_or(path);
-        if !self.by_name.contains_key(last) {
+        if !self.by_name.contains_key(last) && !self.renames.contains(last) {
             return Vec::new();
         }
         let segs: Vec<&str> = path.split("::").collect();
@@ -500,7 +532,17 @@ impl<'a> Workspace<'a> {
             StepKind::Call | StepKind::FnRef => self.resolve_path(from, step.name),
             StepKind::Method => self.resolve_method(from, step.name, false),
             StepKind::SelfMethod => self.resolve_method(from, step.name, true),
+            StepKind::Message => self.receivers(step.name),
             StepKind::Mark => Vec::new(),
+        }
+    }
+
+    /// The match arms that receive a message (`Enum::Variant`), when few enough to be the
+    /// handlers of it (a variant matched in many places is a value, not a message).
+    pub fn receivers(&self, variant: &str) -> Vec<FnId> {
+        match self.receivers.get(variant) {
+            Some(ids) if ids.len() <= MAX_RECEIVERS => ids.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -511,6 +553,9 @@ impl<'a> Workspace<'a> {
             if !ids.is_empty() {
                 return ids;
             }
+        }
+        if is_common_method(name) {
+            return Vec::new();
         }
         let Some(all) = self.methods_by_name.get(name) else {
             return Vec::new();
@@ -606,6 +651,16 @@ impl Sorted {
     }
 }
 
+/// Where a `use` may point: its target as written (an absolute path, or a crate), and, for a
+/// path that does not start at a crate root, the same path under the module of the `use`
+/// (`use chat::*;` in `svc::routes` names `svc::routes::chat`).
+fn use_targets(u: &UseAlias) -> impl Iterator<Item = String> + '_ {
+    let relative = (!u.target.starts_with(&format!("{}::", crate_of(&u.module)))
+        && u.target != crate_of(&u.module))
+    .then(|| join(&u.module, &[&u.target]));
+    std::iter::once(u.target.clone()).chain(relative)
+}
+
 fn join(base: &str, segs: &[&str]) -> String {
     if segs.is_empty() {
         return base.to_owned();
@@ -690,7 +745,161 @@ mod tests {
             ["app::a::Zed::run"]
         );
         assert!(ws.resolve_path(from, "Missing::run").is_empty());
-        // Three methods named `run`: few enough to guess for any receiver.
-        assert_eq!(ws.resolve_method(from, "run", false).len(), 3);
+        // Three methods named `run`, a name of the standard library's: not guessed for another
+        // receiver than `self`.
+        assert!(ws.resolve_method(from, "run", false).is_empty());
+    }
+
+    fn pkg(name: &str, deps: &[(&str, &str)]) -> Package {
+        Package {
+            dir: name.to_owned(),
+            name: name.to_owned(),
+            deps: deps
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn file_in(path: &str, module: &str, package: Option<u32>, text: &str) -> SlimFile {
+        let mut f = file(path, module, text);
+        f.package = package;
+        f
+    }
+
+    #[test]
+    fn a_trait_method_call_reaches_every_implementation() {
+        let files = [
+            file(
+                "src/provider.rs",
+                "app::provider",
+                "pub trait Provider { async fn complete(&self, p: String) -> String; }\n\
+                 pub struct OpenAi; impl Provider for OpenAi { async fn complete(&self, p: String) -> String { p } }\n\
+                 pub struct Qwen; impl Provider for Qwen { async fn complete(&self, p: String) -> String { p } }\n\
+                 pub struct Glm; impl Provider for Glm { async fn complete(&self, p: String) -> String { p } }\n\
+                 pub struct Kimi; impl Provider for Kimi { async fn complete(&self, p: String) -> String { p } }\n\
+                 pub struct Ernie; impl Provider for Ernie { async fn complete(&self, p: String) -> String { p } }",
+            ),
+            file(
+                "src/chat.rs",
+                "app::chat",
+                "fn handler(p: Arc<dyn Provider>) { p.complete(x); }",
+            ),
+        ];
+        let ws = Workspace::new(&files, &[]);
+        let from = ws.func(ws.by_path("app::chat::handler")[0]);
+        // Five implementations: more than MAX_METHOD_CANDIDATES, all reached.
+        let found = paths(&ws, &ws.resolve_method(from, "complete", false));
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found.contains(&"app::provider::Ernie::complete".to_owned()));
+        // `Provider::complete(&p, x)` too.
+        assert_eq!(ws.resolve_path(from, "Provider::complete").len(), 5);
+    }
+
+    #[test]
+    fn glob_and_named_reexports_of_child_modules_are_followed() {
+        let files = [
+            file(
+                "src/routes/mod.rs",
+                "app::routes",
+                "mod chat; pub use chat::*; pub use self::tools::summarise as sum;",
+            ),
+            file(
+                "src/routes/chat.rs",
+                "app::routes::chat",
+                "pub async fn chat_completions() {}",
+            ),
+            file(
+                "src/routes/tools.rs",
+                "app::routes::tools",
+                "pub fn summarise() {}",
+            ),
+            file(
+                "src/serve.rs",
+                "app::serve",
+                "use crate::{routes::{self}}; fn api() { routes::chat_completions(); routes::sum(); }",
+            ),
+        ];
+        let ws = Workspace::new(&files, &[]);
+        let from = ws.func(ws.by_path("app::serve::api")[0]);
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "routes::chat_completions")),
+            ["app::routes::chat::chat_completions"]
+        );
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "routes::sum")),
+            ["app::routes::tools::summarise"]
+        );
+    }
+
+    #[test]
+    fn two_packages_of_one_name_keep_their_own_functions() {
+        let files = [
+            file_in(
+                "a/src/routes.rs",
+                "server::routes",
+                Some(0),
+                "pub fn chat() {}",
+            ),
+            file_in(
+                "a/src/main.rs",
+                "server",
+                Some(0),
+                "fn app() { routes::chat(); }",
+            ),
+            file_in(
+                "b/src/routes.rs",
+                "server::routes",
+                Some(1),
+                "pub fn chat() {}",
+            ),
+            file_in(
+                "b/src/main.rs",
+                "server",
+                Some(1),
+                "fn app() { routes::chat(); }",
+            ),
+        ];
+        let packages = [pkg("server", &[]), pkg("server", &[])];
+        let ws = Workspace::new(&files, &packages);
+        for (file, want) in [(1, 0), (3, 2)] {
+            let from = ws.func(FnId { file, func: 0 });
+            let got = ws.resolve_path(from, "routes::chat");
+            assert_eq!(
+                got,
+                [FnId {
+                    file: want,
+                    func: 0
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn a_renamed_dependency_is_followed_under_its_real_name() {
+        let files = [
+            file_in(
+                "engine/src/lib.rs",
+                "engine_core",
+                Some(0),
+                "pub fn generate() {}",
+            ),
+            file_in(
+                "api/src/main.rs",
+                "api",
+                Some(1),
+                "fn chat() { llm::generate(); }",
+            ),
+        ];
+        let packages = [
+            pkg("engine_core", &[]),
+            pkg("api", &[("llm", "engine_core")]),
+        ];
+        let ws = Workspace::new(&files, &packages);
+        let from = ws.func(ws.by_path("api::chat")[0]);
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "llm::generate")),
+            ["engine_core::generate"]
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! - [`endpoints`] — route registrations joined with their mounts and middleware;
 //! - [`flow`] — what each handler reaches before and after its first generation call;
 //! - [`generation`] — whether an endpoint generates, from its calls, route, request and response;
-//! - [`evidence`] — repository-level evidence from code hits, config and documents.
+//! - [`evidence`] — repository-level evidence from code hits, config and documents;
+//! - [`trace`] — one endpoint's call paths, for `genai-gate trace`.
 //!
 //! [`analyse`] is the stage of a scan that runs them: it turns the slim facts of every
 //! source file into the endpoint inventory, each endpoint with its flow.
@@ -14,11 +15,13 @@ pub mod evidence;
 pub mod flow;
 pub mod generation;
 pub mod graph;
+pub mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use genai_gate_policy::{Capability, Detector, GenerationSignal};
 
+use crate::facts::Pos;
 use crate::facts::slim::SlimFile;
 use crate::packages::Package;
 use crate::report::{Endpoint, Evidence, Generation, Place, ScanDiagnostic};
@@ -78,6 +81,8 @@ pub struct Analysis {
     pub endpoint_files: EndpointFiles,
     /// Handlers that were not found, and other problems of the inventory.
     pub diagnostics: Vec<ScanDiagnostic>,
+    /// The trace of the endpoint [`analyse`] was asked to trace, when found.
+    pub trace: Option<trace::EndpointTrace>,
 }
 
 /// Analyses the workspace: prunes method calls that cannot resolve, indexes every function
@@ -85,13 +90,15 @@ pub struct Analysis {
 /// each endpoint's flow. `detectors` are the
 /// detector ids (by index, as the facts' hits name them); `blind` says whether some source
 /// file could not be read in full (an unresolved handler then blinds the gate instead of being
-/// reported); `with_files` asks for [`Analysis::endpoint_files`].
+/// reported); `with_files` asks for [`Analysis::endpoint_files`]; `trace` names an endpoint
+/// (method and route) whose call paths to fill [`Analysis::trace`] with.
 pub fn analyse(
     files: &mut [SlimFile],
     packages: &[Package],
     detectors: &[Detector],
     blind: bool,
     with_files: bool,
+    trace: Option<(&str, &str)>,
 ) -> Analysis {
     facts_prune(files);
     let ws = Workspace::new(files, packages);
@@ -110,8 +117,17 @@ pub fn analyse(
         .iter()
         .map(|d| d.capability == Capability::Generation && d.signal != GenerationSignal::Call)
         .collect();
+    let signal_of = |site: &FlowHit| {
+        detectors
+            .iter()
+            .find(|d| *d.id == *site.detector)
+            .map_or("handoff", |d| d.signal.as_str())
+    };
     let mut flow = Flow::new(&ws, &names, &weak);
-    let mut weak_flow: Option<Flow> = None;
+    let mut weak_flow = flow.with_weak_sites();
+
+    // Pass 1: each endpoint by its own evidence.
+    let mut pending: Vec<Pending> = Vec::new();
     for e in &raw {
         let Some(id) = e.handler_fn else {
             out.unresolved(e, &paths, blind);
@@ -123,57 +139,108 @@ pub fn analyse(
         for m in &e.middleware {
             before_handler.then(&flow.summary(*m));
         }
-        let mut s = before_handler.clone();
-        s.then(&flow.summary(id));
+        let mut strong = before_handler.clone();
+        strong.then(&flow.summary(id));
         let shape = Shape {
-            route: generation::route_says(&e.route),
+            route: generation::route_says(&e.method, &e.route),
             request: generation::request_says(f.params()),
             name: generation::name_says(f.name()),
             streams: generation::streams(f.returns()),
         };
-        let call = s.first_generation.is_some();
+        let mut p = Pending {
+            e,
+            id,
+            shape,
+            call: strong.first_generation.is_some(),
+            summary: strong,
+            before_handler,
+            decision: None,
+            weak_site: false,
+        };
         // Without a catalogue call, a `forward` or `handoff` site in the handler's own flow
         // (middleware left out: an auth check's channel message is no model call) locates it.
-        let mut weak_signal = None;
-        if !call && shape.worth_weak_sites() {
-            let wf = weak_flow.get_or_insert_with(|| flow.with_weak_sites());
-            let mut ws_summary = before_handler;
-            ws_summary.then(&wf.summary(id));
+        if !p.call && p.shape.worth_weak_sites() {
+            let ws_summary = p.weak_summary(&mut weak_flow);
             if let Some(site) = &ws_summary.first_generation {
-                weak_signal = detectors
-                    .iter()
-                    .find(|d| *d.id == *site.detector)
-                    .map(|d| d.signal.as_str());
-                s = ws_summary;
+                p.decision = p.shape.decide(false, Some(signal_of(site)));
+                if p.decision.is_some() {
+                    p.summary = ws_summary;
+                    p.weak_site = true;
+                }
             }
         }
-        let decision = shape.decide(call, weak_signal);
-        if decision.is_none() {
-            s.forget_generation();
+        if p.decision.is_none() {
+            p.decision = p.shape.decide(p.call, None);
         }
-        s.settle_sides();
-        let report_generation = decision.as_ref().map(|d| {
-            let located_flow = if call {
-                &flow
-            } else {
-                weak_flow.as_ref().unwrap_or(&flow)
+        pending.push(p);
+    }
+
+    // Pass 2: an endpoint whose shape says nothing, that hands work to the same engine or
+    // upstream as an endpoint found to generate (the same `handoff` or `forward` site),
+    // generates too: an MCP tool or a second route in front of the same model.
+    let shared: std::collections::BTreeSet<(usize, Pos)> = pending
+        .iter()
+        .filter(|p| p.weak_site)
+        .filter_map(|p| p.summary.first_generation.as_ref())
+        .map(|h| (h.file, h.pos))
+        .collect();
+    if !shared.is_empty() {
+        for p in pending
+            .iter_mut()
+            .filter(|p| p.decision.is_none() && !p.shape.names_other())
+        {
+            let ws_summary = p.weak_summary(&mut weak_flow);
+            let Some(hit) = ws_summary
+                .sites
+                .iter()
+                .find(|h| shared.contains(&(h.file, h.pos)))
+                .cloned()
+            else {
+                continue;
             };
-            Generation {
-                signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
-                sites: s
-                    .sites
-                    .iter()
-                    .map(|h| hit_evidence(&paths, h, None))
-                    .collect(),
-                path: s
-                    .first_generation
-                    .as_ref()
-                    .map(|site| call_path(&ws, located_flow, id, &e.middleware, site, &paths))
-                    .unwrap_or_default(),
-            }
+            p.decision = Some(Decision {
+                signals: vec![signal_of(&hit), "shared-site"],
+            });
+            p.summary = ws_summary;
+            p.weak_site = true;
+        }
+    }
+
+    // Pass 3: the inventory, each endpoint's flow settled, and the trace asked for.
+    for p in pending {
+        let Pending {
+            e,
+            id,
+            mut summary,
+            decision,
+            weak_site,
+            ..
+        } = p;
+        let f = ws.func(id);
+        if decision.is_none() {
+            summary.forget_generation();
+        }
+        summary.settle_sides();
+        let located_flow = if weak_site { &weak_flow } else { &flow };
+        let starts: Vec<FnId> = e.middleware.iter().copied().chain([id]).collect();
+        let report_generation = decision.as_ref().map(|d| Generation {
+            signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
+            sites: summary
+                .sites
+                .iter()
+                .map(|h| hit_evidence(&paths, h, None))
+                .collect(),
+            path: summary
+                .first_generation
+                .as_ref()
+                .and_then(|site| trace::path(&ws, located_flow, &starts, site, &paths))
+                .unwrap_or_default()
+                .iter()
+                .map(trace::TraceStep::to_string)
+                .collect(),
         });
         let (file, line, offset) = (paths[id.file].clone(), f.pos().line, f.pos().offset);
-        out.inventory.push(Endpoint {
+        let endpoint = Endpoint {
             method: e.method.clone(),
             route: e.route.clone(),
             handler: e.handler.clone(),
@@ -187,8 +254,19 @@ pub fn analyse(
             generates: decision.is_some(),
             generation: report_generation,
             observable: true,
-            capabilities: endpoint_capabilities(&paths, &s),
-        });
+            capabilities: endpoint_capabilities(&paths, &summary),
+        };
+        if trace.is_some_and(|(m, r)| m == e.method && r == e.route) && out.trace.is_none() {
+            out.trace = Some(trace::EndpointTrace::new(
+                &ws,
+                located_flow,
+                &starts,
+                endpoint.clone(),
+                &summary,
+                &paths,
+            ));
+        }
+        out.inventory.push(endpoint);
         out.endpoints.push(AnalysedEndpoint {
             method: e.method.clone(),
             route: e.route.clone(),
@@ -196,12 +274,37 @@ pub fn analyse(
             file,
             line,
             offset,
-            summary: Some(s),
+            summary: Some(summary),
             generation: decision,
         });
     }
     out.unreachable_generation = unreachable_generation(&ws, &flow, &paths, &weak);
     out
+}
+
+/// An endpoint between the passes of [`analyse`].
+struct Pending<'r> {
+    e: &'r endpoints::RawEndpoint,
+    id: FnId,
+    shape: Shape,
+    /// A catalogue generation call is reached.
+    call: bool,
+    /// The flow: of the plain flow, or of the flow counting weak sites when one located it.
+    summary: Summary,
+    /// The middleware's flow.
+    before_handler: Summary,
+    decision: Option<Decision>,
+    /// The site was located by a `forward` or `handoff` signal.
+    weak_site: bool,
+}
+
+impl Pending<'_> {
+    /// The middleware's plain flow, then the handler's flow counting weak sites.
+    fn weak_summary(&self, weak_flow: &mut Flow) -> Summary {
+        let mut s = self.before_handler.clone();
+        s.then(&weak_flow.summary(self.id));
+        s
+    }
 }
 
 impl Analysis {
@@ -251,33 +354,6 @@ impl Analysis {
             generation: None,
         });
     }
-}
-
-/// The call path from an endpoint's middleware or handler to a generation site, one
-/// `function (file:line)` a step (the line of the call to the next step, or of the site).
-fn call_path(
-    ws: &Workspace,
-    flow: &Flow,
-    handler: FnId,
-    middleware: &[FnId],
-    site: &FlowHit,
-    paths: &[String],
-) -> Vec<String> {
-    let path = middleware
-        .iter()
-        .chain(std::iter::once(&handler))
-        .find_map(|start| flow.path_to(*start, site.file, site.pos));
-    path.unwrap_or_default()
-        .iter()
-        .map(|step| {
-            format!(
-                "{} ({}:{})",
-                ws.func(step.func).path(),
-                paths[step.func.file],
-                step.at.line
-            )
-        })
-        .collect()
 }
 
 /// Drops the method calls that name no workspace method (see [`crate::facts::slim::prune`]).

@@ -312,6 +312,8 @@ impl PatternSet {
                     test(i);
                 }
             }
+            // The variant itself is a `TypeRef` of its own, which patterns see.
+            EventKind::Message { .. } => return,
         }
         let text = match event {
             EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
@@ -319,7 +321,7 @@ impl PatternSet {
             }
             EventKind::Method { chain, .. } => chain.last().unwrap_or_default(),
             EventKind::Macro { name } => name.as_str(),
-            EventKind::Str { .. } => "",
+            EventKind::Str { .. } | EventKind::Message { .. } => "",
         };
         self.wild.candidates(text, test);
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod matcher;
 pub mod slim;
+pub mod sql;
 
 /// A position in a scanned file.
 #[derive(
@@ -84,6 +85,13 @@ pub enum EventKind {
         /// The path as written.
         path: Name,
     },
+    /// An enum variant sent on a channel (`tx.send(Event::IsKeyValid { .. })`), as its last two
+    /// path segments (`Event::IsKeyValid`): the graph treats it as a call of the match arms
+    /// that receive that variant ([`ReceiveFact`]).
+    Message {
+        /// `Enum::Variant`.
+        variant: Name,
+    },
 }
 
 impl EventKind {
@@ -107,6 +115,7 @@ impl EventKind {
             }
             EventKind::Macro { name } => format!("{name}!"),
             EventKind::Str { value } => format!("\"{value}\""),
+            EventKind::Message { variant } => format!("send({variant})"),
         }
     }
 }
@@ -399,6 +408,16 @@ pub struct MountFact {
     pub pos: Pos,
 }
 
+/// A match arm that receives an enum variant (`Event::IsKeyValid { key, reply } => { .. }`): its
+/// body is a synthetic function, which a [`EventKind::Message`] of that variant reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveFact {
+    /// `Enum::Variant` (the last two segments of the pattern's path).
+    pub variant: String,
+    /// The arm's synthetic function (`…::{arm@12}`).
+    pub func: String,
+}
+
 /// A file that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParseProblem {
@@ -441,6 +460,9 @@ pub struct FileFacts {
     /// Traits declared in the file.
     #[serde(default)]
     pub traits: Vec<TraitFact>,
+    /// Match arms that receive an enum variant.
+    #[serde(default)]
+    pub receives: Vec<ReceiveFact>,
     /// Set when the file did not parse; the other fields are then empty.
     pub parse_error: Option<ParseProblem>,
     /// Number of lines.

@@ -39,13 +39,181 @@ use rustc_hash::FxBuildHasher;
 /// Above this many same-named methods, a method call is left unresolved.
 pub const MAX_METHOD_CANDIDATES: usize = 4;
 
+/// Method names of the standard library's traits and types (`next`, `read`, `append`,
+/// `load`, `send`…), sorted. A call of one of them on anything but `self` is far more often
+/// the standard method than a workspace one that happens to share its name, so it is not
+/// guessed (a workspace type's own `self.load()` still resolves).
+const COMMON_METHODS: &[&str] = &[
+    "append",
+    "as_bytes",
+    "as_mut",
+    "as_ref",
+    "as_slice",
+    "as_str",
+    "borrow",
+    "borrow_mut",
+    "build",
+    "call",
+    "capacity",
+    "chain",
+    "check",
+    "clear",
+    "clone",
+    "cloned",
+    "close",
+    "cmp",
+    "collect",
+    "connect",
+    "contains",
+    "count",
+    "create",
+    "decode",
+    "default",
+    "delete",
+    "deref",
+    "deref_mut",
+    "deserialize",
+    "drain",
+    "drop",
+    "encode",
+    "entry",
+    "eq",
+    "execute",
+    "extend",
+    "fetch",
+    "filter",
+    "filter_map",
+    "find",
+    "finish",
+    "first",
+    "flat_map",
+    "flatten",
+    "flush",
+    "fmt",
+    "fold",
+    "for_each",
+    "from",
+    "from_str",
+    "get",
+    "get_mut",
+    "get_or_insert",
+    "get_or_insert_with",
+    "handle",
+    "hash",
+    "id",
+    "init",
+    "insert",
+    "into",
+    "into_inner",
+    "into_iter",
+    "is_empty",
+    "is_none",
+    "is_some",
+    "iter",
+    "iter_mut",
+    "join",
+    "keys",
+    "last",
+    "len",
+    "list",
+    "load",
+    "lock",
+    "map",
+    "map_err",
+    "merge",
+    "name",
+    "new",
+    "next",
+    "next_back",
+    "ok",
+    "open",
+    "or_insert",
+    "parse",
+    "partial_cmp",
+    "peek",
+    "poll",
+    "poll_next",
+    "poll_ready",
+    "pop",
+    "position",
+    "process",
+    "push",
+    "push_str",
+    "query",
+    "read",
+    "read_exact",
+    "read_line",
+    "read_to_end",
+    "read_to_string",
+    "recv",
+    "remove",
+    "replace",
+    "reset",
+    "resize",
+    "retain",
+    "retrieve",
+    "rev",
+    "run",
+    "save",
+    "send",
+    "serialize",
+    "set",
+    "shutdown",
+    "size",
+    "size_hint",
+    "skip",
+    "sort",
+    "spawn",
+    "split",
+    "start",
+    "stop",
+    "store",
+    "swap",
+    "take",
+    "to_owned",
+    "to_string",
+    "to_vec",
+    "truncate",
+    "try_from",
+    "try_get_or_set_with",
+    "try_into",
+    "unwrap",
+    "unwrap_or",
+    "update",
+    "validate",
+    "values",
+    "visit",
+    "wait",
+    "with_capacity",
+    "write",
+    "write_all",
+    "zip",
+];
+
+/// Whether `name` is a common standard-library method name (see [`COMMON_METHODS`]).
+///
+/// ```
+/// use genai_gate_scan::facts::slim::is_common_method;
+/// assert!(is_common_method("next"));
+/// assert!(!is_common_method("chat_completion"));
+/// ```
+pub fn is_common_method(name: &str) -> bool {
+    COMMON_METHODS.binary_search(&name).is_ok()
+}
+
 /// Whether a method call can resolve when `named` workspace methods bear its name: on
-/// `self`, to the caller's own method (or, failing that, as below); a method a workspace
-/// trait declares, to its implementations; otherwise only when there are at most
-/// [`MAX_METHOD_CANDIDATES`]. [`crate::analysis::graph::Workspace::resolve_method`] resolves no
-/// call for which this is false, so [`prune`] may drop such calls.
-pub(crate) fn method_may_resolve(named: usize, on_self: bool, trait_method: bool) -> bool {
-    named > 0 && (on_self || trait_method || named <= MAX_METHOD_CANDIDATES)
+/// `self`, to the caller's own method (or, failing that, as below); otherwise never for a
+/// common standard-library name ([`is_common_method`]); a method a workspace trait declares,
+/// to its implementations; otherwise only when there are at most [`MAX_METHOD_CANDIDATES`].
+/// [`crate::analysis::graph::Workspace::resolve_method`] resolves no call for which this is
+/// false, so [`prune`] may drop such calls.
+pub(crate) fn method_may_resolve(
+    named: usize,
+    on_self: bool,
+    trait_method: bool,
+    common: bool,
+) -> bool {
+    named > 0 && (on_self || (!common && (trait_method || named <= MAX_METHOD_CANDIDATES)))
 }
 
 /// A string in a file's table.
@@ -131,6 +299,9 @@ pub enum StepKind {
     Method,
     /// A method call on `self`.
     SelfMethod,
+    /// An enum variant sent on a channel; the name is `Enum::Variant`, resolved to the match
+    /// arms that receive it.
+    Message,
     /// An event that resolves to nothing but holds a detector hit (a string, a macro, a
     /// type path), kept for its position in the order.
     Mark,
@@ -203,6 +374,8 @@ pub struct SlimFile {
     params: Vec<Sym>,
     /// Traits declared in the file.
     pub traits: Vec<crate::facts::TraitFact>,
+    /// Match arms that receive an enum variant.
+    pub receives: Vec<crate::facts::ReceiveFact>,
     strings: Strings,
 }
 
@@ -409,6 +582,7 @@ impl SlimFile {
                 let (kind, name) = match &ev.kind {
                     EventKind::Call { path } => (StepKind::Call, names.intern(path)),
                     EventKind::FnRef { path } => (StepKind::FnRef, names.intern(path)),
+                    EventKind::Message { variant } => (StepKind::Message, names.intern(variant)),
                     EventKind::Method { chain, receiver } => {
                         let kind = if receiver.as_str() == "self" {
                             StepKind::SelfMethod
@@ -484,6 +658,7 @@ impl SlimFile {
             mut routes,
             mut mounts,
             traits,
+            receives,
             ..
         } = facts;
         uses.shrink_to_fit();
@@ -503,6 +678,7 @@ impl SlimFile {
             provides,
             params,
             traits,
+            receives,
             strings,
         }
     }
@@ -541,8 +717,13 @@ impl SlimFile {
         let named = |s: &Step| methods.get(strings.get(s.name)).copied().unwrap_or(0);
         let declared = |s: &Step| trait_methods.contains(strings.get(s.name));
         let keep_step = |s: &Step| match s.kind {
-            StepKind::Method => method_may_resolve(named(s), false, declared(s)),
-            StepKind::SelfMethod => method_may_resolve(named(s), true, declared(s)),
+            StepKind::Method => method_may_resolve(
+                named(s),
+                false,
+                declared(s),
+                is_common_method(strings.get(s.name)),
+            ),
+            StepKind::SelfMethod => method_may_resolve(named(s), true, declared(s), false),
             _ => true,
         };
         if self.steps.iter().all(keep_step) {

@@ -188,6 +188,7 @@ impl Extractor<'_> {
                 f.prefixes.truncate(keep);
             }
         }
+        self.message_send(&name, &m.args);
         (chain, receiver)
     }
 
@@ -215,7 +216,7 @@ impl Extractor<'_> {
         match peel(e) {
             Expr::Lit(l) => {
                 if let Lit::Str(s) = &l.lit {
-                    self.emit(EventKind::Str { value: s.value() }, s.span());
+                    self.emit_str(s.value(), s.span());
                 }
                 return;
             }
@@ -230,7 +231,7 @@ impl Extractor<'_> {
                             .lookup_const(&format!("{ident}.{member}"))
                             .or_else(|| self.lookup_const(&format!("{ident}.*")));
                         if let Some(value) = value {
-                            self.emit(EventKind::Str { value }, ident.span());
+                            self.emit_str(value, ident.span());
                         }
                     }
                 }
@@ -240,7 +241,7 @@ impl Extractor<'_> {
                 if owned.iter().any(|n| mc.method == n) {
                     if let Expr::Lit(l) = peel(&mc.receiver) {
                         if let Lit::Str(s) = &l.lit {
-                            self.emit(EventKind::Str { value: s.value() }, s.span());
+                            self.emit_str(s.value(), s.span());
                         }
                     }
                 }
@@ -248,6 +249,15 @@ impl Extractor<'_> {
             _ => {}
         }
         self.visit_expr(e);
+    }
+
+    /// A string argument: a `Str` event, and for an SQL statement its verb and tables as
+    /// strings of their own (see [`crate::facts::sql`]).
+    pub(super) fn emit_str(&mut self, value: String, span: Span) {
+        for sig in crate::facts::sql::signatures(&value) {
+            self.emit(EventKind::Str { value: sig }, span);
+        }
+        self.emit(EventKind::Str { value }, span);
     }
 
     /// A path used as a value: variants/constants are `TypeRef`, function paths `FnRef`;
@@ -273,7 +283,7 @@ impl Extractor<'_> {
                 || (segs.len() == 2 && segs.first().is_some_and(|s| s.ident == "Self"));
             if first_ok {
                 if let Some(value) = self.lookup_const(last_name) {
-                    self.emit(EventKind::Str { value }, span);
+                    self.emit_str(value, span);
                     return;
                 }
             }

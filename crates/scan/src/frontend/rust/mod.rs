@@ -30,6 +30,7 @@ pub(crate) mod depth;
 mod items;
 mod macros;
 mod markers;
+mod messages;
 mod pos;
 mod routes;
 #[cfg(test)]

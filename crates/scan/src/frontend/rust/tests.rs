@@ -30,7 +30,7 @@ fn func<'a>(f: &'a FileFacts, path: &str) -> &'a Function {
 }
 
 /// Events in a compact form: `call p`, `method recv:a.b`, `macro m`, `type T`, `str s`,
-/// `fnref f`.
+/// `fnref f`, `message E::V`.
 fn ev(f: &FileFacts, path: &str) -> Vec<String> {
     func(f, path)
         .events
@@ -44,6 +44,7 @@ fn ev(f: &FileFacts, path: &str) -> Vec<String> {
             EventKind::TypeRef { path } => format!("type {path}"),
             EventKind::Str { value } => format!("str {value}"),
             EventKind::FnRef { path } => format!("fnref {path}"),
+            EventKind::Message { variant } => format!("message {variant}"),
         })
         .collect()
 }
@@ -240,7 +241,8 @@ fn f(c: Choice) {
             "type FinishReason::ContentFilter",
             "type Some",
             "type Kind::RedactedThinking",
-            "type Kind::Other",
+            // An arm receiving an enum variant is a function of its own (see `messages.rs`).
+            "fnref svc::api::f::{arm@7}",
             "type None",
         ])
     );
@@ -1810,4 +1812,99 @@ fn app() -> Router {
     // The middleware constructor is in the nested router's function, not in `app`.
     assert!(ev(&f, "svc::api::app::{router@5}").contains(&"call from_fn".to_owned()));
     assert!(!ev(&f, "svc::api::app").contains(&"call from_fn".to_owned()));
+}
+
+#[test]
+fn a_variant_sent_on_a_channel_is_a_message_and_its_receiving_arms_are_functions() {
+    let f = scan(
+        r#"
+        async fn check_auth(tx: &Sender<StateEvent>, token: String) {
+            tx.send(StateEvent::IsApiTokenValid { api_token: token, result_sender: s }).unwrap();
+            tx.send(Ok(1));
+        }
+        async fn state_loop(mut rx: Receiver<StateEvent>, db: Db) {
+            while let Some(event) = rx.recv().await {
+                match event {
+                    StateEvent::IsApiTokenValid { api_token, result_sender } => {
+                        db.is_api_token_valid(&api_token).await;
+                    }
+                    StateEvent::Usage(u) | StateEvent::Cost(u) => record(u),
+                    other => ignore(other),
+                }
+            }
+        }
+        "#,
+    );
+    let sends = ev(&f, "svc::api::check_auth");
+    assert!(
+        sends.contains(&"message StateEvent::IsApiTokenValid".to_owned()),
+        "{sends:?}"
+    );
+    // `Ok(1)` is a one-segment path: not a message.
+    assert_eq!(sends.iter().filter(|e| e.starts_with("message")).count(), 1);
+    let variants: Vec<&str> = f.receives.iter().map(|r| r.variant.as_str()).collect();
+    assert_eq!(
+        variants,
+        ["StateEvent::IsApiTokenValid", "StateEvent::Usage"]
+    );
+    let arm = &f.receives[0].func;
+    assert!(arm.starts_with("svc::api::state_loop::{arm@"), "{arm}");
+    assert!(ev(&f, arm).contains(&"method db:is_api_token_valid".to_owned()));
+    // The loop reaches its arms, as it reaches closures.
+    assert!(ev(&f, "svc::api::state_loop").contains(&format!("fnref {arm}")));
+}
+
+#[test]
+fn signatures_keep_parameter_and_return_types_and_impls_their_trait() {
+    let f = scan(
+        r#"
+        pub trait Provider { async fn complete(&self, r: ChatRequest) -> String; fn name(&self) -> &str { "x" } }
+        struct Qwen;
+        impl Provider for Qwen { async fn complete(&self, r: ChatRequest) -> String { call(r) } }
+        async fn chat(State(s): State<Arc<AppState>>, user: AuthUser, Json(r): Json<ChatCompletionRequest>)
+            -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> { todo() }
+        "#,
+    );
+    let chat = func(&f, "svc::api::chat");
+    let params: Vec<&str> = chat.params.iter().map(|p| p.as_str()).collect();
+    assert_eq!(
+        params,
+        [
+            "State Arc AppState",
+            "AuthUser",
+            "Json ChatCompletionRequest"
+        ]
+    );
+    assert_eq!(
+        chat.returns.as_ref().map(|r| r.as_str()),
+        Some("Result Sse Stream Result Event Infallible ApiError")
+    );
+    assert_eq!(
+        func(&f, "svc::api::Qwen::complete").trait_name.as_deref(),
+        Some("Provider")
+    );
+    assert_eq!(
+        func(&f, "svc::api::Provider::name").trait_name.as_deref(),
+        Some("Provider")
+    );
+    assert_eq!(f.traits.len(), 1);
+    assert_eq!(f.traits[0].path, "svc::api::Provider");
+    let methods: Vec<&str> = f.traits[0].methods.iter().map(|m| m.as_str()).collect();
+    assert_eq!(methods, ["complete", "name"]);
+}
+
+#[test]
+fn a_const_built_by_a_constructor_keeps_its_path_like_argument() {
+    let f = scan(
+        r#"
+        pub const CHAT_ROUTE: RouteInfo = RouteInfo::new("/v1/chat/completions", "POST");
+        fn app() -> Router { Router::new().route(CHAT_ROUTE.path, post(chat)) }
+        "#,
+    );
+    let c: Vec<(&str, &str)> = f
+        .consts
+        .iter()
+        .map(|c| (c.path.as_str(), c.value.as_str()))
+        .collect();
+    assert_eq!(c, [("svc::api::CHAT_ROUTE.*", "/v1/chat/completions")]);
 }

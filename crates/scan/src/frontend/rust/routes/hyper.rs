@@ -244,7 +244,10 @@ impl Extractor<'_> {
                 !paths.is_empty()
             });
         if !routed {
-            return visit::visit_expr_match(self, m);
+            if !self.receiving_match(m) {
+                visit::visit_expr_match(self, m);
+            }
+            return;
         }
         self.visit_expr(&m.expr);
         for arm in &m.arms {

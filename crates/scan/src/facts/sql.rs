@@ -1,0 +1,81 @@
+//! What an SQL statement in a string literal writes or reads, for detectors that care about
+//! the table and not the columns.
+//!
+//! A detector's string glob over a whole statement (`INSERT INTO *message*`) also matches a
+//! column named `message_id` of another table. [`signatures`] gives each statement's verb and
+//! tables as short strings of their own — `sql:insert:chat_messages`,
+//! `sql:select:api_keys`, `sql:upsert:usage_per_day` (an insert that updates on conflict) —
+//! which frontends emit beside the literal, so a detector can say `sql:insert:*message*`.
+
+/// The verb and tables of an SQL statement: `sql:<verb>:<table>` for the table written
+/// (`insert`, `upsert`, `update`, `delete`) or each table read (`select`, from `FROM` and
+/// `JOIN`). Tables are lower-cased with quotes dropped; a schema stays (`llm.usage`). Empty
+/// for text that does not start with one of these verbs.
+///
+/// ```
+/// use genai_gate_scan::facts::sql::signatures;
+/// assert_eq!(signatures("INSERT INTO chat_messages (id, message) VALUES ($1, $2)"), ["sql:insert:chat_messages"]);
+/// assert_eq!(signatures("insert into usage_per_day (d, n) values ($1, 1) on conflict (d) do update set n = usage_per_day.n + 1"), ["sql:upsert:usage_per_day"]);
+/// assert_eq!(signatures("SELECT u.id FROM users u JOIN api_keys k ON k.user_id = u.id WHERE k.key = $1"), ["sql:select:users", "sql:select:api_keys"]);
+/// assert_eq!(signatures("UPDATE \"api_tokens\" SET used = now() WHERE token = $1"), ["sql:update:api_tokens"]);
+/// assert!(signatures("hello from the other side").is_empty());
+/// ```
+pub fn signatures(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().take(512).collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let at = |i: usize| lower.get(i).map(String::as_str);
+    let table = |i: usize| -> Option<String> {
+        let w = words.get(i)?;
+        let t: String = w
+            .trim_matches(|c: char| matches!(c, '"' | '`' | '[' | ']' | ';' | ','))
+            .split('(')
+            .next()?
+            .to_ascii_lowercase()
+            .replace(['"', '`'], "");
+        (!t.is_empty()
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.'))
+        .then_some(t)
+    };
+    let mut out = Vec::new();
+    match at(0) {
+        Some("insert") => {
+            // INSERT [OR REPLACE | IGNORE] INTO t
+            if let Some(into) = lower.iter().take(5).position(|w| w == "into")
+                && let Some(t) = table(into + 1)
+            {
+                let upsert = lower.iter().any(|w| w == "conflict" || w == "duplicate")
+                    && lower.windows(2).any(|w| w[0] == "do" && w[1] == "update")
+                    || lower.windows(2).any(|w| w[0] == "key" && w[1] == "update");
+                out.push(format!(
+                    "sql:{}:{t}",
+                    if upsert { "upsert" } else { "insert" }
+                ));
+            }
+        }
+        Some("update") => {
+            if let Some(t) = table(1) {
+                out.push(format!("sql:update:{t}"));
+            }
+        }
+        Some("delete") if at(1) == Some("from") => {
+            if let Some(t) = table(2) {
+                out.push(format!("sql:delete:{t}"));
+            }
+        }
+        Some("select") => {
+            for (i, w) in lower.iter().enumerate() {
+                if (w == "from" || w == "join")
+                    && let Some(t) = table(i + 1)
+                {
+                    let sig = format!("sql:select:{t}");
+                    if !out.contains(&sig) {
+                        out.push(sig);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
