@@ -190,7 +190,7 @@ const COMMON_METHODS: &[&str] = &[
     "zip",
 ];
 
-/// Whether `name` is a common standard-library method name (see [`COMMON_METHODS`]).
+/// Whether `name` is a common standard-library method name (see `COMMON_METHODS`).
 ///
 /// ```
 /// use genai_gate_scan::facts::slim::is_common_method;
