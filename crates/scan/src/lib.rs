@@ -60,13 +60,18 @@
 //!   order-sensitive controls of the endpoint are `not-observable`.
 //! - Moderation has a side: a screening call before the first generation call is input
 //!   moderation, after it output moderation ([`flow::Summary::settle_sides`](analysis::flow::Summary::settle_sides)).
-//! - Middleware built with `from_fn`/`from_fn_with_state`/`map_request` in a router function
-//!   runs before the handlers of every route that router registers or nests
-//!   ([`endpoints`](analysis::endpoints)), and the extractors of a handler's parameters
-//!   (`from_request_parts`, `from_request`) run before its body. Route strings passed to
-//!   `route`/`nest`/`resource`/`scope` are never URL evidence.
-//! - GraphQL resolver impls (async-graphql `#[Object]`, juniper `#[graphql_object]`) give one
-//!   endpoint per field; routers held in local variables lose their prefix.
+//! - Middleware built with `from_fn`/`from_fn_with_state`/`map_request` in a router function,
+//!   or attached with salvo's `.hoop(..)`, runs before the handlers of every route that router
+//!   registers or nests ([`endpoints`](analysis::endpoints)), and the extractors of a handler's
+//!   parameters (`from_request_parts`, `from_request`) run before its body. Route strings
+//!   passed to `route`/`nest`/`resource`/`scope`/`at` are never URL evidence.
+//! - Routes are read from axum, actix-web, rocket, salvo, poem (and poem-openapi), warp,
+//!   hyper/tower, tonic services (`GRPC /Service/Method`), rmcp tools (`MCP tool:name`),
+//!   GraphQL resolver impls (one endpoint per field) and attribute route tables on types. A
+//!   router held in a local variable is a router function of its own, mounted wherever the
+//!   local is used (nested, merged, pushed, returned); one built in a `match`/`if` or kept in a
+//!   struct field is not followed. A route served by a value of a type outside the workspace
+//!   (`ServeDir`, `Redirect`) or by a constant is no endpoint; neither are mock servers.
 //! - A branch is not a path: a moderation call in one `if` arm counts for the whole
 //!   handler. Whether the result of a moderation call is acted on is not checked.
 //! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never

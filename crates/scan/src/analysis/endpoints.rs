@@ -2,13 +2,22 @@
 //!
 //! A route registered inside a router function `f` gets every prefix under which `f` is
 //! nested or merged (transitively); an attribute route (`#[post("/x")]`) gets every prefix
-//! under which its handler is mounted. Paths held in constants are looked up.
+//! under which its handler is mounted. Paths held in constants are looked up, and a typed
+//! path (axum-extra `.typed_get(h)`) is the `#[typed_path]` of the handler's first
+//! parameter type. Mounting `Type::f` where no such function exists mounts the type's
+//! router function `Type::{routes}` (routes declared by attributes on the type).
+//!
+//! Not endpoints of the service: routes registered in test code or in mock servers (a
+//! directory or file named `mock`, `mocks`, `mock-*`, `*_mock`…), and routes served by a
+//! value of a type that is not in the workspace (`ServeDir::new(..)`, `Redirect::to(..)`:
+//! library code). A service value whose `call` matches paths itself is represented by those
+//! routes, mounted where the service is.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::analysis::graph::{FnId, Workspace};
 use crate::facts::slim::StepKind;
-use crate::facts::{MountFact, RoutePath};
+use crate::facts::{MountFact, MountKind, RoutePath, TYPED_PATH_FIELD};
 
 /// How deep mount chains are followed.
 const MAX_MOUNT_DEPTH: usize = 8;
@@ -43,7 +52,7 @@ fn render(ws: &Workspace, module: &str, parts: &[RoutePath]) -> String {
                 .resolve_const(module, name)
                 .map(|c| c.value.clone())
                 .unwrap_or_else(|| format!("{{{name}}}")),
-            RoutePath::Unknown => "{?}".to_owned(),
+            RoutePath::Typed | RoutePath::Unknown => "{?}".to_owned(),
         };
         let seg = seg.trim_end_matches('/');
         if seg.is_empty() {
@@ -62,6 +71,8 @@ struct Mounts<'w, 'a> {
     /// Every mount whose function is known, with the functions its target resolves to
     /// (resolved once: a workspace with thousands of routes asks about every mount for each).
     all: Vec<Mount<'a>>,
+    /// Middleware attached in router functions (salvo `.hoop(auth)`), resolved.
+    middleware: Vec<(FnId, Vec<FnId>)>,
 }
 
 struct Mount<'a> {
@@ -80,11 +91,17 @@ const MIDDLEWARE_CTORS: [&str; 5] = [
 ];
 
 /// Middleware registered in a router function: the function passed to `from_fn(..)` and
-/// friends inside `.layer(..)`, `.route_layer(..)` or `.wrap(..)`. Every route the router
-/// registers (and everything nested under it) runs it before its handler.
-fn middleware_in(ws: &Workspace, router: FnId) -> Vec<FnId> {
+/// friends inside `.layer(..)`, `.route_layer(..)` or `.wrap(..)`, and middleware mounts
+/// (salvo `.hoop(auth)`). Every route the router registers (and everything nested under
+/// it) runs it before its handler.
+fn middleware_in(ws: &Workspace, mounts: &Mounts, router: FnId) -> Vec<FnId> {
     let f = ws.func(router);
-    let mut out = Vec::new();
+    let mut out: Vec<FnId> = mounts
+        .middleware
+        .iter()
+        .filter(|(in_fn, _)| *in_fn == router)
+        .flat_map(|(_, targets)| targets.iter().copied())
+        .collect();
     let mut pending = false;
     for step in f.steps() {
         match step.kind {
@@ -150,25 +167,78 @@ impl Mounts<'_, '_> {
     }
 }
 
+/// The functions a mount target names; `Type::f` that names none falls back to the type's
+/// router function `Type::{routes}`.
+fn mount_targets(ws: &Workspace, in_fn: FnId, target: &str) -> Vec<FnId> {
+    let from = ws.func(in_fn);
+    let found = ws.resolve_path(from, target);
+    if !found.is_empty() {
+        return found;
+    }
+    match target.rsplit_once("::") {
+        Some((ty, last)) if last != "{routes}" => {
+            ws.resolve_path(from, &format!("{ty}::{{routes}}"))
+        }
+        _ => found,
+    }
+}
+
+/// A file of a mock server: a path segment (directory or file stem) that is `mock` or
+/// `mocks` or has one as a `-`/`_`-separated word (`mock-server`, `openai_mock.rs`).
+pub(crate) fn is_mock_path(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        let stem = seg.strip_suffix(".rs").unwrap_or(seg);
+        stem.split(['-', '_'])
+            .any(|w| w.eq_ignore_ascii_case("mock") || w.eq_ignore_ascii_case("mocks"))
+    })
+}
+
+/// The path of a handler's typed-path parameter: the `#[typed_path]` of its first
+/// parameter's type.
+fn typed_path(ws: &Workspace, handler: Option<FnId>) -> Option<String> {
+    let f = ws.func(handler?);
+    let ty = f.params().next()?.split(' ').next()?;
+    let c = ws.resolve_const(f.module(), &format!("{ty}.{TYPED_PATH_FIELD}"))?;
+    Some(c.value.clone())
+}
+
 /// Builds the endpoint inventory.
 pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
-    let mounts = Mounts {
-        ws,
-        all: ws
-            .files
-            .iter()
-            .enumerate()
-            .flat_map(|(fi, f)| f.mounts.iter().map(move |m| (fi, m)))
-            .filter_map(|(fi, fact)| {
-                let in_fn = ws.in_file(fi, &fact.in_fn)?;
-                Some(Mount {
+    let mut all = Vec::new();
+    let mut middleware = Vec::new();
+    for (fi, f) in ws.files.iter().enumerate() {
+        for fact in &f.mounts {
+            let Some(in_fn) = ws.in_file(fi, &fact.in_fn) else {
+                continue;
+            };
+            let targets = mount_targets(ws, in_fn, &fact.target);
+            match fact.kind {
+                MountKind::Routes => all.push(Mount {
                     fact,
                     in_fn,
-                    targets: ws.resolve_path(ws.func(in_fn), &fact.target),
-                })
-            })
-            .collect(),
+                    targets,
+                }),
+                MountKind::Middleware => middleware.push((in_fn, targets)),
+            }
+        }
+    }
+    let mounts = Mounts {
+        ws,
+        all,
+        middleware,
     };
+    // Functions that register routes themselves: a service value whose `call` matches paths
+    // is represented by those routes.
+    let registrars: std::collections::HashSet<FnId> = ws
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            f.routes
+                .iter()
+                .filter_map(move |r| ws.in_file(fi, r.registered_in.as_deref()?))
+        })
+        .collect();
     let mut out = BTreeSet::new();
     // Per mounted or router function, computed once (a router registers many routes): the
     // prefixes it is mounted under, the routers enclosing it, and its middleware.
@@ -176,6 +246,9 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
     let mut routers_of: HashMap<FnId, Vec<FnId>> = HashMap::new();
     let mut layers: HashMap<FnId, Vec<FnId>> = HashMap::new();
     for (fi, file) in ws.files.iter().enumerate() {
+        if is_mock_path(&file.path) {
+            continue;
+        }
         for r in &file.routes {
             let registrar = r.registered_in.as_deref().and_then(|p| ws.in_file(fi, p));
             if registrar.is_some_and(|id| ws.func(id).is_test()) {
@@ -188,15 +261,31 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             if handler_fn.is_some_and(|id| ws.func(id).is_test()) {
                 continue;
             }
+            // A value served by library code, or a service represented by its own routes.
+            if r.value && handler_fn.is_none_or(|h| registrars.contains(&h)) {
+                continue;
+            }
             let module = match (registrar, handler_fn) {
                 (Some(reg), _) => ws.func(reg).module(),
                 (None, Some(h)) => ws.func(h).module(),
                 (None, None) => "",
             };
-            // A GraphQL field is named, not pathed: `MUTATION deactivateUser`.
-            let graphql = matches!(r.framework.as_str(), "async-graphql" | "juniper");
-            let own = match (&r.path[..], graphql) {
+            // A GraphQL field or an MCP tool is named, not pathed: `MUTATION deactivateUser`,
+            // `MCP tool:summarise`.
+            let named = matches!(r.framework.as_str(), "async-graphql" | "juniper" | "rmcp");
+            let own = match (&r.path[..], named) {
                 ([RoutePath::Lit(field)], true) => field.clone(),
+                (parts, _) if parts.contains(&RoutePath::Typed) => {
+                    let typed = typed_path(ws, handler_fn);
+                    let parts: Vec<RoutePath> = parts
+                        .iter()
+                        .map(|p| match (p, &typed) {
+                            (RoutePath::Typed, Some(t)) => RoutePath::Lit(t.clone()),
+                            _ => p.clone(),
+                        })
+                        .collect();
+                    render(ws, module, &parts)
+                }
                 _ => render(ws, module, &r.path),
             };
             let mount_target = if r.registered_in.is_some() {
@@ -245,7 +334,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             for router in routers {
                 let found = layers
                     .entry(router)
-                    .or_insert_with(|| middleware_in(ws, router));
+                    .or_insert_with(|| middleware_in(ws, &mounts, router));
                 for &m in found.iter() {
                     if !middleware.contains(&m) && Some(m) != handler_fn {
                         middleware.push(m);

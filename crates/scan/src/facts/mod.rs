@@ -30,9 +30,17 @@ pub enum RoutePath {
     Lit(String),
     /// A constant or static, by name as written (maybe qualified, maybe with a `.field`).
     Const(String),
+    /// The path declared by `#[typed_path("..")]` on the type of the handler's first
+    /// parameter (axum-extra `.typed_get(h)`), found across files as the constant
+    /// `<Type>.#typed_path`.
+    Typed,
     /// Something the frontend could not read statically.
     Unknown,
 }
+
+/// The field under which a `#[typed_path("..")]` struct's path is kept as a [`ConstString`]
+/// (`svc::routes::ChatPath.#typed_path`).
+pub const TYPED_PATH_FIELD: &str = "#typed_path";
 
 /// One thing that happens inside a function body, in source order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,10 +365,29 @@ pub struct RouteFact {
     /// The function that registers the route (a router builder), if any; attribute routes
     /// (`#[post("/x")]`) have `None` and are mounted by [`MountFact`]s naming the handler.
     pub registered_in: Option<String>,
-    /// The framework recognised: `axum`, `actix`, `rocket`, `hyper`, `tower`.
+    /// The framework recognised: `axum`, `actix`, `rocket`, `hyper`, `tower`, `salvo`,
+    /// `poem`, `poem-openapi`, `warp`, `tonic`, `rmcp`, `async-graphql`, `juniper`.
     pub framework: String,
+    /// The handler is a value rather than a function: a service or handler type built in
+    /// place (`ServeDir::new(..)`, `Dispatcher { .. }`), written as `Type::call` (salvo:
+    /// `Type::handle`). When no such method is in the workspace, the route is served by
+    /// library code (static files, redirects) and is not an endpoint of the service.
+    #[serde(default)]
+    pub value: bool,
     /// Where.
     pub pos: Pos,
+}
+
+/// What a [`MountFact`] attaches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MountKind {
+    /// The target's routes are nested or merged under the prefix.
+    #[default]
+    Routes,
+    /// The target is middleware (salvo `.hoop(auth)`) that runs before every handler of the
+    /// router function it is attached in and of everything mounted under it; the prefix is
+    /// empty.
+    Middleware,
 }
 
 /// A prefix applied to everything registered by another function or to named handlers:
@@ -374,6 +401,9 @@ pub struct MountFact {
     pub target: String,
     /// The function in which the mount appears.
     pub in_fn: String,
+    /// Routes or middleware.
+    #[serde(default)]
+    pub kind: MountKind,
     /// Where.
     pub pos: Pos,
 }

@@ -916,7 +916,7 @@ mod tests {
     #[test]
     fn paths_are_spelled_out_from_module_type_and_name() {
         let file = slim(
-            "fn free() {}\nstruct S;\nimpl S { fn m(&self) {} }\nfn main() { let app = Router::new().route(\"/x\", post(|| async {})); }\n",
+            "fn free() {}\nstruct S;\nimpl S { fn m(&self) {} }\nfn main() { serve(Router::new().route(\"/x\", post(|| async {}))); }\n",
             "",
         );
         let paths: Vec<String> = file.funcs().map(|f| f.path().into_owned()).collect();

@@ -9,9 +9,11 @@
 //!
 //! - whether it is an **entry**: it may register routes: an identifier that route
 //!   recognition looks at (`route`, `nest`, `merge`, `service`, `configure`, `to`, `mount`,
-//!   `routes`), a route attribute (`#[post`, `#[actix_web::`, …), a GraphQL resolver
-//!   attribute, or a `"/…"` literal together with `path`, `uri` or `route` (hyper-style
-//!   matching on the request path);
+//!   `routes`, `at`, `with_path`, `hoop`, `route_service`, `nest_service`, `fallback`,
+//!   `typed_get`…, `warp`), a route attribute (`#[post`, `#[actix_web::`, `#[oai`, `#[tool`,
+//!   `#[typed_path`, …), a GraphQL or poem-openapi impl attribute, a tonic service (`_server::`,
+//!   `tonic::async_trait`), or a `"/…"` literal together with `path`, `uri` or `route`
+//!   (hyper-style matching on the request path);
 //! - whether it has **hits**: an identifier or substring that some detector pattern requires
 //!   (every path or method pattern needs its most specific literal segment as a whole
 //!   identifier, every other pattern its longest literal run), a `genai-gate:` comment, or
@@ -68,6 +70,12 @@ const ENTRY_SUBSTRINGS: &[&str] = &[
     "#[graphql_object",
     "#[graphql_subscription",
     "routes!",
+    "#[OpenApi",
+    "#[oai",
+    "#[tool",
+    "#[typed_path",
+    "_server::",
+    "tonic::async_trait",
 ];
 
 /// Identifiers that make a file an entry: the method names route recognition starts from
@@ -81,6 +89,21 @@ const ENTRY_IDENTS: &[&str] = &[
     "to",
     "mount",
     "routes",
+    "at",
+    "with_path",
+    "with_hoop",
+    "hoop",
+    "route_service",
+    "nest_service",
+    "fallback",
+    "fallback_service",
+    "default_service",
+    "typed_get",
+    "typed_post",
+    "typed_put",
+    "typed_delete",
+    "typed_patch",
+    "warp",
 ];
 
 /// Keywords after which the next identifier is a definition.

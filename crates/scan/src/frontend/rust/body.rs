@@ -128,16 +128,19 @@ impl Extractor<'_> {
                 if !p.path.segments.is_empty() {
                     // Idents hold no `:`, so the last `::` piece is the last segment.
                     let name = path.rsplit("::").next().unwrap_or("");
-                    handler_fn = super::routes::http_method(name).is_some() || name == "on";
+                    handler_fn = super::routes::http_method(name).is_some()
+                        || matches!(name, "on" | "service_fn" | "handler_fn");
                     route_path_arg = ROUTE_PATH_CALLS.contains(&name);
                 }
                 self.emit(EventKind::Call { path: path.into() }, path_span(&p.path));
             }
             other => self.visit_expr(other),
         }
+        let walked = self.route_call(c);
         for (i, arg) in c.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if handler_fn => self.closure_handler(closure),
+                _ if walked == Some(i) => {}
                 // A route path such as "/v1/chat/completions" is not a provider URL.
                 _ if route_path_arg && i == 0 => self.visit_expr(arg),
                 _ => self.arg(arg),
@@ -153,7 +156,12 @@ impl Extractor<'_> {
     /// [`Self::method_call_expr`], returning the chain and root receiver of `m` so that a
     /// call on `m`'s result extends them instead of walking and re-stringing the chain.
     fn method_call_chain(&mut self, m: &ExprMethodCall) -> (Chain, Name) {
+        // `api.swagger_ui()` documents a router held in a local; it does not mount it.
+        let quiet =
+            super::routes::leaves_router(&m.method) && matches!(peel(&m.receiver), Expr::Path(_));
+        self.quiet_router_use |= quiet;
         let (mut chain, receiver) = self.chain_receiver(&m.receiver);
+        self.quiet_router_use &= !quiet;
         let name = m.method.to_string();
         chain.push(&name);
         self.emit(
@@ -168,6 +176,7 @@ impl Extractor<'_> {
         for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
+                _ if plan.walked == Some(i) => {}
                 // A route path such as "/v1/chat/completions" is not a provider URL.
                 _ if route_path_arg && i == 0 => self.visit_expr(arg),
                 _ => self.arg(arg),
@@ -279,14 +288,17 @@ impl Extractor<'_> {
             if is_upper(last_name) {
                 let path = last_name.to_owned();
                 self.emit(EventKind::TypeRef { path: path.into() }, span);
-            } else if in_arg
-                && !self
-                    .fns
-                    .last()
-                    .is_some_and(|f| f.locals.contains(last_name))
+            } else if !self
+                .fns
+                .last()
+                .is_some_and(|f| f.locals.contains(last_name))
             {
-                let path = last_name.to_owned();
-                self.emit(EventKind::FnRef { path: path.into() }, span);
+                if in_arg {
+                    let path = last_name.to_owned();
+                    self.emit(EventKind::FnRef { path: path.into() }, span);
+                }
+            } else {
+                self.router_use(last_name, span);
             }
             return;
         }
@@ -343,18 +355,35 @@ impl Extractor<'_> {
         );
     }
 
-    /// `let x = ..;`: route tables bound to a name.
+    /// `let x = ..;`: route tables bound to a name, routers bound to a name (walked as
+    /// routers of their own, see `routes/locals.rs`), then the statement as usual.
     pub(super) fn local_stmt(&mut self, l: &syn::Local) {
         if let (Pat::Ident(name), Some(init)) = (&l.pat, &l.init) {
             self.local_table(&name.ident, &init.expr);
+        }
+        if !self.router_local(l) {
+            visit::visit_local(self, l);
         }
     }
 
     /// The synthetic path of a closure handler in the current function.
     pub(super) fn closure_path(&self, c: &ExprClosure) -> String {
         let line = c.inputs_begin.span.start().line;
-        let base = self.fns.last().map_or("crate", |f| f.path.as_str());
-        format!("{base}::{{closure@{line}}}")
+        format!("{}::{{closure@{line}}}", self.handler_base())
+    }
+
+    /// The path under which synthetic handlers of the current function are named: the
+    /// function's, or for a router held in a local (`{let app@3}`), the enclosing
+    /// function's, so that a handler's name does not depend on how its router was held.
+    pub(super) fn handler_base(&self) -> &str {
+        let mut base = self.fns.last().map_or("crate", |f| f.path.as_str());
+        while let Some((outer, last)) = base.rsplit_once("::") {
+            if !(last.starts_with("{let ") || last.starts_with("{router@")) {
+                break;
+            }
+            base = outer;
+        }
+        base
     }
 
     /// A closure registered as a route handler becomes its own function; the enclosing
@@ -391,18 +420,38 @@ impl Extractor<'_> {
         end: Option<Span>,
         walk: impl FnOnce(&mut Self),
     ) {
-        // Closures and arms see the enclosing bindings.
-        let (self_type, is_test, locals) = self.fns.last().map_or_else(
-            || (None, self.test_depth > 0, Default::default()),
-            |f| (f.self_type.clone(), f.is_test, f.locals.clone()),
+        // Closures, arms and routers bound to locals see the enclosing bindings.
+        let (self_type, is_test, locals, loops, tables, bindings) = self.fns.last().map_or_else(
+            || {
+                let d = Default::default();
+                (
+                    None,
+                    self.test_depth > 0,
+                    d,
+                    Vec::new(),
+                    Default::default(),
+                    Default::default(),
+                )
+            },
+            |f| {
+                (
+                    f.self_type.clone(),
+                    f.is_test,
+                    f.locals.clone(),
+                    f.loops.clone(),
+                    f.tables.clone(),
+                    f.bindings.clone(),
+                )
+            },
         );
         self.fns.push(FnState {
             path,
             events: Vec::new(),
             locals,
             prefixes: Vec::new(),
-            loops: Vec::new(),
-            tables: Default::default(),
+            loops,
+            tables,
+            bindings,
             service_call: false,
             self_type: self_type.clone(),
             is_test,
@@ -420,6 +469,6 @@ impl Extractor<'_> {
             .rsplit_once("::")
             .map_or(state.path.as_str(), |(_, n)| n)
             .to_owned();
-        self.finish_function(state, name, self_type, pos, end_line, Default::default());
+        self.finish_function(state, name, pos, end_line, Default::default());
     }
 }

@@ -161,11 +161,11 @@ impl Extractor<'_> {
     pub(super) fn fn_item(&mut self, attrs: &[Attribute], sig: &Signature, block: &Block) {
         let name = sig.ident.to_string();
         let depth = self.fns.len();
-        let (self_type, service, graphql, trait_name) = match self.impls.last() {
+        let (self_type, service, endpoints, trait_name) = match self.impls.last() {
             Some(c) if c.fn_depth == depth => (
                 Some(c.self_type.clone()),
                 c.is_service,
-                c.graphql,
+                c.endpoints.clone(),
                 c.trait_name.clone(),
             ),
             _ => (None, false, None, None),
@@ -202,11 +202,10 @@ impl Extractor<'_> {
             .unwrap_or(pos.line);
         sig_facts.provides = self.markers_for(first_line, pos.line);
         self.attr_routes(attrs, &path);
-        if let Some(g) = graphql
+        if let Some(kind) = &endpoints
             && !is_test
         {
-            let route = super::routes::graphql::resolver_route(g, &name, &path, pos);
-            self.facts.routes.push(route);
+            self.impl_method_routes(kind, attrs, &name, &path, pos);
         }
 
         let mut locals = super::NameSet::default();
@@ -222,6 +221,7 @@ impl Extractor<'_> {
             prefixes: Vec::new(),
             loops: Vec::new(),
             tables: Default::default(),
+            bindings: Default::default(),
             service_call: service && name == "call",
             self_type: self_type.clone(),
             is_test,
@@ -229,7 +229,7 @@ impl Extractor<'_> {
         self.visit_block(block);
         let state = self.fns.pop().expect("pushed above");
         let end_line = self.idx.end_line(block.brace_token.span.close());
-        self.finish_function(state, name, self_type, pos, end_line, sig_facts);
+        self.finish_function(state, name, pos, end_line, sig_facts);
     }
 
     /// Turns a walked function (real or synthetic) into facts, events in source order.
@@ -237,7 +237,6 @@ impl Extractor<'_> {
         &mut self,
         state: FnState,
         name: String,
-        self_type: Option<String>,
         pos: crate::facts::Pos,
         end_line: u32,
         sig: SigFacts,
@@ -247,7 +246,7 @@ impl Extractor<'_> {
         self.facts.functions.push(Function {
             path: state.path,
             name: name.into(),
-            self_type: self_type.map(Name::from),
+            self_type: state.self_type.map(Name::from),
             module: self.module().into(),
             pos,
             end_line,
@@ -271,9 +270,10 @@ impl Extractor<'_> {
         let test = i.attrs.iter().any(is_test_attr);
         self.test_depth += usize::from(test);
         let self_type = type_name(&i.self_ty);
+        let endpoints = self.impl_endpoints(i, &self_type);
         self.impls.push(ImplCtx {
             fn_depth: self.fns.len(),
-            graphql: super::routes::graphql::graphql_impl(&i.attrs, &self_type),
+            endpoints,
             self_type,
             is_service,
             trait_name,
@@ -310,7 +310,7 @@ impl Extractor<'_> {
             fn_depth: self.fns.len(),
             self_type: name.clone(),
             is_service: false,
-            graphql: None,
+            endpoints: None,
             trait_name: Some(name),
         });
         for item in &t.items {
@@ -552,7 +552,7 @@ impl Extractor<'_> {
                         fn_depth: 0,
                         self_type: type_name(&i.self_ty),
                         is_service: false,
-                        graphql: None,
+                        endpoints: None,
                         trait_name: None,
                     });
                     for it in &i.items {

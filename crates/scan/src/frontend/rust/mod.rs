@@ -164,6 +164,9 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
         } else {
             "actix"
         },
+        warp: text.contains("warp"),
+        quiet_router_use: false,
+        impl_routers: Vec::new(),
         fns: Vec::new(),
         facts,
     };
@@ -238,8 +241,8 @@ pub(crate) struct ImplCtx {
     self_type: String,
     /// `impl Service<..> for X`: paths matched in `call` are tower routes.
     is_service: bool,
-    /// A GraphQL resolver impl: its methods are endpoints.
-    graphql: Option<routes::graphql::GraphqlImpl>,
+    /// An impl whose methods are endpoints (GraphQL, poem-openapi, tonic, rmcp).
+    endpoints: Option<routes::impls::ImplEndpoints>,
     /// The trait implemented (last path segment), or the trait itself for default methods.
     trait_name: Option<String>,
 }
@@ -258,6 +261,9 @@ pub(crate) struct FnState {
     loops: Vec<routes::LoopTable>,
     /// Route tables bound by `let name = [...]`.
     tables: HashMap<String, Vec<routes::TableEntry>, FxBuildHasher>,
+    /// Local names bound to routers, router-returning calls, collections of routers and
+    /// service values.
+    bindings: HashMap<String, routes::Binding, FxBuildHasher>,
     /// This is `call` of a tower `Service` impl.
     service_call: bool,
     /// The `impl` type, for methods.
@@ -289,6 +295,13 @@ pub(crate) struct Extractor<'t> {
     scratch: String,
     /// Framework of attribute routes (`#[post("/x")]`) in this file.
     attr_framework: &'static str,
+    /// The file names warp: `path!`, `path(..)`, `and`/`or`/`map` build filters.
+    warp: bool,
+    /// Walking the receiver of a method that turns a router into something else: a router
+    /// local used there is not mounted.
+    quiet_router_use: bool,
+    /// The `Type::{routes}` functions created for endpoint impls and route-table attributes.
+    impl_routers: Vec<String>,
     /// Functions being walked, innermost last.
     fns: Vec<FnState>,
     facts: FileFacts,
@@ -345,8 +358,13 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             self.const_item(&i.ident, &i.expr);
         }
     }
-    // Nothing in these reaches a model; skipping them keeps the walk cheap.
-    fn visit_item_struct(&mut self, _: &'ast syn::ItemStruct) {}
+    // Nothing in these reaches a model; skipping them keeps the walk cheap (a struct's
+    // attributes may declare routes).
+    fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+        if !i.attrs.is_empty() {
+            self.struct_attrs(&i.attrs, &i.ident);
+        }
+    }
     fn visit_item_enum(&mut self, _: &'ast syn::ItemEnum) {}
     fn visit_item_union(&mut self, _: &'ast syn::ItemUnion) {}
     fn visit_item_type(&mut self, _: &'ast syn::ItemType) {}
@@ -372,6 +390,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             syn::Expr::Match(m) => self.match_expr(m),
             syn::Expr::If(i) => self.if_expr(i),
             syn::Expr::ForLoop(f) => self.for_expr(f),
+            syn::Expr::Assign(a) => self.assign_expr(a),
             _ => visit::visit_expr(self, e),
         }
     }
@@ -382,7 +401,6 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
     fn visit_local(&mut self, l: &'ast syn::Local) {
         self.local_stmt(l);
-        visit::visit_local(self, l);
     }
     fn visit_pat(&mut self, p: &'ast syn::Pat) {
         self.pat(p);

@@ -1,25 +1,40 @@
 //! Route registrations and mounts, per framework (one file each under `routes/`).
 //!
 //! Recognisers hook into the body walk: method calls named `route`, `nest`, `merge`,
-//! `service`, `configure`, `to`, `mount` (and method-router chains), `match`/`if` on a
-//! request path, `for` loops over route tables, and route attributes on functions.
+//! `service`, `configure`, `to`, `mount`, `at`, `push`, `hoop`, `route_service`,
+//! `nest_service`, `fallback`, `typed_get`…, warp's `and`/`or`/`and_then`/`map`/`then`
+//! (and method-router chains), `match`/`if` on a request path, `for` loops over route
+//! tables, routers bound to local names, route attributes on functions, endpoint impls
+//! (GraphQL, poem-openapi, tonic, rmcp) and route tables declared by attributes on types.
 
 mod actix;
 mod axum;
 pub(super) mod graphql;
+mod handlers;
 mod hyper;
+pub(super) mod impls;
+mod locals;
+mod mcp;
+mod paths;
+mod poem;
 mod rocket;
+mod router_exprs;
+mod salvo;
+mod table;
+mod tonic;
+mod tower;
+mod typed;
+mod warp;
 
 use syn::{Expr, ExprMethodCall};
 
 use super::Extractor;
-use super::body::{is_upper, path_string, peel};
-use crate::facts::{MountFact, Pos, RouteFact, RoutePath};
+use super::body::peel;
+use crate::facts::{MountFact, MountKind, Pos, RouteFact, RoutePath};
 
 pub(super) use self::axum::{LoopTable, TableEntry};
-
-/// Handler name used when the handler expression cannot be read statically.
-const UNKNOWN_HANDLER: &str = "{unknown}";
+pub(super) use self::locals::Binding;
+pub(super) use self::router_exprs::leaves_router;
 
 /// What the body walk should do with the arguments of a recognised method call.
 #[derive(Default)]
@@ -28,14 +43,30 @@ pub(super) struct ArgPlan {
     pub(super) pushed: usize,
     /// Closure arguments are route handlers (synthetic functions).
     pub(super) closure_handlers: bool,
+    /// The argument at this index was walked already (as a router of its own).
+    pub(super) walked: Option<usize>,
+}
+
+/// A route handler as written: a function path, or a value whose type serves the route
+/// (see [`RouteFact::value`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Handler {
+    pub(super) path: String,
+    pub(super) value: bool,
+}
+
+impl Handler {
+    pub(super) fn func(path: String) -> Handler {
+        Handler { path, value: false }
+    }
 }
 
 /// The (method, handler) pairs of a method router such as `get(a).post(b)` or
-/// `web::post().to(h)`.
+/// `web::post().to(h)`; a handler that is a constant (`StatusCode::NOT_FOUND`) is left out.
 #[derive(Debug, Clone)]
 pub(super) struct MethodRouter {
     pub(super) framework: &'static str,
-    pub(super) routes: Vec<(String, String)>,
+    pub(super) routes: Vec<(String, Handler)>,
 }
 
 /// HTTP method of a routing function or method name (`post` → `POST`, `any` → `ANY`).
@@ -102,18 +133,47 @@ impl Extractor<'_> {
         match (name, m.args.len()) {
             ("route", 2) => self.route_with_path(m),
             ("route", 1) => self.actix_resource_route(m),
-            ("nest", 2) => self.axum_nest(m, true),
+            ("nest" | "nest_no_strip", 2) => self.axum_nest(m, true),
             ("merge", 1) => self.axum_nest(m, false),
             ("service", 1) => self.actix_service(m),
             ("configure", 1) => self.actix_configure(m),
             ("to", 1) => self.actix_to(m),
             ("mount", 2) => self.rocket_mount(m),
-            (n, 1) if http_method(n).is_some() => ArgPlan {
-                pushed: 0,
-                closure_handlers: self.method_router(&m.receiver).is_some(),
+            ("at", 2) => self.poem_at(m),
+            ("push", 1) => self.salvo_push(m),
+            ("hoop", 1) => self.salvo_hoop(m),
+            ("route_service" | "nest_service", 2) => self.tower_service_route(m, name),
+            ("fallback" | "fallback_service" | "default_service", 1) => self.fallback(m),
+            ("typed_get" | "typed_post" | "typed_put" | "typed_delete" | "typed_patch", 1) => {
+                self.typed_route(m, name)
+            }
+            ("and" | "or", 1) => self.warp_combine(m, name == "and"),
+            ("and_then" | "then" | "map", 1) => self.warp_handler(m),
+            ("goal" | "handle", 1) => self.salvo_goal(m, "ANY").unwrap_or_default(),
+            (n, 1) => match http_method(n) {
+                Some(method) => self.salvo_goal(m, method).unwrap_or_else(|| ArgPlan {
+                    closure_handlers: self.method_router(&m.receiver).is_some(),
+                    ..ArgPlan::default()
+                }),
+                None => ArgPlan::default(),
             },
             _ => ArgPlan::default(),
         }
+    }
+
+    /// Route recognition for one call: `OpenApiService::new(Api, ..)` mounts the API's
+    /// routes, `Router::with_hoop(auth)` adds middleware. Returns an argument walked already.
+    pub(super) fn route_call(&mut self, c: &syn::ExprCall) -> Option<usize> {
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let last = &p.path.segments.last()?.ident;
+        if last == "new" || last == "with_hoop" {
+            let callee = super::body::path_string(&p.path);
+            self.poem_openapi_service(c, &callee);
+            self.salvo_with_hoop(c, &callee);
+        }
+        None
     }
 
     /// The current function's route prefixes.
@@ -124,14 +184,15 @@ impl Extractor<'_> {
             .unwrap_or_default()
     }
 
-    /// Push a prefix for the arguments of the current call; returns how many were pushed.
-    pub(super) fn push_prefix(&mut self, p: Option<RoutePath>) -> usize {
-        match (p, self.fns.last_mut()) {
-            (Some(p), Some(f)) => {
-                f.prefixes.push(p);
-                1
+    /// Push prefixes for the arguments of the current call; returns how many were pushed.
+    pub(super) fn push_prefixes(&mut self, parts: Vec<RoutePath>) -> usize {
+        match self.fns.last_mut() {
+            Some(f) => {
+                let n = parts.len();
+                f.prefixes.extend(parts);
+                n
             }
-            _ => 0,
+            None => 0,
         }
     }
 
@@ -145,7 +206,7 @@ impl Extractor<'_> {
         &mut self,
         method: &str,
         path: Vec<RoutePath>,
-        handler: String,
+        handler: Handler,
         framework: &str,
         pos: Pos,
     ) {
@@ -153,71 +214,38 @@ impl Extractor<'_> {
         self.facts.routes.push(RouteFact {
             method: method.to_owned(),
             path,
-            handler,
+            handler: handler.path,
             registered_in,
             framework: framework.to_owned(),
+            value: handler.value,
             pos,
         });
     }
 
     /// Record a mount in the current function.
     pub(super) fn push_mount(&mut self, prefix: Vec<RoutePath>, target: String, pos: Pos) {
+        self.push_mount_of(MountKind::Routes, prefix, target, pos);
+    }
+
+    /// Record a mount of routes or middleware in the current function.
+    pub(super) fn push_mount_of(
+        &mut self,
+        kind: MountKind,
+        prefix: Vec<RoutePath>,
+        target: String,
+        pos: Pos,
+    ) {
         let Some(f) = self.fns.last() else { return };
-        self.facts.mounts.push(MountFact {
+        let fact = MountFact {
             prefix,
             target,
             in_fn: f.path.clone(),
+            kind,
             pos,
-        });
-    }
-
-    /// A route path argument: literal, constant (`ROUTE`, `CHAT_ROUTE.path`) or unknown.
-    pub(super) fn route_path(&self, e: &Expr) -> RoutePath {
-        match peel(e) {
-            Expr::Lit(l) => match &l.lit {
-                syn::Lit::Str(s) => RoutePath::Lit(s.value()),
-                _ => RoutePath::Unknown,
-            },
-            Expr::Path(p) => {
-                let path = path_string(&p.path);
-                if p.path.segments.len() == 1 && (!is_upper(&path) && self.is_local(&path)) {
-                    RoutePath::Unknown
-                } else {
-                    RoutePath::Const(path)
-                }
-            }
-            Expr::Field(f) => match (peel(&f.base), &f.member) {
-                (Expr::Path(p), syn::Member::Named(member)) => {
-                    RoutePath::Const(format!("{}.{member}", path_string(&p.path)))
-                }
-                _ => RoutePath::Unknown,
-            },
-            Expr::MethodCall(m) if m.args.is_empty() => self.route_path(&m.receiver),
-            Expr::Macro(m) if m.mac.path.is_ident("concat") => {
-                let parts = syn::parse::Parser::parse2(
-                    syn::punctuated::Punctuated::<syn::LitStr, syn::Token![,]>::parse_terminated,
-                    m.mac.tokens.clone(),
-                );
-                match parts {
-                    Ok(parts) => RoutePath::Lit(parts.iter().map(syn::LitStr::value).collect()),
-                    Err(_) => RoutePath::Unknown,
-                }
-            }
-            _ => RoutePath::Unknown,
-        }
-    }
-
-    /// The handler named by a method-router argument, as written.
-    pub(super) fn handler_of(&self, e: &Expr) -> String {
-        match peel(e) {
-            Expr::Path(p) => path_string(&p.path),
-            Expr::Closure(c) => self.closure_path(c),
-            Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => path_string(&p.path),
-                _ => UNKNOWN_HANDLER.to_owned(),
-            },
-            Expr::MethodCall(m) => self.handler_of(&m.receiver),
-            _ => UNKNOWN_HANDLER.to_owned(),
+        };
+        // A router local used twice in one place (`.nest("/a", api.clone())`) is one mount.
+        if self.facts.mounts.last() != Some(&fact) {
+            self.facts.mounts.push(fact);
         }
     }
 
@@ -229,27 +257,35 @@ impl Extractor<'_> {
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 match (name.as_str(), mc.args.len()) {
-                    ("layer" | "route_layer" | "with_state" | "wrap" | "boxed", _) => {
-                        self.method_router(&mc.receiver)
-                    }
+                    (
+                        "layer" | "route_layer" | "with_state" | "wrap" | "boxed" | "with" | "data",
+                        _,
+                    ) => self.method_router(&mc.receiver),
                     ("to", 1) => {
                         let method = actix::actix_method(&mc.receiver)?;
                         Some(MethodRouter {
                             framework: "actix",
-                            routes: vec![(method, self.handler_of(&mc.args[0]))],
+                            routes: self
+                                .handler_of(&mc.args[0], "call")
+                                .map(|h| (method, h))
+                                .into_iter()
+                                .collect(),
                         })
                     }
                     ("on", 2) => {
                         let mut base = self.method_router(&mc.receiver)?;
                         let method = method_name(&mc.args[0]).unwrap_or_else(|| "ANY".into());
-                        base.routes.push((method, self.handler_of(&mc.args[1])));
+                        base.routes
+                            .extend(self.handler_of(&mc.args[1], "call").map(|h| (method, h)));
                         Some(base)
                     }
                     (n, 1) => {
                         let method = http_method(n)?;
                         let mut base = self.method_router(&mc.receiver)?;
-                        base.routes
-                            .push((method.to_owned(), self.handler_of(&mc.args[0])));
+                        base.routes.extend(
+                            self.handler_of(&mc.args[0], "call")
+                                .map(|h| (method.to_owned(), h)),
+                        );
                         Some(base)
                     }
                     _ => None,

@@ -55,6 +55,7 @@ fn rp(parts: &[RoutePath]) -> String {
         .map(|p| match p {
             RoutePath::Lit(s) => s.clone(),
             RoutePath::Const(c) => format!("{{{c}}}"),
+            RoutePath::Typed => "<typed>".to_owned(),
             RoutePath::Unknown => "?".to_owned(),
         })
         .collect::<Vec<_>>()
@@ -743,11 +744,20 @@ fn app() -> Router {
 }
 "#,
     );
+    // The router held in `router` is a router function per binding; the assignment in the
+    // loop continues the first binding, and returning it mounts it in `app`.
     assert_eq!(
         routes(&f),
         s(&[
-            "POST /inference -> inference [axum] in svc::api::app",
-            "POST /generate -> generate [axum] in svc::api::app",
+            "POST /inference -> inference [axum] in svc::api::app::{let router@5}",
+            "POST /generate -> generate [axum] in svc::api::app::{let router@5}",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => svc::api::app::{let router@3} in svc::api::app::{let router@5}",
+            " => svc::api::app::{let router@5} in svc::api::app",
         ])
     );
     assert_eq!(f.routes[1].pos.line, 4);
@@ -768,8 +778,8 @@ fn app() -> Router {
     assert_eq!(
         routes(&f),
         s(&[
-            "POST {CHAT} -> chat [axum] in svc::api::app",
-            "GET /embed -> embed [axum] in svc::api::app",
+            "POST {CHAT} -> chat [axum] in svc::api::app::{let r@5}",
+            "GET /embed -> embed [axum] in svc::api::app::{let r@5}",
         ])
     );
 }
@@ -1125,7 +1135,8 @@ fn cfg(c: &mut ServiceConfig) {
 }
 
 #[test]
-fn nest_of_a_local_router_is_not_a_mount() {
+fn nest_of_a_local_router_mounts_it_with_the_prefix() {
+    // Regression: a router held in a local lost its `.nest` prefix.
     let f = scan(
         r#"
 fn app() -> Router {
@@ -1134,10 +1145,21 @@ fn app() -> Router {
 }
 "#,
     );
-    assert!(f.mounts.is_empty());
     assert_eq!(
         routes(&f),
-        s(&["POST /chat -> chat [axum] in svc::api::app"])
+        s(&["POST /chat -> chat [axum] in svc::api::app::{let api@3}"])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&["/api => svc::api::app::{let api@3} in svc::api::app"])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::app"),
+        s(&[
+            "fnref svc::api::app::{let api@3}",
+            "call Router::new",
+            "method :nest"
+        ])
     );
 }
 
@@ -1327,6 +1349,469 @@ fn item_by_item_parsing_matches_whole_parsing_on_a_corpus() {
     }
     eprintln!("{files} files identical; about {redone} read a constant before declaring it");
     assert!(files > 0);
+}
+
+// ---- route forms of real services (issue 11) --------------------------------------------
+
+#[test]
+fn salvo_routers_pushed_with_paths_goals_and_hoops() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let admin = Router::with_hoop(auth::admin).push(Router::with_path("models/load").post(load));
+    let api = Router::new()
+        .push(Router::with_path("oai/chat/completions").post(oai::chat))
+        .push(Router::with_path("models").get(models).delete(unload));
+    let mut router = Router::with_path("v1");
+    router = router.push(Router::with_path("ping").goal(ping));
+    Router::new()
+        .hoop(Logger::new())
+        .push(Router::with_path("api").push(api).push(router))
+        .push(Router::with_path("admin").push(admin))
+        .push(Router::with_path("{*path}").get(StaticDir::new(["static"])))
+        .push(Router::with_path("secure").hoop(check_user).post(secure))
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST models/load -> load [salvo] in svc::api::app::{let admin@3}",
+            "POST oai/chat/completions -> oai::chat [salvo] in svc::api::app::{let api@4}",
+            "GET models -> models [salvo] in svc::api::app::{let api@4}",
+            "DELETE models -> unload [salvo] in svc::api::app::{let api@4}",
+            "ANY v1+ping -> ping [salvo] in svc::api::app::{let router@8}",
+            "GET {*path} -> StaticDir::handle [salvo] in svc::api::app",
+            "POST secure -> secure [salvo] in svc::api::app::{router@14}",
+        ])
+    );
+    assert!(f.routes[5].value, "a library handler value");
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => auth::admin in svc::api::app::{let admin@3}",
+            " => svc::api::app::{let router@7} in svc::api::app::{let router@8}",
+            " => Logger::handle in svc::api::app",
+            "api => svc::api::app::{let api@4} in svc::api::app",
+            "api => svc::api::app::{let router@8} in svc::api::app",
+            "admin => svc::api::app::{let admin@3} in svc::api::app",
+            " => svc::api::app::{router@14} in svc::api::app",
+            " => check_user in svc::api::app::{router@14}",
+        ])
+    );
+    let kinds: Vec<_> = f.mounts.iter().map(|m| m.kind).collect();
+    assert_eq!(kinds[0], crate::facts::MountKind::Middleware);
+    assert_eq!(kinds[7], crate::facts::MountKind::Middleware);
+}
+
+#[test]
+fn routers_in_locals_collections_cfg_alternatives_and_helpers() {
+    let f = scan(
+        r#"
+async fn serve(state: AppState) {
+    let ui = build_ui_router(state.clone()).await?.layer(from_fn(observe));
+    let mut app = Router::new().route("/health", get(health));
+    #[cfg(feature = "embed")]
+    let extra = Router::new().route("/embed", post(embed));
+    #[cfg(not(feature = "embed"))]
+    let extra = Router::new();
+    let mut routers = Vec::new();
+    routers.push(chat::router());
+    routers.push(Router::new().route("/tokenize", post(tokenize)));
+    for r in routers {
+        app = app.merge(r);
+    }
+    let v1 = admin::routes();
+    app = app.nest("/ui", ui).nest("/v1", v1).merge(extra);
+    axum::serve(listener, app).await
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /health -> health [axum] in svc::api::serve::{let app@4}",
+            "POST /embed -> embed [axum] in svc::api::serve::{let extra@6}",
+            "POST /tokenize -> tokenize [axum] in svc::api::serve::{router@11}",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => build_ui_router in svc::api::serve::{let ui@3}",
+            " => svc::api::serve::{let app@4} in svc::api::serve::{let app@13}",
+            " => chat::router in svc::api::serve::{let app@13}",
+            " => svc::api::serve::{router@11} in svc::api::serve::{let app@13}",
+            " => svc::api::serve::{let app@13} in svc::api::serve::{let app@16}",
+            "/ui => svc::api::serve::{let ui@3} in svc::api::serve::{let app@16}",
+            "/v1 => admin::routes in svc::api::serve::{let app@16}",
+            " => svc::api::serve::{let extra@8} in svc::api::serve::{let app@16}",
+            " => svc::api::serve::{let extra@6} in svc::api::serve::{let app@16}",
+            " => svc::api::serve::{let app@16} in svc::api::serve",
+        ])
+    );
+}
+
+#[test]
+fn route_paths_from_format_with_escapes_and_constants() {
+    let f = scan(
+        r#"
+const TASKS_PATH: &str = "/tasks";
+fn app() -> Router {
+    Router::new()
+        .route(&format!("{TASKS_PATH}/{{id}}"), get(task))
+        .route(&format!("{}/cancel", TASKS_PATH), post(cancel))
+        .route(&format!("{base}/{kind}", base = API, kind = "chat"), post(chat))
+        .route(CHAT_ROUTE.path, post(chat))
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET {TASKS_PATH}+/{id} -> task [axum] in svc::api::app",
+            "POST {TASKS_PATH}+/cancel -> cancel [axum] in svc::api::app",
+            "POST {API}+/+chat -> chat [axum] in svc::api::app",
+            "POST {CHAT_ROUTE.path} -> chat [axum] in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn handlers_that_are_values_or_constants() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let svc = Dispatcher::new(cfg);
+    Router::new()
+        .route("/v1/unsupported", post(StatusCode::NOT_IMPLEMENTED))
+        .route("/old", get(Redirect::to("/new")))
+        .route("/hello", get("hello"))
+        .route("/v1/chat", post(handlers::chat))
+        .route("/v1/factory", post(make_handler(state)))
+        .route_service("/v1/proxy", svc)
+        .route_service("/v1/builder", ServiceBuilder::new().layer(TraceLayer::new()).service(Proxy { up }))
+        .nest_service("/assets", ServeDir::new("assets"))
+        .nest_service("/gw", Gateway)
+        .fallback(not_found)
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v1/chat -> handlers::chat [axum] in svc::api::app",
+            "POST /v1/factory -> make_handler [axum] in svc::api::app",
+            "ANY /v1/proxy -> Dispatcher::call [axum] in svc::api::app",
+            "ANY /v1/builder -> Proxy::call [axum] in svc::api::app",
+            "ANY /assets+{*rest} -> ServeDir::call [axum] in svc::api::app",
+            "ANY /gw+{*rest} -> Gateway::call [axum] in svc::api::app",
+            "ANY {*fallback} -> not_found [axum] in svc::api::app",
+        ])
+    );
+    let values: Vec<bool> = f.routes.iter().map(|r| r.value).collect();
+    assert_eq!(values, [false, false, true, true, true, true, false]);
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/assets => ServeDir::call in svc::api::app",
+            "/gw => Gateway::call in svc::api::app",
+            " => not_found in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn poem_routes_and_openapi_operations() {
+    let f = scan(
+        r#"
+struct Api;
+#[OpenApi(prefix_path = "/v1")]
+impl Api {
+    #[oai(path = "/chat/completions", method = "post")]
+    async fn chat(&self, req: Json<ChatRequest>) -> Json<ChatResponse> { todo!() }
+    #[oai(path = "/models", method = "get")]
+    async fn models(&self) -> Json<Vec<String>> { todo!() }
+    fn helper(&self) {}
+}
+fn app() -> Route {
+    let api_service = OpenApiService::new(Api, "Chat", "1.0");
+    let ui = api_service.swagger_ui();
+    Route::new()
+        .at("/health", get(health))
+        .at("/generate", post(generate).get(info))
+        .at("/", index)
+        .at("/static", StaticFilesEndpoint::new("./static"))
+        .nest("/api", api_service)
+        .nest("/docs", ui)
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /v1+/chat/completions -> svc::api::Api::chat [poem-openapi] in svc::api::Api::{routes}",
+            "GET /v1+/models -> svc::api::Api::models [poem-openapi] in svc::api::Api::{routes}",
+            "GET /health -> health [poem] in svc::api::app",
+            "POST /generate -> generate [poem] in svc::api::app",
+            "GET /generate -> info [poem] in svc::api::app",
+            "ANY / -> index [poem] in svc::api::app",
+            "ANY /static -> StaticFilesEndpoint::call [poem] in svc::api::app",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => Api::{routes} in svc::api::app::{let api_service@12}",
+            "/api => svc::api::app::{let api_service@12} in svc::api::app",
+        ])
+    );
+}
+
+#[test]
+fn warp_filters_paths_methods_handlers_and_combinations() {
+    let f = scan(
+        r#"
+use warp::Filter;
+fn routes(state: State) -> impl Filter<Extract = impl warp::Reply> + Clone {
+    let chat = warp::path!("v1" / "chat" / "completions")
+        .and(warp::post())
+        .and(warp::body::json())
+        .and(with_state(state.clone()))
+        .and_then(handlers::chat);
+    let health = warp::path("health").and(warp::get()).map(|| "ok");
+    let job = warp::path("jobs").and(warp::path::param()).and(warp::get()).then(get_job);
+    let api = warp::path("api").and(admin_filters(state).or(jobs_api()));
+    let state_only = warp::any().map(move || state.clone());
+    chat.or(health).or(job).or(api)
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST v1+chat+completions -> handlers::chat [warp] in svc::api::routes::{let chat@4}",
+            "GET health -> svc::api::routes::{closure@9} [warp] in svc::api::routes::{let health@9}",
+            "GET jobs+{param} -> get_job [warp] in svc::api::routes::{let job@10}",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "v1+chat+completions => with_state in svc::api::routes::{let chat@4}",
+            "api => admin_filters in svc::api::routes::{let api@11}",
+            "api => jobs_api in svc::api::routes::{let api@11}",
+            " => svc::api::routes::{let chat@4} in svc::api::routes",
+            " => svc::api::routes::{let health@9} in svc::api::routes",
+            " => svc::api::routes::{let job@10} in svc::api::routes",
+            " => svc::api::routes::{let api@11} in svc::api::routes",
+        ])
+    );
+}
+
+#[test]
+fn tonic_services_and_mcp_tools_are_endpoints() {
+    let f = scan(
+        r#"
+use pb::generate_server::Generate;
+struct Service;
+#[tonic::async_trait]
+impl text_generation_service_server::TextGenerationService for Service {
+    async fn generate_stream(&self, req: Request<GenerateRequest>) -> Result<Response<Self::S>, Status> { todo!() }
+}
+#[async_trait]
+impl Generate for Service {
+    async fn prefill(&self, req: Request<PrefillRequest>) -> Result<Response<R>, Status> { todo!() }
+}
+impl Display for Service { fn fmt(&self, f: &mut Formatter) -> fmt::Result { todo!() } }
+#[tool_router]
+impl Tools {
+    #[tool(description = "summarise a document")]
+    async fn summarise(&self, p: Parameters<Doc>) -> Result<CallToolResult, McpError> { todo!() }
+    #[tool(name = "ask_model", description = "ask")]
+    async fn ask(&self) -> Result<CallToolResult, McpError> { todo!() }
+    fn not_a_tool(&self) {}
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GRPC /TextGenerationService/GenerateStream -> svc::api::Service::generate_stream [tonic] in -",
+            "GRPC /Generate/Prefill -> svc::api::Service::prefill [tonic] in -",
+            "MCP tool:summarise -> svc::api::Tools::summarise [rmcp] in -",
+            "MCP tool:ask_model -> svc::api::Tools::ask [rmcp] in -",
+        ])
+    );
+}
+
+#[test]
+fn typed_paths_and_typed_routes() {
+    let f = scan(
+        r#"
+#[derive(TypedPath, Deserialize)]
+#[typed_path("/completions/{chat_id}")]
+pub struct UICompletions { pub chat_id: i32 }
+pub fn routes() -> Router {
+    Router::new()
+        .typed_post(chat_generate)
+        .typed_get(orchestrator::chat_generate)
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST <typed> -> chat_generate [axum] in svc::api::routes",
+            "GET <typed> -> orchestrator::chat_generate [axum] in svc::api::routes",
+        ])
+    );
+    let c: Vec<(&str, &str)> = f
+        .consts
+        .iter()
+        .map(|c| (c.path.as_str(), c.value.as_str()))
+        .collect();
+    assert_eq!(
+        c,
+        [(
+            "svc::api::UICompletions.#typed_path",
+            "/completions/{chat_id}"
+        )]
+    );
+}
+
+#[test]
+fn actix_configure_with_qualified_self_and_attribute_route_tables() {
+    let f = scan(
+        r#"
+fn create_app() -> App<T> {
+    App::new().configure(<routes::MeilisearchApi as Routes>::configure)
+}
+#[routes::routes(
+    routes(
+        "/health" => get(get_health),
+        "/chats" => sub(chats::ChatsApi),
+        "/{workspace_uid}/settings" => [get(settings::get_settings), patch(settings::patch_settings)],
+    ),
+    tag = "Root",
+)]
+pub struct MeilisearchApi;
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /health -> get_health [actix] in svc::api::MeilisearchApi::{routes}",
+            "GET /{workspace_uid}/settings -> settings::get_settings [actix] in svc::api::MeilisearchApi::{routes}",
+            "PATCH /{workspace_uid}/settings -> settings::patch_settings [actix] in svc::api::MeilisearchApi::{routes}",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => routes::MeilisearchApi::configure in svc::api::create_app",
+            "/chats => chats::ChatsApi::{routes} in svc::api::MeilisearchApi::{routes}",
+        ])
+    );
+}
+
+#[test]
+fn a_match_on_a_client_url_path_is_not_a_route() {
+    // Regression: a mock transport in a client example (`match request.url().path()`) was
+    // read as a server route `ANY /chat/completions`.
+    let f = scan(
+        r#"
+fn build_service() -> S {
+    ServiceBuilder::new().service(service_fn(move |factory: Factory| async move {
+        let request = factory.build().await?;
+        let response = match request.url().path() {
+            "/chat/completions" => canned(200),
+            _ => canned(404),
+        };
+        Ok(response)
+    }))
+}
+"#,
+    );
+    assert!(f.routes.is_empty(), "{:?}", routes(&f));
+}
+
+#[test]
+fn services_in_method_routers_and_constructor_branches() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new().nest_service("/speech", get_service(ServeDir::new(dir)))
+}
+impl<S> Service<Request> for HealthCheck<S> {
+    fn call(&mut self, req: Request) -> Self::Future {
+        if req.uri().path() == "/health" {
+            Either::Left(ready(Ok(healthy_response())))
+        } else {
+            Either::Right(self.inner.call(req))
+        }
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /speech+{*rest} -> ServeDir::call [axum] in svc::api::app",
+            "ANY /health -> svc::api::HealthCheck::call::{arm@7} [tower] in svc::api::HealthCheck::call",
+        ])
+    );
+    assert!(f.routes[0].value);
+}
+
+#[test]
+fn a_block_holding_a_router_is_a_router() {
+    let f = scan(
+        r#"
+fn api() -> Router {
+    let mut routers = vec![];
+    routers.push({
+        Router::new().route("/v1/chat/completions", post(routes::chat))
+    });
+    let mut root = Router::new();
+    for router in routers {
+        root = root.merge(router);
+    }
+    root
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["POST /v1/chat/completions -> routes::chat [axum] in svc::api::api::{router@4}"])
+    );
+    assert!(
+        mounts(&f)
+            .contains(&" => svc::api::api::{router@4} in svc::api::api::{let root@9}".to_owned())
+    );
+}
+
+#[test]
+fn middleware_on_a_nested_helper_router_covers_that_router_only() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .nest("/v1", api::router().layer(from_fn(auth::require_user)))
+}
+"#,
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/v1 => svc::api::app::{router@5} in svc::api::app",
+            " => api::router in svc::api::app::{router@5}",
+        ])
+    );
+    // The middleware constructor is in the nested router's function, not in `app`.
+    assert!(ev(&f, "svc::api::app::{router@5}").contains(&"call from_fn".to_owned()));
+    assert!(!ev(&f, "svc::api::app").contains(&"call from_fn".to_owned()));
 }
 
 #[test]

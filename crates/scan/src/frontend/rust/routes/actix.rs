@@ -5,10 +5,11 @@
 
 use syn::{Expr, ExprMethodCall};
 
-use super::{ArgPlan, chain_root_call, http_method, is_builder, method_name};
+use super::handlers::qualified_path;
+use super::{ArgPlan, chain_root_call, http_method, method_name};
 use crate::facts::RoutePath;
 use crate::frontend::rust::Extractor;
-use crate::frontend::rust::body::{path_string, peel};
+use crate::frontend::rust::body::peel;
 
 /// The HTTP method of an actix route builder: `web::post()`, `web::route()` (ANY),
 /// `web::method(Method::POST)`, `web::route().method(Method::POST)`,
@@ -44,7 +45,7 @@ pub(super) fn actix_method(e: &Expr) -> Option<String> {
 
 impl Extractor<'_> {
     /// The scope or resource at the root of a builder chain: `(is_resource, path)`.
-    pub(in crate::frontend::rust) fn scope_root(&self, e: &Expr) -> Option<(bool, RoutePath)> {
+    pub(in crate::frontend::rust) fn scope_root(&self, e: &Expr) -> Option<(bool, Vec<RoutePath>)> {
         let c = chain_root_call(e)?;
         let Expr::Path(p) = &*c.func else {
             return None;
@@ -70,47 +71,46 @@ impl Extractor<'_> {
 
     /// `.service(x)` on `App`, a scope or a `ServiceConfig`.
     pub(super) fn actix_service(&mut self, m: &ExprMethodCall) -> ArgPlan {
-        let part = self.scope_root(&m.receiver).map(|(_, p)| p);
+        let part = self
+            .scope_root(&m.receiver)
+            .map(|(_, p)| p)
+            .unwrap_or_default();
         let mut prefix = self.prefixes();
-        prefix.extend(part.clone());
+        prefix.extend(part.iter().cloned());
         let pos = self.idx.at(m.method.span());
-        match peel(&m.args[0]) {
-            Expr::Path(p) => {
-                let name = path_string(&p.path);
-                if !self.is_local(&name) {
-                    self.push_mount(prefix, name, pos);
-                }
-            }
-            other => {
-                if let Some(Expr::Path(callee)) = chain_root_call(other).map(|c| &*c.func) {
-                    let callee = path_string(&callee.path);
-                    if !is_builder(&callee) {
-                        self.push_mount(prefix, callee, pos);
-                    }
-                }
-            }
+        let arg = &m.args[0];
+        if self.nest_middleware_router(prefix.clone(), arg, m.method.span()) {
+            return ArgPlan {
+                walked: Some(0),
+                ..ArgPlan::default()
+            };
         }
+        self.mount_arg(prefix, arg, pos);
         ArgPlan {
-            pushed: self.push_prefix(part),
-            closure_handlers: false,
+            pushed: self.push_prefixes(part),
+            ..ArgPlan::default()
         }
     }
 
-    /// `.configure(config_fn)`: everything `config_fn` registers gets the scope prefix.
+    /// `.configure(config_fn)` (also `<Api as Routes>::configure`): everything `config_fn`
+    /// registers gets the scope prefix.
     pub(super) fn actix_configure(&mut self, m: &ExprMethodCall) -> ArgPlan {
-        let part = self.scope_root(&m.receiver).map(|(_, p)| p);
+        let part = self
+            .scope_root(&m.receiver)
+            .map(|(_, p)| p)
+            .unwrap_or_default();
         if let Expr::Path(p) = peel(&m.args[0]) {
-            let name = path_string(&p.path);
+            let name = qualified_path(p);
             if !self.is_local(&name) {
                 let mut prefix = self.prefixes();
-                prefix.extend(part.clone());
+                prefix.extend(part.iter().cloned());
                 let pos = self.idx.at(m.method.span());
                 self.push_mount(prefix, name, pos);
             }
         }
         ArgPlan {
-            pushed: self.push_prefix(part),
-            closure_handlers: false,
+            pushed: self.push_prefixes(part),
+            ..ArgPlan::default()
         }
     }
 
@@ -123,7 +123,7 @@ impl Extractor<'_> {
             return ArgPlan::default();
         };
         let mut path = self.prefixes();
-        path.push(resource);
+        path.extend(resource);
         let pos = self.idx.at(m.method.span());
         for (method, handler) in router.routes {
             self.push_route(&method, path.clone(), handler, "actix", pos);
@@ -136,18 +136,19 @@ impl Extractor<'_> {
     pub(super) fn actix_to(&mut self, m: &ExprMethodCall) -> ArgPlan {
         if let Some((true, resource)) = self.scope_root(&m.receiver) {
             let mut path = self.prefixes();
-            path.push(resource);
-            let handler = self.handler_of(&m.args[0]);
-            let pos = self.idx.at(m.method.span());
-            self.push_route("ANY", path, handler, "actix", pos);
+            path.extend(resource);
+            if let Some(handler) = self.handler_of(&m.args[0], "call") {
+                let pos = self.idx.at(m.method.span());
+                self.push_route("ANY", path, handler, "actix", pos);
+            }
             return ArgPlan {
-                pushed: 0,
                 closure_handlers: true,
+                ..ArgPlan::default()
             };
         }
         ArgPlan {
-            pushed: 0,
             closure_handlers: actix_method(&m.receiver).is_some(),
+            ..ArgPlan::default()
         }
     }
 }

@@ -5,20 +5,21 @@
 use syn::visit;
 use syn::{Expr, ExprCall, ExprForLoop, ExprMethodCall, Pat};
 
-use super::{ArgPlan, MethodRouter, chain_root_call, http_method, is_builder, method_name};
+use super::{ArgPlan, MethodRouter, http_method, method_name};
 use crate::facts::{Pos, RoutePath};
 use crate::frontend::rust::Extractor;
-use crate::frontend::rust::body::{expr_start, path_string, peel};
+use crate::frontend::rust::body::{expr_start, peel};
 
 /// One row of a route table: `("/inference", post(inference))`.
 #[derive(Debug, Clone)]
 pub(in crate::frontend::rust) struct TableEntry {
-    path: RoutePath,
+    path: Vec<RoutePath>,
     pos: Pos,
     router: MethodRouter,
 }
 
 /// A route table bound by `for (path_var, handler_var) in table`.
+#[derive(Debug, Clone)]
 pub(in crate::frontend::rust) struct LoopTable {
     path_var: String,
     handler_var: String,
@@ -47,13 +48,20 @@ fn ident_of(e: &Expr) -> Option<String> {
 }
 
 impl Extractor<'_> {
-    /// axum routing functions: `post(h)`, `routing::get(h)`, `on(MethodFilter::POST, h)`,
-    /// `get_service(svc)`.
+    /// axum (and poem) routing functions: `post(h)`, `routing::get(h)`,
+    /// `on(MethodFilter::POST, h)`, `get_service(svc)`, poem's `RouteMethod::new()`.
     pub(super) fn axum_method_fn(&self, c: &ExprCall) -> Option<MethodRouter> {
         let Expr::Path(p) = &*c.func else {
             return None;
         };
         let last = p.path.segments.last()?.ident.to_string();
+        let segs = &p.path.segments;
+        if last == "new" && segs.len() >= 2 && segs[segs.len() - 2].ident == "RouteMethod" {
+            return Some(MethodRouter {
+                framework: "poem",
+                routes: Vec::new(),
+            });
+        }
         let (method, handler) = match c.args.len() {
             1 => {
                 let base = last.strip_suffix("_service").unwrap_or(&last);
@@ -67,7 +75,11 @@ impl Extractor<'_> {
         };
         Some(MethodRouter {
             framework: "axum",
-            routes: vec![(method, self.handler_of(handler))],
+            routes: self
+                .handler_of(handler, "call")
+                .map(|h| (method, h))
+                .into_iter()
+                .collect(),
         })
     }
 
@@ -86,7 +98,7 @@ impl Extractor<'_> {
                 let prefixes = self.prefixes();
                 for e in entries {
                     let mut path = prefixes.clone();
-                    path.push(e.path);
+                    path.extend(e.path);
                     for (method, handler) in e.router.routes {
                         self.push_route(&method, path.clone(), handler, e.router.framework, e.pos);
                     }
@@ -99,9 +111,9 @@ impl Extractor<'_> {
         };
         let mut path = self.prefixes();
         if let Some((false, scope)) = self.scope_root(&m.receiver) {
-            path.push(scope);
+            path.extend(scope);
         }
-        path.push(self.route_path(path_arg));
+        path.extend(self.route_path(path_arg));
         let pos = self
             .idx
             .at(expr_start(path_arg).unwrap_or_else(|| m.method.span()));
@@ -112,35 +124,28 @@ impl Extractor<'_> {
     }
 
     /// `.nest("/api", sub_router())` / `.merge(other())`: a mount, or (for an inline
-    /// `Router::new()..` argument) a prefix for the routes inside.
+    /// `Router::new()..` argument) a prefix for the routes inside; an inline router that adds
+    /// middleware is a router of its own, and a router local is mounted where it is walked.
     pub(super) fn axum_nest(&mut self, m: &ExprMethodCall, nest: bool) -> ArgPlan {
-        let (part, target) = if nest {
-            (Some(self.route_path(&m.args[0])), &m.args[1])
+        let (part, index) = if nest {
+            (self.route_path(&m.args[0]), 1)
         } else {
-            (None, &m.args[0])
+            (Vec::new(), 0)
         };
+        let target = &m.args[index];
         let mut prefix = self.prefixes();
-        prefix.extend(part.clone());
+        prefix.extend(part.iter().cloned());
         let pos = self.idx.at(m.method.span());
-        match peel(target) {
-            Expr::Path(p) => {
-                let name = path_string(&p.path);
-                if !self.is_local(&name) {
-                    self.push_mount(prefix, name, pos);
-                }
-            }
-            other => {
-                if let Some(Expr::Path(callee)) = chain_root_call(other).map(|c| &*c.func) {
-                    let callee = path_string(&callee.path);
-                    if !is_builder(&callee) {
-                        self.push_mount(prefix, callee, pos);
-                    }
-                }
-            }
+        if self.nest_middleware_router(prefix.clone(), target, m.method.span()) {
+            return ArgPlan {
+                walked: Some(index),
+                ..ArgPlan::default()
+            };
         }
+        self.mount_arg(prefix, target, pos);
         ArgPlan {
-            pushed: self.push_prefix(part),
-            closure_handlers: false,
+            pushed: self.push_prefixes(part),
+            ..ArgPlan::default()
         }
     }
 
@@ -180,7 +185,7 @@ impl Extractor<'_> {
             return None;
         }
         let path = self.route_path(&t.elems[0]);
-        if path == RoutePath::Unknown {
+        if path == [RoutePath::Unknown] {
             return None;
         }
         let router = self.method_router(&t.elems[1])?;
@@ -201,8 +206,16 @@ impl Extractor<'_> {
         }
     }
 
-    /// `for (path, handler) in table { router = router.route(path, handler) }`.
+    /// `for (path, handler) in table { router = router.route(path, handler) }`;
+    /// `for r in routers { app = app.merge(r) }` over a collection of routers.
     pub(in crate::frontend::rust) fn for_expr(&mut self, f: &ExprForLoop) {
+        if let Some(name) = self.loop_binding(&f.pat, &f.expr) {
+            visit::visit_expr_for_loop(self, f);
+            if let Some(state) = self.fns.last_mut() {
+                state.bindings.remove(&name);
+            }
+            return;
+        }
         let table = pair_names(&f.pat).and_then(|(path_var, handler_var)| {
             let entries = self.table_entries(&f.expr);
             (!entries.is_empty()).then_some(LoopTable {

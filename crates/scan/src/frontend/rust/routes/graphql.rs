@@ -73,6 +73,7 @@ pub(in crate::frontend::rust) fn resolver_route(
         handler: fn_path.to_owned(),
         registered_in: None,
         framework: g.framework.to_owned(),
+        value: false,
         pos,
     }
 }

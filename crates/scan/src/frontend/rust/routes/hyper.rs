@@ -13,8 +13,16 @@ use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::{path_string, peel};
 
 /// Does the expression read a request path (`req.uri().path()`, `path`, `(method, path)`)?
+/// The path of a URL (`request.url().path()`) is a client request's (reqwest), as in a mock
+/// transport answering the client's own calls: not a route.
 fn mentions_path(e: &Expr) -> bool {
     match e {
+        Expr::MethodCall(m)
+            if m.method == "url"
+                || matches!(&*m.receiver, Expr::MethodCall(r) if r.method == "url") =>
+        {
+            false
+        }
         Expr::MethodCall(m) => {
             m.method == "path" || m.method == "uri" || mentions_path(&m.receiver)
         }
@@ -136,8 +144,13 @@ fn single_call(e: &Expr) -> Option<String> {
             };
             let path = path_string(&p.path);
             let wrapper = matches!(path.as_str(), "Ok" | "Some" | "Box::pin" | "Box::new");
+            let last = path.rsplit("::").next().unwrap_or(&path);
             if wrapper && c.args.len() == 1 {
                 single_call(&c.args[0])
+            } else if last.starts_with(char::is_uppercase) {
+                // A constructor (`Either::Left(ready(..))`, `Json(..)`) builds a response in
+                // place: the branch is its own handler.
+                None
             } else {
                 Some(path)
             }
@@ -195,8 +208,7 @@ impl Extractor<'_> {
                 h
             }
             None => {
-                let base = self.fns.last().map_or("crate", |f| f.path.as_str());
-                let path = format!("{base}::{{arm@{}}}", first.start().line);
+                let path = format!("{}::{{arm@{}}}", self.handler_base(), first.start().line);
                 self.emit(
                     EventKind::FnRef {
                         path: path.as_str().into(),
@@ -217,7 +229,8 @@ impl Extractor<'_> {
             path.push(RoutePath::Lit(p));
             let pos = self.idx.at(span);
             for m in &methods {
-                self.push_route(m, path.clone(), handler.clone(), framework, pos);
+                let h = super::Handler::func(handler.clone());
+                self.push_route(m, path.clone(), h, framework, pos);
             }
         }
     }

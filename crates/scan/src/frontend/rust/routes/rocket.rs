@@ -42,6 +42,7 @@ impl Extractor<'_> {
             for arg in &args {
                 match peel(arg) {
                     Expr::Lit(_) if path.is_none() => path = Some(self.route_path(arg)),
+                    Expr::Macro(_) if path.is_none() => path = Some(self.route_path(arg)),
                     Expr::Assign(a) => {
                         let key = match peel(&a.left) {
                             Expr::Path(p) => path_string(&p.path),
@@ -58,8 +59,9 @@ impl Extractor<'_> {
                 }
             }
             let Some(path) = path else { continue };
-            if let RoutePath::Lit(p) = &path
-                && p.contains('<')
+            if path
+                .iter()
+                .any(|p| matches!(p, RoutePath::Lit(p) if p.contains('<')))
             {
                 framework = "rocket";
             }
@@ -72,10 +74,11 @@ impl Extractor<'_> {
             for method in methods {
                 self.facts.routes.push(RouteFact {
                     method,
-                    path: vec![path.clone()],
+                    path: path.clone(),
                     handler: fn_path.to_owned(),
                     registered_in: None,
                     framework: framework.to_owned(),
+                    value: false,
                     pos,
                 });
             }
@@ -85,7 +88,7 @@ impl Extractor<'_> {
     /// `.mount("/api", routes![a, b])`: one mount per handler; `.mount("/", api())`.
     pub(super) fn rocket_mount(&mut self, m: &ExprMethodCall) -> ArgPlan {
         let mut prefix = self.prefixes();
-        prefix.push(self.route_path(&m.args[0]));
+        prefix.extend(self.route_path(&m.args[0]));
         let pos = self.idx.at(m.method.span());
         match peel(&m.args[1]) {
             Expr::Macro(mac)
