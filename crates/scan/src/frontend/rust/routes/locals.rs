@@ -79,13 +79,12 @@ impl Extractor<'_> {
             return;
         }
         let (root, _) = chain(e);
-        if let Expr::Path(p) = root {
-            if self
+        if let Expr::Path(p) = root
+            && self
                 .binding(&path_string(&p.path))
                 .is_some_and(|b| b.router)
-            {
-                return;
-            }
+        {
+            return;
         }
         for t in self.held(e) {
             self.push_mount(prefix.clone(), t, pos);
@@ -149,10 +148,8 @@ impl Extractor<'_> {
                 };
                 let mut targets =
                     vec![self.router_fn(&format!("let {key}"), init, name.span(), root)];
-                if cfg {
-                    if let Some(old) = self.binding(&key).filter(|b| b.cfg) {
-                        targets.extend(old.targets.iter().cloned());
-                    }
+                if cfg && let Some(old) = self.binding(&key).filter(|b| b.cfg) {
+                    targets.extend(old.targets.iter().cloned());
                 }
                 Some(Binding {
                     targets,
@@ -212,12 +209,11 @@ impl Extractor<'_> {
 
     /// `name = <expr>` rebinds a local.
     pub(in crate::frontend::rust) fn assign_expr(&mut self, a: &ExprAssign) {
-        if let Expr::Path(p) = peel(&a.left) {
-            if let Some(name) = p.path.get_ident() {
-                if self.is_local(&name.to_string()) {
-                    return self.bind(name, &a.right, false);
-                }
-            }
+        if let Expr::Path(p) = peel(&a.left)
+            && let Some(name) = p.path.get_ident()
+            && self.is_local(&name.to_string())
+        {
+            return self.bind(name, &a.right, false);
         }
         visit::visit_expr_assign(self, a);
     }

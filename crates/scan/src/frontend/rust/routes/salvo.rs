@@ -188,24 +188,25 @@ impl Extractor<'_> {
 
     /// `.hoop(auth)` on a router: middleware of the current router function.
     pub(super) fn salvo_hoop(&mut self, m: &ExprMethodCall) -> ArgPlan {
-        if self.salvo_path(&m.receiver).is_some() {
-            if let Some(target) = self.middleware_target(&m.args[0]) {
-                let pos = self.idx.at(m.method.span());
-                self.push_mount_of(MountKind::Middleware, Vec::new(), target, pos);
-            }
+        if self.salvo_path(&m.receiver).is_some()
+            && let Some(target) = self.middleware_target(&m.args[0])
+        {
+            let pos = self.idx.at(m.method.span());
+            self.push_mount_of(MountKind::Middleware, Vec::new(), target, pos);
         }
         ArgPlan::default()
     }
 
     /// `Router::with_hoop(auth)`: the same as `.hoop(auth)`.
     pub(super) fn salvo_with_hoop(&mut self, c: &ExprCall, callee: &str) {
-        if callee.ends_with("Router::with_hoop") && c.args.len() == 1 {
-            if let Some(target) = self.middleware_target(&c.args[0]) {
-                let pos = self
-                    .idx
-                    .at(expr_start(&c.args[0]).unwrap_or_else(proc_macro2::Span::call_site));
-                self.push_mount_of(MountKind::Middleware, Vec::new(), target, pos);
-            }
+        if callee.ends_with("Router::with_hoop")
+            && c.args.len() == 1
+            && let Some(target) = self.middleware_target(&c.args[0])
+        {
+            let pos = self
+                .idx
+                .at(expr_start(&c.args[0]).unwrap_or_else(proc_macro2::Span::call_site));
+            self.push_mount_of(MountKind::Middleware, Vec::new(), target, pos);
         }
     }
 
