@@ -30,6 +30,9 @@ pub struct CodePatterns {
     pub macros: Vec<String>,
     /// String globs.
     pub strings: Vec<String>,
+    /// Globs over the enum variant sent on a channel (`Enum::Variant`), `""` for a send of
+    /// anything that is not a variant.
+    pub messages: Vec<String>,
 }
 
 impl CodePatterns {
@@ -40,6 +43,7 @@ impl CodePatterns {
             && self.types.is_empty()
             && self.macros.is_empty()
             && self.strings.is_empty()
+            && self.messages.is_empty()
     }
 }
 

@@ -394,6 +394,11 @@ pub struct RawDetector {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub strings: Vec<SStr>,
+    /// Messages sent on a channel, by the enum variant sent (`*::Generate*`); `""` is a send of
+    /// anything else (a variable, a struct).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub messages: Vec<SStr>,
     /// Config predicates, e.g. `moderation.enabled = true` or `@log-retention-days >= 0`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

@@ -814,6 +814,7 @@ fn code_patterns(
     types: Vec<SStr>,
     macros: Vec<SStr>,
     strings: Vec<SStr>,
+    messages: Vec<SStr>,
 ) -> CodePatterns {
     let mut chains = Vec::new();
     for m in &methods {
@@ -854,6 +855,7 @@ fn code_patterns(
             .map(|s| s.into_inner().trim_end_matches('!').to_owned())
             .collect(),
         strings: strings.into_iter().map(|s| s.into_inner()).collect(),
+        messages: messages.into_iter().map(|s| s.into_inner()).collect(),
     }
 }
 
@@ -869,7 +871,9 @@ pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
         .into_iter()
         .map(|doc| document(c, doc))
         .collect::<Vec<_>>();
-    let code = code_patterns(c, d.calls, d.methods, d.types, d.macros, d.strings);
+    let code = code_patterns(
+        c, d.calls, d.methods, d.types, d.macros, d.strings, d.messages,
+    );
     if code.is_empty() && config.is_empty() && documents.is_empty() {
         c.at(
             d.id.span(),
@@ -951,7 +955,15 @@ pub fn load_catalogue(source: &SourceFile) -> Result<Catalogue, LoadError> {
             .iter()
             .filter_map(|s| capability(&mut c, s))
             .collect();
-        let code = code_patterns(&mut c, n.calls, n.methods, n.types, Vec::new(), n.strings);
+        let code = code_patterns(
+            &mut c,
+            n.calls,
+            n.methods,
+            n.types,
+            Vec::new(),
+            n.strings,
+            Vec::new(),
+        );
         if code.is_empty() {
             c.at(
                 n.id.span(),

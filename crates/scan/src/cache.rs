@@ -34,7 +34,7 @@ use crate::frontend::rust::RustInput;
 pub const CACHE_DIR: &str = ".genai-gate-cache";
 
 /// Layout version of cache entries; bump when [`FileFacts`] changes shape.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// A fact cache rooted at one directory.
 #[derive(Debug, Clone)]

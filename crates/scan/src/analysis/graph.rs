@@ -562,6 +562,9 @@ impl<'a> Workspace<'a> {
     /// The match arms that receive a message (`Enum::Variant`), when few enough to be the
     /// handlers of it (a variant matched in many places is a value, not a message).
     pub fn receivers(&self, variant: &str) -> Vec<FnId> {
+        if variant.is_empty() {
+            return Vec::new();
+        }
         match self.receivers.get(variant) {
             Some(ids) if ids.len() <= MAX_RECEIVERS => ids.clone(),
             _ => Vec::new(),

@@ -33,6 +33,8 @@ enum Pat {
     Method(Vec<Glob>),
     Macro(Glob),
     Str(Glob),
+    /// The variant sent on a channel (`""`: not a variant).
+    Message(Glob),
 }
 
 /// A set of compiled patterns, each owned by a detector or a negative.
@@ -134,7 +136,7 @@ impl Pat {
     /// The longest literal run of the pattern's last segment (or of the whole string pattern).
     fn needle(&self) -> Option<String> {
         let source = match self {
-            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => {
+            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) | Pat::Message(g) => {
                 g.source().rsplit("::").next().unwrap_or_default()
             }
             Pat::Method(gs) => gs.last().map(Glob::source).unwrap_or_default(),
@@ -145,7 +147,7 @@ impl Pat {
         // literals before it; `::` at either end is trimmed because the leading-`*::` rule
         // also matches the bare rest.
         longest(source).or_else(|| match self {
-            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => longest(g.source()),
+            Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) | Pat::Message(g) => longest(g.source()),
             // A method event is prefiltered on its last name only.
             Pat::Method(_) | Pat::Str(_) => None,
         })
@@ -171,6 +173,8 @@ impl Pat {
     /// is an identifier of the source); else the longest literal run.
     fn required(&self) -> Option<Required> {
         let segments: Vec<&str> = match self {
+            // A send is a `send`-like call: the method name is what the file must contain.
+            Pat::Message(_) => return Some(Required::Ident("send".to_owned())),
             Pat::Call(g) | Pat::Type(g) | Pat::Macro(g) => g.source().split("::").collect(),
             Pat::Method(gs) => gs.iter().map(Glob::source).collect(),
             Pat::Str(g) => {
@@ -228,13 +232,17 @@ impl PatternSet {
             for p in &code.strings {
                 pats.push((None, Pat::Str(Glob::new(p, ""))));
             }
+            for p in &code.messages {
+                pats.push((Some(last_segment(p)), Pat::Message(Glob::new(p, "::"))));
+            }
             for (key, pat) in pats {
                 let i = set.pats.len();
                 let is_str = matches!(pat, Pat::Str(_));
+                let is_message = matches!(pat, Pat::Message(_));
                 set.pats.push((owner, pat));
                 match key {
                     _ if is_str => strings.push(i),
-                    Some(k) if !k.contains('*') && !k.is_empty() => {
+                    Some(k) if !k.contains('*') && (!k.is_empty() || is_message) => {
                         set.by_last.entry(k.to_owned()).or_default().push(i)
                     }
                     _ => wild.push(i),
@@ -323,8 +331,16 @@ impl PatternSet {
                     test(i);
                 }
             }
-            // The variant itself is a `TypeRef` of its own, which patterns see.
-            EventKind::Message { .. } => return,
+            EventKind::Message { variant } => {
+                for &i in self
+                    .by_last
+                    .get(last_segment(variant))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    test(i);
+                }
+            }
         }
         let text = match event {
             EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
@@ -332,7 +348,8 @@ impl PatternSet {
             }
             EventKind::Method { chain, .. } => chain.last().unwrap_or_default(),
             EventKind::Macro { name } => name.as_str(),
-            EventKind::Str { .. } | EventKind::Message { .. } => "",
+            EventKind::Message { variant } => variant.as_str(),
+            EventKind::Str { .. } => "",
         };
         self.wild.candidates(text, test);
     }
@@ -363,6 +380,7 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
         }
         (Pat::Macro(g), EventKind::Macro { name }) => g.matches(name.trim_end_matches('!')),
         (Pat::Str(g), EventKind::Str { value }) => g.matches(value),
+        (Pat::Message(g), EventKind::Message { variant }) => g.matches(variant),
         _ => false,
     }
 }

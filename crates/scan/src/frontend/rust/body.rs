@@ -188,7 +188,7 @@ impl Extractor<'_> {
             let keep = f.prefixes.len().saturating_sub(plan.pushed);
             f.prefixes.truncate(keep);
         }
-        self.message_send(&name, &m.args);
+        self.message_send(&name, &m.receiver, m.method.span(), &m.args);
         (chain, receiver)
     }
 
@@ -360,6 +360,7 @@ impl Extractor<'_> {
     pub(super) fn local_stmt(&mut self, l: &syn::Local) {
         if let (Pat::Ident(name), Some(init)) = (&l.pat, &l.init) {
             self.local_table(&name.ident, &init.expr);
+            self.local_variant(&name.ident, &init.expr);
         }
         if !self.router_local(l) {
             visit::visit_local(self, l);
@@ -421,29 +422,34 @@ impl Extractor<'_> {
         walk: impl FnOnce(&mut Self),
     ) {
         // Closures, arms and routers bound to locals see the enclosing bindings.
-        let (self_type, is_test, locals, loops, tables, bindings) = self.fns.last().map_or_else(
-            || {
-                let d = Default::default();
-                (
-                    None,
-                    self.test_depth > 0,
-                    d,
-                    Vec::new(),
-                    Default::default(),
-                    Default::default(),
-                )
-            },
-            |f| {
-                (
-                    f.self_type.clone(),
-                    f.is_test,
-                    f.locals.clone(),
-                    f.loops.clone(),
-                    f.tables.clone(),
-                    f.bindings.clone(),
-                )
-            },
-        );
+        let (self_type, is_test, locals, loops, tables, bindings, variants, replies) =
+            self.fns.last().map_or_else(
+                || {
+                    let d = Default::default();
+                    (
+                        None,
+                        self.test_depth > 0,
+                        d,
+                        Vec::new(),
+                        Default::default(),
+                        Default::default(),
+                        Default::default(),
+                        Default::default(),
+                    )
+                },
+                |f| {
+                    (
+                        f.self_type.clone(),
+                        f.is_test,
+                        f.locals.clone(),
+                        f.loops.clone(),
+                        f.tables.clone(),
+                        f.bindings.clone(),
+                        f.variants.clone(),
+                        f.replies.clone(),
+                    )
+                },
+            );
         self.fns.push(FnState {
             path,
             events: Vec::new(),
@@ -452,6 +458,8 @@ impl Extractor<'_> {
             loops,
             tables,
             bindings,
+            variants,
+            replies,
             service_call: false,
             self_type: self_type.clone(),
             is_test,

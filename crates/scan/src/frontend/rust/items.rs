@@ -222,6 +222,8 @@ impl Extractor<'_> {
             loops: Vec::new(),
             tables: Default::default(),
             bindings: Default::default(),
+            variants: Default::default(),
+            replies: Default::default(),
             service_call: service && name == "call",
             self_type: self_type.clone(),
             is_test,

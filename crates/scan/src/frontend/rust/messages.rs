@@ -8,7 +8,9 @@
 //! match event { Event::IsKeyValid { key, reply } => { /* SELECT … FROM api_keys */ } }
 //! ```
 //!
-//! The send becomes a [`EventKind::Message`] naming `Event::IsKeyValid`; each arm whose pattern
+//! The send becomes a [`EventKind::Message`] naming `Event::IsKeyValid` (or the local bound to
+//! it, or the struct sent; a send of anything else is a message with an empty name, which
+//! detectors may still match); each arm whose pattern
 //! names an enum variant (a path of two or more segments) becomes a synthetic function
 //! (`…::{arm@line}`), referenced from the enclosing function as closures and route arms are,
 //! with a [`ReceiveFact`]. The graph links the two, so the flow follows the message into what
@@ -60,34 +62,79 @@ fn pat_variant(p: &Pat) -> Option<String> {
     }
 }
 
+/// The variant path a payload expression builds: `E::V { .. }`, `E::V(..)`, `E::V`.
+fn payload_path(e: &Expr) -> Option<&syn::Path> {
+    match peel(e) {
+        Expr::Struct(s) => Some(&s.path),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => Some(&p.path),
+            _ => None,
+        },
+        Expr::Path(p) => Some(&p.path),
+        _ => None,
+    }
+}
+
 impl Extractor<'_> {
-    /// After `recv.m(args)` was emitted: a send of an enum variant is a message.
+    /// `let name = Enum::Variant(..)`: remembered, so that `tx.send(name)` names the variant.
+    pub(super) fn local_variant(&mut self, name: &syn::Ident, init: &Expr) {
+        let Some(variant) = payload_path(init).and_then(variant_of) else {
+            return;
+        };
+        if let Some(f) = self.fns.last_mut() {
+            f.variants.insert(name.to_string(), variant);
+        }
+    }
+
+    /// After `recv.m(args)` was emitted: every send is a message, named by the enum variant
+    /// it sends (directly or through a local bound to one), or unnamed.
     pub(super) fn message_send(
         &mut self,
         method: &str,
+        receiver: &Expr,
+        at: proc_macro2::Span,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) {
         if !SEND_METHODS.contains(&method) {
             return;
         }
         let Some(arg) = args.first() else { return };
-        let path = match peel(arg) {
-            Expr::Struct(s) => &s.path,
-            Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => &p.path,
-                _ => return,
-            },
-            Expr::Path(p) => &p.path,
-            _ => return,
-        };
-        if let Some(variant) = variant_of(path) {
-            self.emit(
-                EventKind::Message {
-                    variant: variant.into(),
-                },
-                path_span(path),
-            );
+        if let Expr::Path(p) = peel(receiver)
+            && let Some(id) = p.path.get_ident()
+            && self
+                .fns
+                .last()
+                .is_some_and(|f| f.replies.contains(id.to_string().as_str()))
+        {
+            return;
         }
+        // A variant, or a struct sent as it is (`tx.send(Decision { .. })`), names the message.
+        let direct = payload_path(arg).and_then(|p| {
+            let name = variant_of(p).or_else(|| match (peel(arg), p.segments.last()) {
+                (Expr::Struct(_), Some(last)) => Some(last.ident.to_string()),
+                _ => None,
+            })?;
+            Some((name, path_span(p)))
+        });
+        let (variant, span) = match direct {
+            Some(found) => found,
+            None => {
+                let local = match peel(arg) {
+                    Expr::Path(p) => p.path.get_ident().and_then(|id| {
+                        let f = self.fns.last()?;
+                        f.variants.get(&id.to_string()).cloned()
+                    }),
+                    _ => None,
+                };
+                (local.unwrap_or_default(), at)
+            }
+        };
+        self.emit(
+            EventKind::Message {
+                variant: variant.into(),
+            },
+            span,
+        );
     }
 
     /// A `match` whose arms receive enum variants: each such arm a synthetic function.
@@ -126,6 +173,7 @@ impl Extractor<'_> {
             self.synthetic(path, span, end, |this| {
                 if let Some(f) = this.fns.last_mut() {
                     super::items::bind_names(&arm.pat, &mut f.locals);
+                    super::items::bind_names(&arm.pat, &mut f.replies);
                 }
                 this.visit_pat(&arm.pat);
                 this.visit_expr(&arm.body);

@@ -264,6 +264,11 @@ pub(crate) struct FnState {
     /// Local names bound to routers, router-returning calls, collections of routers and
     /// service values.
     bindings: HashMap<String, routes::Binding, FxBuildHasher>,
+    /// Local names bound to an enum variant (`let request = Request::Chat(..)`), for sends.
+    variants: HashMap<String, String, FxBuildHasher>,
+    /// Names bound by the pattern of a receiving match arm (`Req::Info(reply)`): a send on
+    /// one of them answers the message, it hands no work on.
+    replies: NameSet,
     /// This is `call` of a tower `Service` impl.
     service_call: bool,
     /// The `impl` type, for methods.

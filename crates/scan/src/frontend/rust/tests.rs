@@ -1840,8 +1840,12 @@ fn a_variant_sent_on_a_channel_is_a_message_and_its_receiving_arms_are_functions
         sends.contains(&"message StateEvent::IsApiTokenValid".to_owned()),
         "{sends:?}"
     );
-    // `Ok(1)` is a one-segment path: not a message.
-    assert_eq!(sends.iter().filter(|e| e.starts_with("message")).count(), 1);
+    // `Ok(1)` is a one-segment path, not a variant: a message without a name.
+    let messages: Vec<&String> = sends.iter().filter(|e| e.starts_with("message")).collect();
+    assert_eq!(
+        messages,
+        ["message StateEvent::IsApiTokenValid", "message "]
+    );
     let variants: Vec<&str> = f.receives.iter().map(|r| r.variant.as_str()).collect();
     assert_eq!(
         variants,
@@ -1907,4 +1911,45 @@ fn a_const_built_by_a_constructor_keeps_its_path_like_argument() {
         .map(|c| (c.path.as_str(), c.value.as_str()))
         .collect();
     assert_eq!(c, [("svc::api::CHAT_ROUTE.*", "/v1/chat/completions")]);
+}
+
+#[test]
+fn sends_name_their_variant_local_or_struct_and_replies_are_not_messages() {
+    let f = scan(
+        r#"
+async fn handler(tx: Sender<Req>) {
+    let request = Req::Generate { prompt };
+    tx.send(request).await;
+    tx.send(Decision { approve }).await;
+    tx.send(make()).await;
+}
+async fn engine(rx: Receiver<Req>) {
+    match rx.recv().await {
+        Req::Info(reply) => { let _ = reply.send(info.clone()); }
+        Req::Generate { prompt } => { out.send(prompt); }
+    }
+}
+"#,
+    );
+    let messages = |path: &str| -> Vec<String> {
+        ev(&f, path)
+            .into_iter()
+            .filter(|e| e.starts_with("message"))
+            .collect()
+    };
+    assert_eq!(
+        messages("svc::api::handler"),
+        s(&["message Req::Generate", "message Decision", "message "])
+    );
+    let arms: Vec<&str> = f
+        .functions
+        .iter()
+        .map(|x| x.path.as_str())
+        .filter(|p| p.contains("{arm@"))
+        .collect();
+    assert_eq!(arms.len(), 2, "{arms:?}");
+    // The reply on the channel the Info message carried is no message; a send on another
+    // channel from the Generate arm is.
+    assert_eq!(messages(arms[0]), Vec::<String>::new());
+    assert_eq!(messages(arms[1]), s(&["message "]));
 }

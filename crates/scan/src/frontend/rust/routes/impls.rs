@@ -86,6 +86,8 @@ impl Extractor<'_> {
             loops: Vec::new(),
             tables: Default::default(),
             bindings: Default::default(),
+            variants: Default::default(),
+            replies: Default::default(),
             service_call: false,
             self_type: Some(self_type.to_owned()),
             is_test: self.test_depth > 0,
