@@ -488,3 +488,76 @@ fn an_unchanged_profile_has_no_tamper_finding() {
     // Tightening is no tampering.
     assert!(tamper(BASE, &BASE.replace("2025-06-30", "2025-03-31")).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: a pull request must not pass the gate by hiding, weakening or poisoning it.
+
+/// An unmoderated handler with its own router, mounted by `main.rs` through `merge`.
+const UNMODERATED: &str = r#"use std::sync::Arc;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use crate::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/v1/draft", post(draft))
+}
+
+pub async fn draft(State(state): State<Arc<AppState>>, body: String) -> String {
+    state.llm.chat().create(body).await.unwrap()
+}
+"#;
+
+/// Mounts the router of a module named `module` from `file` in `src/main.rs` of compliant-chat.
+fn mount(d: &Path, file: &str, module: &str) {
+    let attr = if file == format!("src/{module}.rs") {
+        String::new()
+    } else {
+        let rel = file.strip_prefix("src/").unwrap();
+        let rel: String = rel.escape_default().collect();
+        format!("#[path = \"{rel}\"]\n")
+    };
+    edit(
+        &d.join("src/main.rs"),
+        "mod admin;",
+        &format!("{attr}mod {module};\nmod admin;"),
+    );
+    edit(
+        &d.join("src/main.rs"),
+        ".with_state(state);",
+        &format!(".merge({module}::routes())\n        .with_state(state);"),
+    );
+}
+
+/// Item 1: git quotes non-ASCII and odd file names unless asked for `-z`; a PR adding
+/// `src/生成.rs` with an unmoderated handler must fail `--changed-since`.
+#[test]
+fn pr_mode_sees_files_with_non_ascii_and_odd_names() {
+    for (file, module) in [
+        ("src/生成.rs", "生成"),
+        ("src/with\ttab.rs", "tabbed"),
+        ("src/quo\"te\\back.rs", "quoted"),
+        ("src/new\nline.rs", "newline"),
+    ] {
+        let dir = repo("compliant-chat");
+        let d = dir.path();
+        std::fs::write(d.join(file), UNMODERATED).unwrap();
+        mount(d, file, module);
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "draft endpoint"]);
+        let (code, r) = check(d, &["--changed-since", "HEAD~1"]);
+        let hits: Vec<_> = findings(&r, "CN-GAI-4.1")
+            .into_iter()
+            .filter(|f| f["endpoint"]["route"] == "/v1/draft")
+            .collect();
+        assert_eq!(hits.len(), 1, "{file:?}: {:#}", r["findings"]);
+        assert_eq!(hits[0]["file"], file, "{file:?}");
+        assert_eq!(code, 1, "{file:?}");
+        // Uncommitted and untracked files count too.
+        git(d, &["reset", "-q", "--soft", "HEAD~1"]);
+        git(d, &["rm", "-q", "--cached", file]);
+        let (code, r) = check(d, &["--changed-since", "HEAD"]);
+        assert_eq!(code, 1, "{file:?} untracked: {:#}", r["findings"]);
+        assert_eq!(r["changes"]["changed_files"], 2, "{file:?}");
+    }
+}

@@ -9,22 +9,50 @@ use genai_gate_policy::{Pack, Profile, SourceFile, load_pack, load_profile};
 use genai_gate_scan::Finding;
 use genai_gate_scan::judge::changes::{ChangedFiles, TamperInput, tamper};
 
-/// Runs git in `root`; stdout on success.
-fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+/// Runs git in `root`; its raw stdout on success.
+///
+/// The repository's own configuration is trusted (a pull request cannot write `.git/`), but
+/// nothing that could run a program or reach the network is wanted from a read-only query:
+/// no fsmonitor hook, no external diff or text conversion, no pager, no protocol.
+fn git_bytes(root: &Path, args: &[&str]) -> anyhow::Result<Vec<u8>> {
     let out = Command::new("git")
         .arg("-C")
         .arg(root)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "protocol.allow=never",
+            "--no-pager",
+        ])
         .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_EXTERNAL_DIFF")
         .output()
         .context("cannot run git (is it installed?)")?;
     if !out.status.success() {
         bail!(
             "`git {}` failed: {}",
             args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
+            crate::render::neutral::line(String::from_utf8_lossy(&out.stderr).trim())
         );
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(out.stdout)
+}
+
+/// Runs git in `root`; stdout as text on success.
+fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+    git_bytes(root, args).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// NUL-separated names (`-z` output), exactly as git stores them. Names that are not UTF-8
+/// cannot name a scanned file (the walker skips them) and are left out.
+fn split_z(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| std::str::from_utf8(n).ok().map(str::to_owned))
+        .collect()
 }
 
 /// The commit a change is compared against: the merge base of REV and HEAD.
@@ -51,12 +79,23 @@ fn base(root: &Path, rev: &str) -> anyhow::Result<String> {
 /// untracked — relative to `root`, sorted.
 pub fn changed_files(root: &Path, rev: &str) -> anyhow::Result<ChangedFiles> {
     let base = base(root, rev)?;
-    let mut files: Vec<String> = git(root, &["diff", "--name-only", "--relative", &base])?
-        .lines()
-        .chain(git(root, &["ls-files", "--others", "--exclude-standard"])?.lines())
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
+    // `-z`: names verbatim, never quoted or escaped (non-ASCII, tabs, quotes, newlines).
+    let diff = git_bytes(
+        root,
+        &[
+            "diff",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--relative",
+            &base,
+        ],
+    )?;
+    let untracked = git_bytes(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let mut files: Vec<String> = split_z(&diff);
+    files.extend(split_z(&untracked));
     files.sort();
     files.dedup();
     Ok(ChangedFiles {

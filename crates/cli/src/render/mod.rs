@@ -5,6 +5,7 @@
 mod github;
 mod junit;
 mod markdown;
+pub mod neutral;
 mod sarif;
 
 use std::io::Write as _;
