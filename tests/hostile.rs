@@ -633,3 +633,262 @@ fn a_corrupt_cache_is_discarded() {
     assert_eq!(run(&repo, &[]).report, clean, "corrupt entries");
     assert_eq!(run(&repo, &[]).report, clean, "rewritten entries");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, items 9–11: scanned text cannot inject into logs and reports.
+
+/// A service whose routes, file names, service name, waiver and suppression reasons carry
+/// workflow commands, ESC sequences, Markdown and HTML, XML-forbidden characters and URI
+/// escapes. Every payload contains `PWNED`.
+fn poisoned_service() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, repo) = service("repo");
+    let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    write(
+        &repo,
+        "genai-gate.toml",
+        profile.replace(
+            "name = \"xiaozhi-chat\"",
+            "name = \"chat`PWNED`<h2>PWNED</h2><img src=x onerror=alert(1)>\\n::error::PWNED-name\"",
+        ) + "\n[[waiver]]\ncontrol = \"CN-GAI-4.2\"\npaths = [\"src/poison.rs\"]\nreason = \"ok\\r::error::PWNED-waiver\\u001b[2J\"\nowner = \"x\\n::warning::PWNED-owner\"\nexpires = 2099-01-01\n",
+    );
+    let main = fs::read_to_string(repo.join("src/main.rs")).unwrap();
+    write(
+        &repo,
+        "src/main.rs",
+        main.replace("mod admin;", "mod poison;\nmod admin;").replace(
+            ".with_state(state);",
+            ".route(\"/v1/x\\n::error::PWNED-route<details><summary>PWNED</summary>`code`\\u{fffe}\\u{1b}[31m\", post(poison::draft))\n        .with_state(state);",
+        ),
+    );
+    write(
+        &repo,
+        "src/poison.rs",
+        "use std::sync::Arc;\nuse axum::extract::State;\nuse crate::AppState;\n\n// genai-gate: allow CN-GAI-4.1 -- reviewed\r::stop-commands::PWNED-allow\npub async fn draft(State(state): State<Arc<AppState>>, body: String) -> String {\n    state.llm.chat().create(body).await.unwrap()\n}\n",
+    );
+    write(&repo, "src/bad\n::error::PWNED-file.rs", "fn broken( {\n");
+    write(
+        &repo,
+        "src/%2e%2e%2f%2e%2e%2fetc%2fpasswd.rs",
+        "fn broken( {\n",
+    );
+    (tmp, repo)
+}
+
+/// Lines as the GitHub runner splits them (on LF, CR and CR LF), trimmed as it trims them.
+fn runner_lines(text: &str) -> Vec<&str> {
+    text.split(['\n', '\r']).map(str::trim_start).collect()
+}
+
+fn gg_in(repo: &Path, args: &[&str], github: bool) -> std::process::Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("genai-gate").unwrap();
+    cmd.env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("NO_COLOR")
+        .env("XDG_CACHE_HOME", tmp.path())
+        .args(["--color", "never", "check"])
+        .args(args)
+        .arg(repo);
+    if github {
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", tmp.path().join("summary"))
+            .env("GITHUB_OUTPUT", tmp.path().join("output"));
+    }
+    cmd.timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap()
+}
+
+/// Item 9: nothing scanned starts a workflow command on stderr or stdout, in the human view
+/// or in GitHub mode; no ESC reaches a log written without colour.
+#[test]
+fn scanned_text_never_starts_a_workflow_command() {
+    let (_tmp, repo) = poisoned_service();
+    for github in [false, true] {
+        for args in [&[][..], &["--strict"][..], &["--format", "github"][..]] {
+            let out = gg_in(&repo, args, github);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+                assert!(
+                    text.is_empty() || text.contains("PWNED"),
+                    "{name} {args:?}: the payloads are shown (escaped): {text}"
+                );
+                for l in runner_lines(text) {
+                    // Only genai-gate's own annotations (on stdout) start a command.
+                    let ours = name == "stdout"
+                        && ["::error ", "::warning ", "::notice "]
+                            .iter()
+                            .any(|k| l.starts_with(k))
+                        && (l.contains(" file=") || l.contains(" title="));
+                    assert!(
+                        ours || (!l.starts_with("::") && !l.starts_with("##[")),
+                        "{name} {args:?} github={github}: a scanned line starts a command: {l:?}"
+                    );
+                }
+                assert!(
+                    !text.contains('\u{1b}'),
+                    "{name} {args:?}: an ESC reached the log"
+                );
+            }
+        }
+    }
+}
+
+/// Item 10: the Markdown report (also the job summary) shows scanned text as text.
+#[test]
+fn scanned_text_is_not_live_markdown_or_html() {
+    let (_tmp, repo) = poisoned_service();
+    let out = gg_in(&repo, &["--format", "markdown"], false);
+    let md = String::from_utf8(out.stdout).unwrap();
+    // Inside a code span HTML is text; outside one, no tag may open.
+    let outside = without_code_spans(&md);
+    for tag in ["<h2>PWNED", "<img", "<details>", "<summary>"] {
+        assert!(!outside.contains(tag), "live HTML {tag}:\n{md}");
+    }
+    assert!(md.contains("&lt;h2&gt;PWNED"), "{md}");
+    assert!(
+        !outside.contains("`PWNED`"),
+        "a scanned backtick opens a code span:\n{md}"
+    );
+    for l in md.lines().filter(|l| l.contains("PWNED")) {
+        assert!(!l.contains('\u{fffe}') && !l.contains('\r'), "{l:?}");
+    }
+}
+
+/// Markdown text with its code spans removed (a run of N backticks up to the next run of
+/// exactly N); a backslash-escaped backtick opens nothing.
+fn without_code_spans(md: &str) -> String {
+    let b: Vec<char> = md.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let run = |i: usize| b[i..].iter().take_while(|c| **c == '`').count();
+    while i < b.len() {
+        if b[i] == '\\' && i + 1 < b.len() {
+            out.push(b[i]);
+            out.push(b[i + 1]);
+            i += 2;
+        } else if b[i] == '`' {
+            let n = run(i);
+            let mut j = i + n;
+            let mut closed = None;
+            while j < b.len() {
+                if b[j] == '`' {
+                    let m = run(j);
+                    if m == n {
+                        closed = Some(j + m);
+                        break;
+                    }
+                    j += m;
+                } else {
+                    j += 1;
+                }
+            }
+            match closed {
+                Some(end) => i = end,
+                None => {
+                    out.extend(&b[i..i + n]);
+                    i += n;
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Item 11: the JUnit XML is well-formed whatever the routes hold, and SARIF URIs are
+/// percent-encoded, never leaving the root.
+#[test]
+fn junit_is_well_formed_and_sarif_uris_stay_in_the_root() {
+    let (tmp, repo) = poisoned_service();
+    let out = gg_in(&repo, &["--format", "junit"], false);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.contains("PWNED"));
+    for c in xml.chars() {
+        let ok = matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}';
+        assert!(ok, "XML 1.0 forbids {:?}", c);
+    }
+    // A pack loaded from outside the root labels its control's findings.
+    let pack = tmp.path().join("outside/overlay.toml");
+    write(
+        &tmp.path().join("outside"),
+        "overlay.toml",
+        fs::read_to_string(root().join("policies/cn-genai-2023.toml"))
+            .unwrap()
+            .replacen("id = \"cn-genai-2023\"", "id = \"acme-outside\"", 1),
+    );
+    let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    write(
+        &repo,
+        "genai-gate.toml",
+        profile.replace("packs = [\"cn-genai-2023\"]", "packs = [\"acme-outside\"]"),
+    );
+    let out = gg_in(
+        &repo,
+        &["--format", "sarif", "--policy", pack.to_str().unwrap()],
+        false,
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut uris = Vec::new();
+    collect_uris(&sarif, &mut uris);
+    assert!(
+        uris.iter().any(|(_, u)| u.contains("%252e%252e%252f")),
+        "{uris:?}"
+    );
+    for (base, uri) in &uris {
+        if base.as_deref() == Some("%SRCROOT%") {
+            let decoded = percent_decode(uri);
+            assert!(
+                !decoded.starts_with('/')
+                    && decoded
+                        .split('/')
+                        .all(|s| s != ".." && s != "." && !s.is_empty()),
+                "{uri} decodes to {decoded:?}, outside the root"
+            );
+            assert!(!uri.contains(' ') && !uri.contains('\n'), "{uri:?}");
+        }
+    }
+}
+
+fn collect_uris(v: &Value, out: &mut Vec<(Option<String>, String)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(u)) = m.get("uri") {
+                let base = m
+                    .get("uriBaseId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                out.push((base, u.clone()));
+            }
+            m.values().for_each(|x| collect_uris(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_uris(x, out)),
+        _ => {}
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(x) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(x);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

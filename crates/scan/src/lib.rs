@@ -156,6 +156,7 @@ pub mod facts;
 pub mod frontend;
 pub mod judge;
 mod pipeline;
+pub mod read;
 pub mod report;
 pub mod walk;
 

@@ -126,6 +126,26 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// A finding's message as Markdown: genai-gate writes code-like parts between backticks, so
+/// with an even number of backticks the parts alternate between text ([`markdown`]) and code
+/// ([`code_span`]); otherwise it is all text. Either way every part is escaped: a backtick in
+/// scanned text can misplace the formatting, never open markup.
+pub fn markdown_message(s: &str) -> String {
+    if s.matches('`').count() % 2 != 0 {
+        return markdown(s);
+    }
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                markdown(part)
+            } else {
+                code_span(part)
+            }
+        })
+        .collect()
+}
+
 /// Scanned text as an inline Markdown code span: [`line`], fenced with one more backtick than
 /// the longest run inside (so a backtick cannot close it), padded when it starts or ends with
 /// a backtick, and `|` escaped for table cells (GitHub reads `\|` inside a code span in a
@@ -208,6 +228,11 @@ mod tests {
         assert_eq!(code_span("a`b"), "``a`b``");
         assert_eq!(code_span("`x"), "`` `x ``");
         assert_eq!(code_span("a|b"), "`a\\|b`");
+        assert_eq!(
+            markdown_message("output of `chat().create` at <x>"),
+            "output of `chat().create` at &lt;x&gt;"
+        );
+        assert_eq!(markdown_message("a `b` `c"), "a \\`b\\` \\`c");
     }
 
     #[test]
