@@ -335,6 +335,36 @@ fn ten_thousand_deep_nesting_is_refused_not_overflowed() {
     );
 }
 
+/// Item 12 (issue 13): generic arguments closed one by one passed the depth guard, which
+/// counted expressions only, and 9,000 levels (81 KB) overflowed syn's stack (SIGABRT).
+#[test]
+fn a_deep_generic_type_is_refused_not_overflowed() {
+    let (_tmp, repo) = service("repo");
+    let n = 9_000;
+    for (name, open, close) in [
+        ("args", "T<A, ", ", B>"),
+        ("consts", "T<{ 1 }, ", ", { 2 }>"),
+        ("returns", "fn() -> ", ""),
+    ] {
+        write(
+            &repo,
+            &format!("src/deep_{name}.rs"),
+            format!("type D = {}u8{};\n", open.repeat(n), close.repeat(n)),
+        );
+    }
+    let start = std::time::Instant::now();
+    let r = run(&repo, &[]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+    intact(&r);
+    for name in ["args", "consts", "returns"] {
+        let d = diagnostic(&r, &format!("src/deep_{name}.rs"));
+        assert!(
+            d["message"].as_str().unwrap().contains("nesting too deep"),
+            "{name}: {d}"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loops_and_links_out_of_the_root_are_not_followed() {
