@@ -4,7 +4,9 @@
 set -euo pipefail
 
 bin=${GENAI_GATE:-genai-gate}
-args=(check "${INPUT_PATH:-.}" --format github --fail-on "${INPUT_FAIL_ON:-error}")
+# Fail closed: a file that could hold an endpoint or a model call and was not fully analysed
+# fails the step (`extra-args: --no-fail-closed` turns that into a warning).
+args=(check "${INPUT_PATH:-.}" --format github --fail-on "${INPUT_FAIL_ON:-error}" --fail-closed)
 
 sarif=${INPUT_SARIF_FILE:-genai-gate.sarif}
 if [ -n "$sarif" ]; then

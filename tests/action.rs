@@ -27,6 +27,11 @@ struct Run {
 }
 
 fn run_action(fixture: &str, inputs: &[(&str, &str)]) -> Run {
+    run_action_with(fixture, inputs, |_| {})
+}
+
+/// `run_action` on a fixture changed by `change` first.
+fn run_action_with(fixture: &str, inputs: &[(&str, &str)], change: impl FnOnce(&Path)) -> Run {
     let action: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap())
             .unwrap();
@@ -58,6 +63,7 @@ fn run_action(fixture: &str, inputs: &[(&str, &str)]) -> Run {
         &repo_root().join("fixtures").join(fixture),
         workspace.path(),
     );
+    change(workspace.path());
     let runner_temp = tempfile::tempdir().unwrap();
     values.insert(
         "runner.temp".into(),
@@ -201,4 +207,23 @@ fn fail_on_and_extra_args_reach_the_cli() {
     );
     let lower = r.stdout.contains("::warning") || r.stdout.contains("::notice");
     assert_eq!(r.status, if lower { 1 } else { 0 }, "{}", r.stdout);
+}
+
+/// Issue 13, item 4: the Action fails closed. A handler file padded past the size cap is not
+/// analysed, so it cannot let the step pass.
+#[test]
+fn the_action_fails_closed_on_a_file_it_could_not_analyse() {
+    let r = run_action_with("compliant-chat", &[], |w| {
+        let padded = format!(
+            "pub async fn draft(s: State, b: String) -> String {{ s.llm.chat().create(b).await }}\n{}",
+            "// padding padding padding padding padding padding padding padding\n".repeat(40_000)
+        );
+        std::fs::write(w.join("src/padded.rs"), padded).unwrap();
+    });
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("::error file=src/padded.rs") && r.stdout.contains("scan/not-analysed"),
+        "{}",
+        r.stdout
+    );
 }

@@ -16,7 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn gg(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("genai-gate").unwrap();
+    let mut c = common::genai_gate();
     c.current_dir(dir)
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GENAI_GATE_TODAY")
@@ -559,5 +559,40 @@ fn pr_mode_sees_files_with_non_ascii_and_odd_names() {
         let (code, r) = check(d, &["--changed-since", "HEAD"]);
         assert_eq!(code, 1, "{file:?} untracked: {:#}", r["findings"]);
         assert_eq!(r["changes"]["changed_files"], 2, "{file:?}");
+    }
+}
+
+/// Item 2: files git tracks are never skipped because of ignore files — a committed
+/// `.ignore` naming the handler, or a `.gitignore`d handler added with `git add -f`.
+#[test]
+fn tracked_files_are_never_skipped_by_ignore_files() {
+    for (ignore_file, how) in [(".ignore", "committed"), (".gitignore", "forced")] {
+        let dir = repo("compliant-chat");
+        let d = dir.path();
+        std::fs::write(d.join("src/draft.rs"), UNMODERATED).unwrap();
+        mount(d, "src/draft.rs", "draft");
+        std::fs::write(d.join(ignore_file), "src/draft.rs\n").unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["add", "-f", "src/draft.rs"]);
+        git(d, &["commit", "-q", "-m", "draft endpoint"]);
+        for args in [&[][..], &["--changed-since", "HEAD~1"][..]] {
+            let (code, r) = check(d, args);
+            let hits: Vec<_> = findings(&r, "CN-GAI-4.1")
+                .into_iter()
+                .filter(|f| f["endpoint"]["route"] == "/v1/draft")
+                .collect();
+            assert_eq!(
+                hits.len(),
+                1,
+                "{how} {ignore_file} {args:?}: {:#}",
+                r["findings"]
+            );
+            assert_eq!(code, 1);
+        }
+        // An untracked file the ignore file names stays ignored.
+        std::fs::write(d.join("src/scratch.rs"), "fn zq() {}\n").unwrap();
+        std::fs::write(d.join(ignore_file), "src/draft.rs\nsrc/scratch.rs\n").unwrap();
+        let (_, r) = check(d, &[]);
+        assert_eq!(r["stats"]["rust_files"], 10, "{how}: {:#}", r["stats"]);
     }
 }

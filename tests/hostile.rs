@@ -12,7 +12,6 @@ use common::copy_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -41,8 +40,7 @@ struct Run {
 }
 
 fn run(repo: &Path, extra: &[&str]) -> Run {
-    let out = Command::cargo_bin("genai-gate")
-        .unwrap()
+    let out = common::genai_gate()
         .args(["--color", "never", "check", "--format", "json"])
         .args(extra)
         .arg(repo)
@@ -69,8 +67,7 @@ fn run(repo: &Path, extra: &[&str]) -> Run {
 }
 
 fn human(repo: &Path, extra: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("genai-gate")
-        .unwrap()
+    let out = common::genai_gate()
         .args(["--color", "never", "check"])
         .args(extra)
         .arg(repo)
@@ -126,8 +123,9 @@ fn intact(r: &Run) {
 }
 
 /// A file the scan could not use: named, the rest intact, exit 0 normally and 1 in strict mode
-/// with an unparsable-file finding naming it. `blinds`: endpoint controls become
-/// not-observable (the file may hold routes).
+/// with a finding naming it. `blinds`: the file may hold routes or model calls, so endpoint
+/// controls become not-observable, it is listed as not fully analysed, and the gate fails
+/// in fail-closed mode (CI).
 fn unusable(repo: &Path, file: &str, message: &str, blinds: bool) {
     let r = run(repo, &[]);
     let d = diagnostic(&r, file);
@@ -139,9 +137,18 @@ fn unusable(repo: &Path, file: &str, message: &str, blinds: bool) {
     assert_eq!(r.code, 0, "{file}: not strict, a warning only");
     let expect = if blinds { "not-observable" } else { "pass" };
     assert_eq!(status(&r, "CN-GAI-4.1"), expect, "{file}");
+    let listed = r.report["not_analysed"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|n| n["file"] == file));
+    assert_eq!(listed, blinds, "{file}: {}", r.report["not_analysed"]);
     let strict = run(repo, &["--strict"]);
     assert_eq!(strict.code, 1, "{file}: strict fails closed");
-    let f = findings_of(&strict, "scan/unparsable");
+    let id = if blinds {
+        "scan/not-analysed"
+    } else {
+        "scan/unparsable"
+    };
+    let f = findings_of(&strict, id);
     assert!(
         f.iter().any(|f| f["file"] == file),
         "{file}: strict names the file: {}",
@@ -150,6 +157,8 @@ fn unusable(repo: &Path, file: &str, message: &str, blinds: bool) {
     if blinds {
         assert!(!findings_of(&strict, "CN-GAI-4.1").is_empty());
     }
+    let closed = run(repo, &["--fail-closed"]);
+    assert_eq!(closed.code, i32::from(blinds), "{file}: fail-closed");
     let (code, text) = human(repo, &[]);
     assert_eq!(code, 0);
     assert!(text.contains(file), "human output names {file}:\n{text}");
@@ -184,13 +193,14 @@ fn non_utf8_and_latin1_files_are_named_and_skipped() {
     assert_eq!(diagnostic(&r, "src/legacy.rs")["line"], 1);
     diagnostic(&r, "docs/notes.md");
     diagnostic(&r, "config/latin1.yaml");
-    // A Latin-1 file that may hold routes blinds the endpoint controls.
+    // Even with routes in it, a Latin-1 source blinds nothing: rustc refuses to compile a
+    // file that is not UTF-8, so it cannot hold a live endpoint.
     write(
         &repo,
         "src/routes_latin1.rs",
         b"// \xe9\nfn r() -> Router { Router::new() }\n",
     );
-    unusable(&repo, "src/routes_latin1.rs", "not valid UTF-8", true);
+    unusable(&repo, "src/routes_latin1.rs", "not valid UTF-8", false);
 }
 
 #[test]
@@ -216,8 +226,16 @@ fn a_utf8_bom_is_skipped() {
 #[test]
 fn invalid_rust_is_reported_with_its_line() {
     let (_tmp, repo) = service("repo");
-    write(&repo, "src/util.rs", "fn ok() {}\n\nfn broken( {\n");
+    // Nothing in it is named on a route's path, and it has no route or detector anchor.
+    write(
+        &repo,
+        "src/util.rs",
+        "fn zq_helper() {}\n\nfn zq_broken( {\n",
+    );
     unusable(&repo, "src/util.rs", "", false);
+    // A name the handlers' flow mentions (`ok`, as in `.ok()`): it could be on a path.
+    write(&repo, "src/util.rs", "fn ok() {}\n\nfn broken( {\n");
+    unusable(&repo, "src/util.rs", "", true);
     write(
         &repo,
         "src/extra_routes.rs",
@@ -244,13 +262,9 @@ fn a_ten_megabyte_generated_file_is_capped_or_parsed() {
     }
     big.push_str("];\n");
     write(&repo, "src/generated.rs", &big);
-    // Over the default cap: skipped with a note, and a failure in strict mode.
-    unusable(
-        &repo,
-        "src/generated.rs",
-        "larger than 2097152 bytes",
-        false,
-    );
+    // Over the default cap: skipped with a note; nothing is known of its contents, so it
+    // blinds the endpoint controls (and fails the gate in fail-closed mode).
+    unusable(&repo, "src/generated.rs", "larger than 2097152 bytes", true);
     // Under a raised cap: parsed like any file.
     let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
     write(
@@ -614,7 +628,7 @@ fn json_is_identical_for_1_2_and_16_jobs_on_every_fixture() {
         copy_dir(fixture, &dir);
         let _ = fs::remove_dir_all(dir.join(".genai-gate-cache"));
         let out = |jobs: &str, cache: bool| {
-            let mut cmd = Command::cargo_bin("genai-gate").unwrap();
+            let mut cmd = common::genai_gate();
             cmd.args(["check", "--format", "json", "--jobs", jobs]);
             if !cache {
                 cmd.arg("--no-cache");
@@ -711,7 +725,7 @@ fn runner_lines(text: &str) -> Vec<&str> {
 
 fn gg_in(repo: &Path, args: &[&str], github: bool) -> std::process::Output {
     let tmp = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("genai-gate").unwrap();
+    let mut cmd = common::genai_gate();
     cmd.env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("NO_COLOR")
@@ -921,4 +935,312 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, items 3 and 4: what was not fully analysed never lets the gate pass in CI.
+
+/// `check --format json` with the environment of a CI run (`CI=true`) or of a terminal.
+fn run_env(repo: &Path, extra: &[&str], ci: bool) -> Run {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = common::genai_gate();
+    cmd.env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env("XDG_CACHE_HOME", tmp.path());
+    if ci {
+        cmd.env("CI", "true");
+    }
+    let out = cmd
+        .args(["--color", "never", "check", "--format", "json"])
+        .args(extra)
+        .arg(repo)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        report: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        stderr,
+    }
+}
+
+/// The gate fails in CI, naming `file`; outside CI it passes with a warning that names it.
+fn fails_closed_in_ci(repo: &Path, file: &str, what: &str) {
+    let ci = run_env(repo, &[], true);
+    assert_eq!(
+        ci.code, 1,
+        "{what}: CI fails closed: {}",
+        ci.report["findings"]
+    );
+    let named = findings_of(&ci, "scan/not-analysed");
+    assert!(
+        named
+            .iter()
+            .any(|f| f["file"] == file && f["severity"] == "error"),
+        "{what}: a finding names {file}: {}",
+        ci.report["findings"]
+    );
+    for flag in [&["--fail-closed"][..], &["--strict"][..]] {
+        assert_eq!(run_env(repo, flag, false).code, 1, "{what}: {flag:?}");
+    }
+    let lax = run_env(repo, &[], false);
+    assert_eq!(lax.code, 0, "{what}: outside CI, a warning only");
+    assert!(
+        ["CN-GAI-4.1", "CN-GAI-4.2"]
+            .iter()
+            .all(|c| status(&lax, c) != "pass"),
+        "{what}: {}",
+        lax.report["controls"]
+    );
+    assert_eq!(run_env(repo, &["--no-fail-closed"], true).code, 0, "{what}");
+    let (_, text) = human(repo, &[]);
+    assert!(
+        text.contains("not fully analysed") && text.contains(file),
+        "{what}: the human view says what was not seen:\n{text}"
+    );
+}
+
+/// An unmoderated endpoint with its router in `file`, mounted from `src/main.rs`.
+fn unmoderated_in(repo: &Path, file: &str, body: &str) {
+    let main = fs::read_to_string(repo.join("src/main.rs")).unwrap();
+    let path = Path::new(file);
+    let module = match path.file_stem().unwrap().to_str().unwrap() {
+        "mod" => path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        stem => stem,
+    };
+    write(
+        repo,
+        "src/main.rs",
+        main.replace("mod admin;", &format!("mod {module};\nmod admin;"))
+            .replace(
+                ".with_state(state);",
+                &format!(".merge({module}::routes())\n        .with_state(state);"),
+            ),
+    );
+    write(repo, file, body);
+}
+
+const UNMODERATED_ROUTER: &str = "use std::sync::Arc;\nuse axum::{extract::State, routing::post, Router};\nuse crate::AppState;\n\npub fn routes() -> Router<Arc<AppState>> {\n    Router::new().route(\"/v1/draft\", post(draft))\n}\n\npub async fn draft(State(state): State<Arc<AppState>>, body: String) -> String {\n    state.llm.chat().create(body).await.unwrap()\n}\n";
+
+/// Item 4: a handler file padded past the size cap, or one that trips the nesting guard
+/// with code that compiles, hides an unmoderated endpoint.
+#[test]
+fn files_not_fully_analysed_fail_the_gate_in_ci() {
+    let (_tmp, repo) = service("repo");
+    let padded = format!(
+        "{UNMODERATED_ROUTER}\n{}",
+        "// padding padding padding padding padding padding padding padding\n".repeat(40_000)
+    );
+    unmoderated_in(&repo, "src/padded.rs", &padded);
+    fails_closed_in_ci(&repo, "src/padded.rs", "past the size cap");
+
+    let (_tmp, repo) = service("repo");
+    let deep = format!(
+        "{UNMODERATED_ROUTER}\nconst PAD: &str = stringify!({});\n",
+        "+ ".repeat(20_000)
+    );
+    unmoderated_in(&repo, "src/deep.rs", &deep);
+    fails_closed_in_ci(&repo, "src/deep.rs", "nesting guard");
+
+    // A handler spelled so that no keyword heuristic sees it, in a file that does not parse.
+    let (_tmp, repo) = service("repo");
+    let odd = UNMODERATED_ROUTER
+        .replace(".route(", ". route (")
+        .replace(".chat()", ". chat ()")
+        .replace("Router", "R")
+        .replace("use axum::{", "use axum::{Router as R, ")
+        + "\nfn broken( {\n";
+    unmoderated_in(&repo, "src/odd.rs", &odd);
+    fails_closed_in_ci(&repo, "src/odd.rs", "unparsable, no keyword");
+}
+
+/// Item 3: a config file that cannot be read in full is a diagnostic and, when it could hold
+/// a capability key, leaves the affected controls not observable.
+#[test]
+fn a_config_file_too_deep_to_read_is_never_absent() {
+    let pad = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    for (file, text) in [
+        (
+            "config/moderation.json",
+            format!(
+                "{{\"moderation\": {{\"enabled\": false}}, \"pad\": {}}}",
+                pad(200)
+            ),
+        ),
+        (
+            "config/moderation.toml",
+            format!("[moderation]\nenabled = false\npad = {}\n", pad(200)),
+        ),
+        (
+            "config/moderation.yaml",
+            format!("moderation:\n  enabled: false\npad: {}\n", pad(200)),
+        ),
+    ] {
+        let (_tmp, repo) = service("repo");
+        write(&repo, file, &text);
+        let r = run_env(&repo, &[], false);
+        let d = diagnostic(&r, file);
+        assert_eq!(d["kind"], "config-error", "{file}: {d}");
+        fails_closed_in_ci(&repo, file, file);
+    }
+    // Deep, but nothing in it could switch a capability: a diagnostic, no blind spot.
+    let (_tmp, repo) = service("repo");
+    write(
+        &repo,
+        "config/layout.json",
+        format!("{{\"theme\": \"dark\", \"pad\": {}}}", pad(200)),
+    );
+    let r = run_env(&repo, &[], true);
+    diagnostic(&r, "config/layout.json");
+    assert_eq!(status(&r, "CN-GAI-4.2"), "pass");
+    assert_eq!(r.code, 0, "{}", r.report["findings"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, item 2: code the compiler builds is never skipped by the walker.
+
+/// The `/v1/draft` endpoint's input-moderation finding, which must be there.
+fn draft_found(r: &Run, what: &str) {
+    let hits: Vec<_> = findings_of(r, "CN-GAI-4.1")
+        .into_iter()
+        .filter(|f| f["endpoint"]["route"] == "/v1/draft")
+        .collect();
+    assert_eq!(hits.len(), 1, "{what}: {}", r.report["findings"]);
+    assert_eq!(r.code, 1, "{what}");
+}
+
+#[test]
+fn modules_the_compiler_builds_are_scanned_wherever_they_are() {
+    // `mod vendor;` and the like, into a directory the walk skips as a vendored tree.
+    for dir in ["vendor", "third_party", "node_modules", "target"] {
+        let (_tmp, repo) = service("repo");
+        let module = dir.replace('-', "_");
+        unmoderated_in(&repo, &format!("src/{module}/mod.rs"), UNMODERATED_ROUTER);
+        let r = run(&repo, &[]);
+        draft_found(&r, dir);
+        assert!(
+            r.report["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["file"] == format!("src/{module}/mod.rs")),
+            "{dir}"
+        );
+    }
+    // `#[path]` into a hidden directory, and a module file of that module next to it.
+    let (_tmp, repo) = service("repo");
+    let main = fs::read_to_string(repo.join("src/main.rs")).unwrap();
+    write(
+        &repo,
+        "src/main.rs",
+        main.replace(
+            "mod admin;",
+            "#[path = \"../.impl/evil.rs\"]\nmod evil;\nmod admin;",
+        )
+        .replace(
+            ".with_state(state);",
+            ".merge(evil::routes())\n        .with_state(state);",
+        ),
+    );
+    write(
+        &repo,
+        ".impl/evil.rs",
+        "mod inner;\npub use inner::routes;\n",
+    );
+    write(&repo, ".impl/inner.rs", UNMODERATED_ROUTER);
+    let r = run(&repo, &[]);
+    draft_found(&r, "#[path] into a hidden directory");
+    // Inline modules and `#[path]` inside them follow the compiler's rules.
+    let (_tmp, repo) = service("repo");
+    let main = fs::read_to_string(repo.join("src/main.rs")).unwrap();
+    write(
+        &repo,
+        "src/main.rs",
+        main.replace(
+            "mod admin;",
+            "mod outer {\n    #[path = \"gen.rs\"]\n    pub mod generated;\n}\nmod admin;",
+        )
+        .replace(
+            ".with_state(state);",
+            ".merge(outer::generated::routes())\n        .with_state(state);",
+        ),
+    );
+    write(&repo, "src/outer/gen.rs", UNMODERATED_ROUTER);
+    write(&repo, ".gitignore", "src/outer/\n");
+    draft_found(
+        &run(&repo, &[]),
+        "inline module, #[path] inside it, git-ignored",
+    );
+}
+
+#[test]
+fn vendored_crates_are_skipped_unless_the_workspace_builds_them() {
+    let vendored = |repo: &Path, dir: &str| {
+        write(
+            repo,
+            &format!("{dir}/Cargo.toml"),
+            "[package]\nname = \"draftsvc\"\nversion = \"0.1.0\"\n",
+        );
+        write(
+            repo,
+            &format!("{dir}/src/lib.rs"),
+            UNMODERATED_ROUTER.replace("crate::AppState", "super::AppState"),
+        );
+    };
+    // A crate vendored for source replacement, which the workspace does not compile as its own.
+    let (_tmp, repo) = service("repo");
+    vendored(&repo, "vendor/draftsvc");
+    let r = run(&repo, &[]);
+    assert_eq!(r.code, 0, "{}", r.report["findings"]);
+    assert!(
+        r.report["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["route"] != "/v1/draft")
+    );
+    // The same crate as a workspace member: built, so scanned.
+    let manifest = fs::read_to_string(repo.join("Cargo.toml")).unwrap();
+    write(
+        &repo,
+        "Cargo.toml",
+        format!("{manifest}\n[workspace]\nmembers = [\".\", \"vendor/*\"]\n"),
+    );
+    let r = run(&repo, &[]);
+    assert!(
+        r.report["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["route"] == "/v1/draft"),
+        "{}",
+        r.report["endpoints"]
+    );
+    // A path dependency inside a workspace is a member too.
+    write(&repo, "Cargo.toml", format!("{manifest}\n[workspace]\n"));
+    let with_dep = fs::read_to_string(repo.join("Cargo.toml"))
+        .unwrap()
+        .replace(
+            "[dependencies]\n",
+            "[dependencies]\ndraftsvc = { path = \"vendor/draftsvc\" }\n",
+        );
+    write(&repo, "Cargo.toml", with_dep);
+    let r = run(&repo, &[]);
+    assert!(
+        r.report["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["route"] == "/v1/draft"),
+        "{}",
+        r.report["endpoints"]
+    );
 }

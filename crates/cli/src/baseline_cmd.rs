@@ -64,6 +64,8 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         fail_on: FailOn::Note,
         jobs: a.jobs,
         strict: false,
+        fail_closed: false,
+        no_fail_closed: true,
         no_cache: false,
         prefilter: false,
     };

@@ -140,6 +140,16 @@ pub struct CheckArgs {
     /// cannot be read or parsed becomes an error finding (also `[settings] strict = true`).
     #[arg(long)]
     pub strict: bool,
+    /// Fail closed on what was not seen: a file that could hold an endpoint, a model call or a
+    /// setting that switches a capability off, but was not fully analysed, and a control that
+    /// could not be judged, become error findings. The default under CI (CI=true or
+    /// GITHUB_ACTIONS=true), in the GitHub Action and the pre-commit hook; elsewhere a warning
+    /// names what was not seen.
+    #[arg(long, overrides_with = "no_fail_closed")]
+    pub fail_closed: bool,
+    /// Do not fail closed, even under CI: what was not seen stays a warning.
+    #[arg(long, overrides_with = "fail_closed")]
+    pub no_fail_closed: bool,
     /// Parse every file again instead of reusing facts of unchanged files from
     /// PATH/.genai-gate-cache/.
     #[arg(long)]
@@ -249,6 +259,8 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         today: Some(today(args)?),
         changes: changes.clone(),
         prefilter: args.prefilter,
+        fail_closed: fail_closed(args),
+        tracked: crate::git::tracked_files(&root),
     };
     let mut report = scan_with(&policy, &root, &opts)
         .with_context(|| format!("cannot scan `{}`", root.display()))?;
@@ -277,6 +289,21 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         set,
         root,
     })
+}
+
+/// Whether the process runs under CI: `CI` set to anything but `false`/`0` (GitHub, GitLab,
+/// Azure, Jenkins plugins, Buildkite, CircleCI… set it), or `GITHUB_ACTIONS=true`.
+pub fn under_ci() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    ci || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// `--fail-closed`, `--no-fail-closed`, else on under CI.
+pub fn fail_closed(args: &CheckArgs) -> bool {
+    if args.fail_closed || args.no_fail_closed {
+        return args.fail_closed;
+    }
+    under_ci()
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {

@@ -177,6 +177,42 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
     }
 }
 
+/// What was not seen. In fail-closed mode each file is an error finding already; otherwise
+/// a warning says that the gate passes only because it runs open here.
+fn not_analysed(report: &Report, style: Style, out: &mut String) {
+    if report.not_analysed.is_empty() {
+        return;
+    }
+    let closed = report
+        .findings
+        .iter()
+        .any(|f| f.control == genai_gate_scan::judge::fail_closed::NOT_ANALYSED);
+    let n = report.not_analysed.len();
+    let _ = writeln!(
+        out,
+        "{}: {n} file{} that could decide the gate {} not fully analysed{}:",
+        style.severity(Severity::Warning),
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "was" } else { "were" },
+        if closed {
+            ""
+        } else {
+            "; controls they could affect are not observable, and the gate would fail here \
+             in CI or with --fail-closed"
+        }
+    );
+    for a in &report.not_analysed {
+        let _ = writeln!(
+            out,
+            "  {} ({}): may hold {}",
+            line(&a.file),
+            line(&a.reason),
+            line(&a.may_hold)
+        );
+    }
+    out.push('\n');
+}
+
 /// Renders the report for people. Scanned text is neutralised (see
 /// [`crate::render::neutral`]), and no line of the result can start a workflow command.
 pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
@@ -232,6 +268,7 @@ fn render_raw(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     if !report.diagnostics.is_empty() {
         out.push('\n');
     }
+    not_analysed(report, style, &mut out);
     if quiet {
         return out;
     }

@@ -55,6 +55,18 @@ fn split_z(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The files git tracks under `root`, relative to it (`git ls-files -z`), when `root` is in a
+/// git work tree; `None` otherwise (no git, not a repository, git failed).
+pub fn tracked_files(root: &Path) -> Option<Vec<String>> {
+    let inside = git(root, &["rev-parse", "--is-inside-work-tree"]).ok()?;
+    if inside.trim() != "true" {
+        return None;
+    }
+    git_bytes(root, &["ls-files", "-z", "--cached"])
+        .ok()
+        .map(|b| split_z(&b))
+}
+
 /// The commit a change is compared against: the merge base of REV and HEAD.
 fn base(root: &Path, rev: &str) -> anyhow::Result<String> {
     git(

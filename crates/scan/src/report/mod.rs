@@ -291,6 +291,20 @@ pub struct ScanDiagnostic {
     pub message: String,
 }
 
+/// A file that could hold what decides the gate — an endpoint, a model call, a setting that
+/// switches a capability off — and was not fully analysed (too large, unreadable, does not
+/// parse, nested too deep, a panic). It blinds the controls it could affect; in fail-closed
+/// mode it is an error finding (see [`crate::judge::fail_closed`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotAnalysed {
+    /// Relative path.
+    pub file: String,
+    /// Why it was not analysed (the diagnostic's message).
+    pub reason: String,
+    /// What it may hold: `endpoints or model calls`, or `a setting that switches off …`.
+    pub may_hold: String,
+}
+
 /// Counts of what was scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
@@ -334,6 +348,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Scan problems, sorted by file, line.
     pub diagnostics: Vec<ScanDiagnostic>,
+    /// Files that could decide the gate and were not fully analysed, sorted by file.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub not_analysed: Vec<NotAnalysed>,
     /// Counts.
     pub stats: Stats,
     /// Profile waivers and what became of them.
@@ -378,6 +395,8 @@ impl Report {
         });
         self.diagnostics.sort();
         self.diagnostics.dedup();
+        self.not_analysed.sort();
+        self.not_analysed.dedup();
     }
 }
 
