@@ -626,10 +626,12 @@ fn json_is_identical_for_1_2_and_16_jobs_on_every_fixture() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("repo");
         copy_dir(fixture, &dir);
-        let _ = fs::remove_dir_all(dir.join(".genai-gate-cache"));
+        let cache_home = tmp.path().join("cache");
+        let before = walk_all(&dir).len();
         let out = |jobs: &str, cache: bool| {
             let mut cmd = common::genai_gate();
-            cmd.args(["check", "--format", "json", "--jobs", jobs]);
+            cmd.env("XDG_CACHE_HOME", &cache_home)
+                .args(["check", "--format", "json", "--jobs", jobs]);
             if !cache {
                 cmd.arg("--no-cache");
             }
@@ -637,10 +639,7 @@ fn json_is_identical_for_1_2_and_16_jobs_on_every_fixture() {
         };
         let one = out("1", false);
         assert!(!one.is_empty(), "{}", fixture.display());
-        assert!(
-            !dir.join(".genai-gate-cache").exists(),
-            "--no-cache writes nothing"
-        );
+        assert!(!cache_home.exists(), "--no-cache writes nothing");
         for (jobs, what) in [("2", "cold cache"), ("16", "warm cache")] {
             assert!(
                 one == out(jobs, true),
@@ -648,17 +647,38 @@ fn json_is_identical_for_1_2_and_16_jobs_on_every_fixture() {
                 fixture.display()
             );
         }
-        assert!(dir.join(".genai-gate-cache/.gitignore").is_file());
+        assert!(cache_home.join("genai-gate").is_dir(), "the cache was used");
+        assert_eq!(
+            walk_all(&dir).len(),
+            before,
+            "nothing written into the tree"
+        );
     }
 }
 
 /// A corrupt cache entry is discarded and the file parsed again, never trusted.
 #[test]
 fn a_corrupt_cache_is_discarded() {
-    let (_tmp, repo) = service("repo");
-    let clean = run(&repo, &["--no-cache"]).report;
-    assert_eq!(run(&repo, &[]).report, clean, "cold");
-    let cache = repo.join(".genai-gate-cache");
+    let (tmp, repo) = service("repo");
+    let home = tmp.path().join("cache");
+    let run = |repo: &Path, extra: &[&str]| {
+        let out = common::genai_gate()
+            .env("XDG_CACHE_HOME", &home)
+            .args(["check", "--format", "json"])
+            .args(extra)
+            .arg(repo)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let clean = run(&repo, &["--no-cache"]);
+    assert_eq!(run(&repo, &[]), clean, "cold");
+    let cache = fs::read_dir(home.join("genai-gate"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let mut entries = Vec::new();
     for d in fs::read_dir(&cache).unwrap() {
         let d = d.unwrap().path();
@@ -674,8 +694,8 @@ fn a_corrupt_cache_is_discarded() {
             _ => fs::write(e, b"{\"key\": \"0\", \"facts\": {\"path\": \"src/x.rs\"}}").unwrap(),
         }
     }
-    assert_eq!(run(&repo, &[]).report, clean, "corrupt entries");
-    assert_eq!(run(&repo, &[]).report, clean, "rewritten entries");
+    assert_eq!(run(&repo, &[]), clean, "corrupt entries");
+    assert_eq!(run(&repo, &[]), clean, "rewritten entries");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1243,4 +1263,307 @@ fn vendored_crates_are_skipped_unless_the_workspace_builds_them() {
         "{}",
         r.report["endpoints"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, items 7, 8 and 12: nothing in the tree makes genai-gate read or write outside it,
+// or run without bounds.
+
+/// A secret outside the repository, in a file that is not valid TOML (so a loader that read
+/// it would quote it in an error snippet).
+const SECRET: &str = "TOPSECRET-c4f3b4b3";
+
+fn with_profile_line(repo: &Path, line: &str) {
+    let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    write(
+        repo,
+        "genai-gate.toml",
+        profile.replace("[policy]\n", &format!("[policy]\n{line}\n")),
+    );
+}
+
+fn refused(r: &Run, what: &str) {
+    assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+    assert!(!r.stderr.contains(SECRET), "{what} leaked: {}", r.stderr);
+    assert!(
+        r.stderr.contains("outside") || r.stderr.contains("not a regular file"),
+        "{what}: says why: {}",
+        r.stderr
+    );
+}
+
+/// Item 7: profile, pack and catalogue paths resolve inside the root, are regular files, and
+/// only those are quoted.
+#[cfg(unix)]
+#[test]
+fn policy_files_are_read_only_inside_the_root() {
+    let (tmp, repo) = service("repo");
+    let outside = tmp.path().join("outside");
+    write(
+        &outside,
+        "secret.toml",
+        format!("[pack]\nid = \"{SECRET}\n"),
+    );
+    write(
+        &outside,
+        "dir/pack.toml",
+        format!("[pack]\nid = \"{SECRET}\n"),
+    );
+    let envs = [("GG_SECRET", SECRET)];
+    let run_with_env = |repo: &Path| {
+        let out = common::genai_gate()
+            .envs(envs)
+            .args(["--color", "never", "check", "--format", "json"])
+            .arg(repo)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap(),
+            report: Value::Null,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    for (line, what) in [
+        ("load = [\"/proc/self/environ\"]", "an absolute path"),
+        (
+            "load = [\"../outside/secret.toml\"]",
+            "a relative path out of the root",
+        ),
+        (
+            "load = [\"../../../../../../../../etc/passwd\"]",
+            "/etc/passwd",
+        ),
+        (
+            &format!("load = [\"{}\"]", outside.join("dir").display()),
+            "a directory outside",
+        ),
+    ] {
+        write(&repo, "genai-gate.toml", &profile);
+        with_profile_line(&repo, line);
+        refused(&run_with_env(&repo), what);
+    }
+    // Links inside the root that point out of it: to a file, to a directory.
+    write(&repo, "genai-gate.toml", &profile);
+    std::os::unix::fs::symlink(outside.join("secret.toml"), repo.join("linked.toml")).unwrap();
+    std::os::unix::fs::symlink(outside.join("dir"), repo.join("linked-dir")).unwrap();
+    for (line, what) in [
+        ("load = [\"linked.toml\"]", "a link to a file outside"),
+        ("load = [\"linked-dir\"]", "a link to a directory outside"),
+    ] {
+        write(&repo, "genai-gate.toml", &profile);
+        with_profile_line(&repo, line);
+        refused(&run_with_env(&repo), what);
+    }
+    // A directory load inside the root reads only its own regular `.toml` files, and a link
+    // in it is an error, never followed.
+    write(&repo, "genai-gate.toml", &profile);
+    fs::create_dir_all(repo.join("packs")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.toml"), repo.join("packs/x.toml")).unwrap();
+    with_profile_line(&repo, "load = [\"packs\"]");
+    let r = run_with_env(&repo);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains(SECRET), "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    // A symlinked profile pointing out of the root.
+    fs::remove_file(repo.join("genai-gate.toml")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.toml"), repo.join("genai-gate.toml")).unwrap();
+    refused(&run_with_env(&repo), "a linked profile");
+}
+
+/// Item 8: the cache lives in the user's cache directory, keyed by repository, follows no
+/// link, is never read from the tree, and is not used under CI unless asked for.
+#[cfg(unix)]
+#[test]
+fn the_cache_never_writes_through_the_tree() {
+    let (tmp, repo) = service("repo");
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(outside.join("facts-v0-keep")).unwrap();
+    write(&outside, "facts-v0-keep/precious.txt", "keep me");
+    std::os::unix::fs::symlink(&outside, repo.join(".genai-gate-cache")).unwrap();
+    let cache = tmp.path().join("xdg");
+    let run_cache = |extra: &[&str], ci: bool| {
+        let mut cmd = common::genai_gate();
+        cmd.env("XDG_CACHE_HOME", &cache);
+        if ci {
+            cmd.env("CI", "true");
+        }
+        let out = cmd
+            .args(["--color", "never", "check", "--format", "json"])
+            .args(extra)
+            .arg(&repo)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().unwrap() < 2,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let listing = |dir: &Path| -> Vec<String> {
+        let mut v: Vec<String> = walk_all(dir);
+        v.sort();
+        v
+    };
+    let before = listing(&outside);
+    let root_before = listing(&repo);
+    // Under CI: no cache at all, unless asked for.
+    run_cache(&[], true);
+    assert!(!cache.exists(), "no cache under CI");
+    // Outside CI: in the user's cache directory, never through the tree's link.
+    run_cache(&[], false);
+    assert!(
+        cache.join("genai-gate").is_dir(),
+        "the cache is in XDG_CACHE_HOME"
+    );
+    assert_eq!(
+        listing(&outside),
+        before,
+        "nothing written or deleted through the link"
+    );
+    assert_eq!(listing(&repo), root_before, "nothing written into the tree");
+    // `.genai-gate-cache -> .`: still nothing written into the root.
+    fs::remove_file(repo.join(".genai-gate-cache")).unwrap();
+    std::os::unix::fs::symlink(".", repo.join(".genai-gate-cache")).unwrap();
+    run_cache(&[], false);
+    assert!(
+        !repo.join(".gitignore").exists(),
+        "no `*` .gitignore in the root"
+    );
+    // A cache directory inside the scanned tree is refused, and an explicit one under CI used.
+    let asked = tmp.path().join("asked");
+    run_cache(&["--cache-dir", asked.to_str().unwrap()], true);
+    assert!(asked.is_dir(), "an explicit cache is used under CI");
+    let inside = repo.join("cache-here");
+    run_cache(&["--cache-dir", inside.to_str().unwrap()], false);
+    assert!(!inside.exists(), "a cache inside the tree is refused");
+}
+
+fn walk_all(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        out.push(p.display().to_string());
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk_all(&p));
+        }
+    }
+    out
+}
+
+/// Item 12: each hostile input ends in bounded time and memory with a clear diagnostic.
+#[cfg(unix)]
+#[test]
+fn hostile_sizes_and_shapes_are_bounded() {
+    let limit = std::time::Duration::from_secs(60);
+    let timed = |repo: &Path, extra: &[&str]| {
+        let start = std::time::Instant::now();
+        let r = run(repo, extra);
+        assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
+        r
+    };
+    let sparse = |path: &Path, size: u64| {
+        let f = fs::File::create(path).unwrap();
+        f.set_len(size).unwrap();
+    };
+    // A load of a folder with links back to itself.
+    let (_tmp, repo) = service("repo");
+    fs::create_dir_all(repo.join("packs")).unwrap();
+    std::os::unix::fs::symlink("..", repo.join("packs/up")).unwrap();
+    std::os::unix::fs::symlink(".", repo.join("packs/here")).unwrap();
+    with_profile_line(&repo, "load = [\"packs\"]");
+    let r = timed(&repo, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    // `/dev/zero`, directly and through a link, and a FIFO.
+    for (setup, line) in [
+        ("", "load = [\"/dev/zero\"]"),
+        ("link", "load = [\"zero.toml\"]"),
+        ("fifo", "load = [\"fifo.toml\"]"),
+    ] {
+        let (_tmp, repo) = service("repo");
+        match setup {
+            "link" => std::os::unix::fs::symlink("/dev/zero", repo.join("zero.toml")).unwrap(),
+            "fifo" => {
+                let ok = std::process::Command::new("mkfifo")
+                    .arg(repo.join("fifo.toml"))
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+            _ => {}
+        }
+        with_profile_line(&repo, line);
+        let r = timed(&repo, &[]);
+        assert_eq!(r.code, 2, "{line}: {}", r.stderr);
+    }
+    // A 1 GB sparse profile: refused by its size, without reading it or echoing it.
+    let (_tmp, repo) = service("repo");
+    sparse(&repo.join("genai-gate.toml"), 1 << 30);
+    let r = timed(&repo, &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("larger than"), "{}", r.stderr);
+    assert!(r.stderr.len() < 10_000, "the bytes are not echoed");
+    // A 16 MB `.ignore` and a 1 GB sparse `Cargo.toml`: not read, named.
+    let (_tmp, repo) = service("repo");
+    write(&repo, ".ignore", "a*b*c*d*e*f*g*h*i*j*k\n".repeat(800_000));
+    sparse(&repo.join("Cargo.toml"), 1 << 30);
+    let r = timed(&repo, &[]);
+    intact(&r);
+    assert_eq!(r.code, 0, "a manifest cannot switch moderation off");
+    for f in [".ignore", "Cargo.toml"] {
+        assert!(
+            diagnostic(&r, f)["message"]
+                .as_str()
+                .unwrap()
+                .contains("larger than"),
+            "{f}"
+        );
+    }
+    assert_eq!(timed(&repo, &["--strict"]).code, 1);
+    // 40,000 waivers.
+    let (_tmp, repo) = service("repo");
+    let mut profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    for i in 0..40_000 {
+        profile.push_str(&format!(
+            "\n[[waiver]]\ncontrol = \"CN-GAI-4.{}\"\npaths = [\"src/gen{i}/**\"]\nreason = \"r\"\nowner = \"o\"\nexpires = 2099-01-01\n",
+            1 + i % 2
+        ));
+    }
+    write(&repo, "genai-gate.toml", profile);
+    let r = timed(&repo, &[]);
+    assert_eq!(findings_of(&r, "GATE-WAIVER-UNUSED").len(), 40_000);
+}
+
+/// Item 8: outputs named relative to the checkout (`--output`, the Action's SARIF file, the
+/// baseline) are never written through a link the tree holds.
+#[cfg(unix)]
+#[test]
+fn outputs_are_never_written_through_a_link() {
+    let (tmp, repo) = service("repo");
+    let victim = tmp.path().join("victim.txt");
+    fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, repo.join("genai-gate.sarif")).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.join("genai-gate-baseline.json")).unwrap();
+    std::os::unix::fs::symlink(tmp.path(), repo.join("reports")).unwrap();
+    for args in [
+        &["check", "--output", "sarif=genai-gate.sarif"][..],
+        &["check", "--output", "junit=reports/victim.txt"][..],
+        &["baseline", "write"][..],
+    ] {
+        let out = common::genai_gate()
+            .current_dir(&repo)
+            .args(["--color", "never"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("symbolic link"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious", "{args:?}");
+    }
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use genai_gate_scan::judge::baseline::Baseline;
 
@@ -67,12 +66,12 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         fail_closed: false,
         no_fail_closed: true,
         no_cache: false,
+        cache_dir: None,
         prefilter: false,
     };
     let scanned = scan_repo(&args, globals)?;
     let baseline = Baseline::from_findings(&scanned.report.findings);
-    std::fs::write(&a.file, baseline.to_json())
-        .with_context(|| format!("cannot write `{}`", a.file.display()))?;
+    crate::safe_write::write(&a.file, baseline.to_json().as_bytes())?;
     if !globals.quiet {
         eprintln!(
             "wrote {} finding(s) to {}",

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{PROFILE_FILE, Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_policy::{Profile, Severity, SourceFile, load_profile, resolve};
 use genai_gate_scan::{Report, ScanOptions, scan_with};
 
 use crate::diagnostics::LoadFailure;
@@ -150,10 +150,13 @@ pub struct CheckArgs {
     /// Do not fail closed, even under CI: what was not seen stays a warning.
     #[arg(long, overrides_with = "fail_closed")]
     pub no_fail_closed: bool,
-    /// Parse every file again instead of reusing facts of unchanged files from
-    /// PATH/.genai-gate-cache/.
-    #[arg(long)]
+    /// Parse every file again instead of reusing facts of unchanged files from the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Keep the fact cache in DIR (never inside the scanned tree). Default: the user's cache
+    /// directory ($XDG_CACHE_HOME or ~/.cache)/genai-gate/<repository>, and none under CI.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Lexical pre-pass: parse only the Rust files that can matter (those with a detector's
     /// literal, a route or framework anchor, or a name a parsed file mentions). Same
     /// endpoints, verdicts and findings; parse errors in the other files are not reported.
@@ -169,7 +172,7 @@ fn profile(
 ) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
     let path = match &args.profile {
         Some(p) => Some(p.clone()),
-        None => Some(root.join(PROFILE_FILE)).filter(|p| p.is_file()),
+        None => crate::sources::default_profile(root)?,
     };
     let Some(path) = path else {
         return Ok((Profile::default_profile(), true, None, None));
@@ -220,18 +223,14 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
     }
     let mut set = globals.policy_set()?;
     let (profile, is_default, source, profile_path) = profile(args, &root)?;
-    if !profile.load.is_empty() {
-        let base = profile_path
-            .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(&root)
-            .to_owned();
+    if !profile.load.is_empty()
+        && let Some(path) = &profile_path
+    {
+        let confine = crate::sources::confinement(path, &root);
         let mut diagnostics = Vec::new();
-        for rel in &profile.load {
-            for file in crate::toml_files(&base.join(rel))? {
-                if let Err(e) = add_file(&mut set, read_source(&file)?, false) {
-                    diagnostics.extend(e.diagnostics);
-                }
+        for source in crate::sources::load_entries(path, &profile.load, &confine)? {
+            if let Err(e) = add_file(&mut set, source, false) {
+                diagnostics.extend(e.diagnostics);
             }
         }
         if let Err(e) = set.check() {
@@ -255,7 +254,7 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         jobs: args.jobs,
         profile_file: profile_file.clone(),
         strict: args.strict,
-        cache_dir: (!args.no_cache).then(|| root.join(genai_gate_scan::cache::CACHE_DIR)),
+        cache_dir: cache_dir(args, &root),
         today: Some(today(args)?),
         changes: changes.clone(),
         prefilter: args.prefilter,
@@ -289,6 +288,66 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         set,
         root,
     })
+}
+
+/// The fact cache's directory: none with `--no-cache`; `--cache-dir` if it is outside the
+/// scanned tree; else none under CI; else the user's cache directory for this repository —
+/// and never a directory inside the scanned tree, where a change could plant entries or links.
+fn cache_dir(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let (dir, explicit) = match &args.cache_dir {
+        Some(d) => (d.clone(), true),
+        None if under_ci() => return None,
+        None => {
+            let home = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .map(PathBuf::from)
+                        .filter(|p| p.is_absolute())
+                        .map(|h| h.join(".cache"))
+                })?;
+            (genai_gate_scan::cache::repository_dir(&home, root), false)
+        }
+    };
+    if within(&dir, root) {
+        if explicit {
+            eprintln!(
+                "warning: the cache directory `{}` is inside the scanned tree; no cache is used",
+                crate::render::neutral::line(&dir.display().to_string())
+            );
+        }
+        return None;
+    }
+    Some(dir)
+}
+
+/// Whether `path` (which need not exist yet) lies inside `root`, links resolved.
+fn within(path: &Path, root: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    let mut existing = path.to_owned();
+    let mut rest = Vec::new();
+    while existing.canonicalize().is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_owned()
+                };
+            }
+            _ => return false,
+        }
+    }
+    let mut full = existing.canonicalize().unwrap_or(existing);
+    full.extend(rest.iter().rev());
+    full.starts_with(root)
 }
 
 /// Whether the process runs under CI: `CI` set to anything but `false`/`0` (GitHub, GitLab,

@@ -264,15 +264,10 @@ pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
             let source = crate::read_source(path)?;
             let profile = load_profile(&source)
                 .map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
-            let dir = path
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
+            let confine = crate::sources::confinement(path, std::path::Path::new("."));
             let mut errors = Vec::new();
-            for extra in &profile.load {
-                if let Err(e) =
-                    crate::add_file(&mut set, crate::read_source(&dir.join(extra))?, true)
-                {
+            for extra in crate::sources::load_entries(path, &profile.load, &confine)? {
+                if let Err(e) = crate::add_file(&mut set, extra, true) {
                     errors.extend(e.diagnostics);
                 }
             }

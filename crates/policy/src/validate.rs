@@ -104,7 +104,7 @@ pub fn load_pack(source: &SourceFile, embedded: bool) -> Result<Pack, LoadError>
 fn location(c: &Collector, span: Range<usize>) -> Location {
     Location {
         file: c.source.name.clone(),
-        line: c.source.line_of(span.start),
+        line: c.line(span.start),
         span,
     }
 }

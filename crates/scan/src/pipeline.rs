@@ -143,7 +143,7 @@ pub fn scan_with(
     }
     gathered.stats.prefiltered_out = keep.map_or(0, |k| k.iter().filter(|k| !**k).count());
     for s in &walked.skipped {
-        gathered.skipped(s);
+        gathered.skipped(s, opts.profile_file.as_deref());
     }
     let repo = RepoEvidence::new(
         std::mem::take(&mut gathered.code_hits),
@@ -230,8 +230,11 @@ impl Gathered {
                     g.diagnostics.push(p);
                 }
                 Extracted::ConfigUnread(p, words) => {
-                    g.diagnostics.push(p.clone());
-                    g.unread_configs.push((p, words));
+                    // Only a file read as config evidence can switch a capability off.
+                    if is_config_evidence(&p.file, profile_file) {
+                        g.unread_configs.push((p.clone(), words));
+                    }
+                    g.diagnostics.push(p);
                 }
             }
         }
@@ -243,7 +246,7 @@ impl Gathered {
     /// A file the walk found but did not select: a Rust file outside test code blinds the
     /// endpoint controls, a config file the capabilities it could switch off (its contents
     /// are unknown). Links are never followed by design and blind nothing.
-    fn skipped(&mut self, s: &crate::walk::Skipped) {
+    fn skipped(&mut self, s: &crate::walk::Skipped, profile_file: Option<&str>) {
         let d = ScanDiagnostic {
             kind: "skipped".into(),
             file: s.rel.clone(),
@@ -260,7 +263,9 @@ impl Gathered {
                     | crate::walk::FileKind::Yaml
                     | crate::walk::FileKind::Json
                     | crate::walk::FileKind::Env,
-                ) => self.unread_configs.push((d.clone(), None)),
+                ) if is_config_evidence(&s.rel, profile_file) => {
+                    self.unread_configs.push((d.clone(), None))
+                }
                 _ => {}
             }
         }

@@ -41,10 +41,18 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
 }
 
-/// Reads a regular file of at most `cap` bytes. The size is checked on the file's metadata
-/// before reading, and the read stops after `cap + 1` bytes whatever the metadata said (a
-/// file that grows, a special file that lies about its size).
+/// Reads a regular file of at most `cap` bytes. The kind and size are checked before the
+/// file is opened (opening a FIFO would block), again on the open file, and the read stops
+/// after `cap + 1` bytes whatever the metadata said (a file that grows, a special file that
+/// lies about its size).
 pub fn capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
+    }
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge { cap });
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
