@@ -596,3 +596,348 @@ fn tracked_files_are_never_skipped_by_ignore_files() {
         assert_eq!(r["stats"]["rust_files"], 10, "{how}: {:#}", r["stats"]);
     }
 }
+
+// Item 5: the tamper check compares the effective policies of base and head.
+
+/// A repository from compliant-chat with `base` applied and committed, then `head` applied
+/// in the working tree; returns the tamper messages of `check --changed-since HEAD` and the
+/// exit code, and the report.
+fn tampered(base: impl FnOnce(&Path), head: impl FnOnce(&Path)) -> (Vec<String>, i32, Value) {
+    let dir = repo("compliant-chat");
+    let d = dir.path();
+    base(d);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "--allow-empty", "-m", "base"]);
+    head(d);
+    let (code, r) = check(d, &["--changed-since", "HEAD", "--today", "2025-01-01"]);
+    let msgs = findings(&r, "GATE-TAMPER")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    (msgs, code, r)
+}
+
+fn expect_tamper(msgs: &[String], code: i32, expect: &str) {
+    assert!(
+        msgs.iter().any(|m| m.contains(expect)),
+        "expected a tamper finding containing {expect:?}, got {msgs:?}"
+    );
+    assert_eq!(code, 1, "a tamper finding fails the gate");
+}
+
+fn add_to_profile(d: &Path, text: &str) {
+    let p = d.join("genai-gate.toml");
+    let profile = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("{profile}\n{text}")).unwrap();
+}
+
+/// Replaces the profile's `[policy]` table with `lines`.
+fn set_policy(d: &Path, lines: &str) {
+    let p = d.join("genai-gate.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let start = text.find("[policy]\n").expect("a [policy] table");
+    let body = start + "[policy]\n".len();
+    let end = text[body..]
+        .find("\n[")
+        .map_or(text.len(), |i| body + i + 1);
+    std::fs::write(
+        &p,
+        format!("{}[policy]\n{lines}\n{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+}
+
+const UNWRAP_CATALOGUE: &str = r#"[catalogue]
+id = "acme"
+version = "1"
+description = "acme"
+
+[[detector]]
+id = "acme.unwrap"
+capability = "moderation.output"
+description = "every unwrap screens"
+methods = ["unwrap"]
+"#;
+
+/// The shipped base pack under another id, optionally edited.
+fn local_pack(id: &str, edit_text: impl Fn(String) -> String) -> String {
+    let pack = std::fs::read_to_string(root().join("policies/cn-genai-2023.toml")).unwrap();
+    edit_text(pack.replacen("id = \"cn-genai-2023\"", &format!("id = \"{id}\""), 1))
+        .replace("supersedes = [\"cn-genai-2023-draft\"]", "supersedes = []")
+}
+
+#[test]
+fn tamper_a_new_catalogue_that_counts_unwrap_as_moderation() {
+    let (msgs, code, _) = tampered(
+        |_| {},
+        |d| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/acme.toml"), UNWRAP_CATALOGUE).unwrap();
+            set_policy(d, "packs = [\"cn-genai-2023\"]\nload = [\"policy\"]");
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "detector `acme.unwrap` (moderation.output) added",
+    );
+}
+
+#[test]
+fn tamper_a_one_control_local_base_pack() {
+    let (msgs, code, _) = tampered(
+        |_| {},
+        |d| {
+            let tiny = local_pack("tiny", |p| {
+                // Keep the header, the articles and the first control only.
+                let second = p.match_indices("[[control]]").nth(1).unwrap().0;
+                p[..second].to_owned()
+            });
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/tiny.toml"), tiny).unwrap();
+            set_policy(d, "packs = [\"tiny\"]\nload = [\"policy\"]");
+        },
+    );
+    expect_tamper(&msgs, code, "control `CN-GAI-4.2` removed");
+    expect_tamper(&msgs, code, "base pack changed from `cn-genai-2023`");
+}
+
+#[test]
+fn tamper_a_local_overlay_replacing_moderation_with_notes() {
+    let overlay = r#"[pack]
+id = "acme-relax"
+kind = "overlay"
+extends = "cn-genai-2023"
+sector = "news"
+title = "relax"
+jurisdiction = "CN"
+authority = "acme"
+source = "https://example.invalid"
+published = 2025-01-01
+version = "1"
+
+[[article]]
+ref = "Art. 2"
+title = "x"
+
+[[amend]]
+control = "CN-GAI-4.2"
+action = "replace"
+reason = "handled elsewhere"
+citations = ["Art. 2"]
+severity = "note"
+
+[[amend.require]]
+capability = "generation"
+"#;
+    let (msgs, code, _) = tampered(
+        |d| {
+            edit(
+                &d.join("genai-gate.toml"),
+                "modalities = [\"text\"]",
+                "modalities = [\"text\"]\nsectors = [\"news\"]",
+            );
+            set_policy(d, "packs = [\"cn-genai-2023\", \"cn-sector-news\"]");
+        },
+        |d| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/relax.toml"), overlay).unwrap();
+            set_policy(
+                d,
+                "packs = [\"cn-genai-2023\", \"cn-sector-news\", \"acme-relax\"]\nload = [\"policy\"]",
+            );
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-4.2` lowered from error to note",
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-4.2` no longer requires moderation.output",
+    );
+}
+
+#[test]
+fn tamper_a_local_pack_whose_applies_or_scope_is_edited() {
+    let pack = local_pack("acme-base", |p| p);
+    let setup = |pack: String| {
+        move |d: &Path| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/acme.toml"), pack).unwrap();
+            set_policy(d, "packs = [\"acme-base\"]\nload = [\"policy\"]");
+        }
+    };
+    let applies = pack.replacen(
+        "order = \"after\"\n",
+        "order = \"after\"\n\n[control.applies]\nmodalities = [\"video\"]\n",
+        1,
+    );
+    let (msgs, code, _) = tampered(setup(pack.clone()), setup(applies));
+    expect_tamper(&msgs, code, "no longer applies");
+    let scoped = pack.replacen("regions = [\"CN\"]", "regions = [\"US\"]", 1);
+    let (msgs, code, _) = tampered(setup(pack.clone()), setup(scoped));
+    expect_tamper(&msgs, code, "the packs no longer apply");
+    // A repository-scoped control has no `order`.
+    let repo_scope = pack
+        .replacen("scope = \"endpoint\"", "scope = \"repository\"", 1)
+        .replacen("order = \"before\"\n", "", 1);
+    let (msgs, code, _) = tampered(setup(pack), setup(repo_scope));
+    expect_tamper(
+        &msgs,
+        code,
+        "judged once for the repository instead of on every endpoint",
+    );
+}
+
+#[test]
+fn tamper_a_profile_detector_widened_to_everything() {
+    let detector = "[[detector]]\nid = \"acme.guard\"\ncapability = \"moderation.output\"\ncalls = [\"*::acme_safety::Guard::review\"]\n";
+    let (msgs, code, _) = tampered(
+        |d| add_to_profile(d, detector),
+        |d| {
+            edit(
+                &d.join("genai-gate.toml"),
+                "\"*::acme_safety::Guard::review\"",
+                "\"*\"",
+            )
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "detector `acme.guard` (moderation.output) widened: calls `*`",
+    );
+}
+
+#[test]
+fn tamper_a_level_lowered_behind_a_narrow_waiver() {
+    let waiver = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/legacy/**\"]\nreason = \"legacy\"\nowner = \"o\"\nexpires = 2099-01-01\n";
+    let (msgs, code, _) = tampered(
+        |d| add_to_profile(d, waiver),
+        |d| add_to_profile(d, "[levels]\n\"CN-GAI-12.2\" = \"note\"\n"),
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-12.2` lowered from warning to note",
+    );
+}
+
+#[test]
+fn tamper_a_waiver_widened_or_extended_by_deleting_a_sibling() {
+    let two = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/a/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2025-06-30\n\n[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/b/**\"]\nreason = \"b\"\nowner = \"o\"\nexpires = 2027-06-30\n";
+    // The first waiver takes the second's expiry, and the second goes.
+    let one = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/a/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2027-06-30\n";
+    let (msgs, code, _) = tampered(|d| add_to_profile(d, two), |d| add_to_profile(d, one));
+    expect_tamper(
+        &msgs,
+        code,
+        "waiver of `CN-GAI-12.2` for `src/a/**` extended from 2025-06-30 to 2027-06-30",
+    );
+    let wide = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2025-06-30\n";
+    let (msgs, code, _) = tampered(|d| add_to_profile(d, two), |d| add_to_profile(d, wide));
+    expect_tamper(&msgs, code, "waiver of `CN-GAI-12.2` widened to `src/**`");
+}
+
+#[test]
+fn tamper_a_rewritten_baseline() {
+    let (msgs, code, _) = {
+        let dir = repo("demo-service");
+        let d = dir.path();
+        gg(d).args(["baseline", "write"]).assert().code(0);
+        let full: Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("genai-gate-baseline.json")).unwrap(),
+        )
+        .unwrap();
+        let mut partial = full.clone();
+        partial["findings"].as_array_mut().unwrap().truncate(2);
+        std::fs::write(
+            d.join("genai-gate-baseline.json"),
+            serde_json::to_string_pretty(&partial).unwrap(),
+        )
+        .unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "baseline"]);
+        std::fs::write(
+            d.join("genai-gate-baseline.json"),
+            serde_json::to_string_pretty(&full).unwrap(),
+        )
+        .unwrap();
+        let (code, r) = check(
+            d,
+            &[
+                "--changed-since",
+                "HEAD",
+                "--baseline",
+                "genai-gate-baseline.json",
+            ],
+        );
+        let msgs: Vec<String> = findings(&r, "GATE-TAMPER")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect();
+        (msgs, code, r)
+    };
+    expect_tamper(&msgs, code, "baseline entry for `CN-GAI-");
+    assert!(
+        msgs.iter().filter(|m| m.contains("baseline entry")).count() >= 5,
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn tamper_new_suppressions_and_markers_are_named_and_listed() {
+    let (msgs, code, r) = tampered(
+        |_| {},
+        |d| {
+            edit(
+                &d.join("src/chat.rs"),
+                "pub async fn chat(",
+                "// genai-gate: allow CN-GAI-4.1 -- screened upstream\npub async fn chat(",
+            );
+            let label = std::fs::read_to_string(d.join("src/label.rs")).unwrap();
+            std::fs::write(
+                d.join("src/label.rs"),
+                format!("{label}\n// genai-gate: provides moderation.output\npub fn looks_fine(_t: &str) {{}}\n"),
+            )
+            .unwrap();
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "suppression of `CN-GAI-4.1` added in `src/chat.rs` (reason: screened upstream)",
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "marker `provides moderation.output` added in `src/label.rs`",
+    );
+    let listed = r["changes"]["new_exceptions"]
+        .as_array()
+        .expect("listed in the PR summary");
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+}
+
+#[test]
+fn tamper_a_profile_added_where_the_default_applied() {
+    let dir = repo("compliant-chat");
+    let d = dir.path();
+    let profile = std::fs::read_to_string(d.join("genai-gate.toml")).unwrap();
+    git(d, &["rm", "-q", "genai-gate.toml"]);
+    git(d, &["commit", "-q", "-m", "default profile"]);
+    std::fs::write(
+        d.join("genai-gate.toml"),
+        profile.replace("public = true", "public = false"),
+    )
+    .unwrap();
+    let (code, r) = check(d, &["--changed-since", "HEAD"]);
+    let msgs: Vec<String> = findings(&r, "GATE-TAMPER")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    expect_tamper(&msgs, code, "service made non-public");
+}

@@ -59,6 +59,7 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         output: Vec::new(),
         baseline: None,
         changed_since: None,
+        profile_from: None,
         today: a.today.clone(),
         fail_on: FailOn::Note,
         jobs: a.jobs,

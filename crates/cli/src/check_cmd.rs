@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_policy::Severity;
 use genai_gate_scan::{Report, ScanOptions, scan_with};
 
-use crate::diagnostics::LoadFailure;
-use crate::{Exit, Globals, add_file, read_source};
+use crate::{Exit, Globals};
 
 /// Examples shown by `check --help`.
 pub const EXAMPLES: &str = "\
@@ -126,6 +125,12 @@ pub struct CheckArgs {
     /// that weaken the gate.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// Take the profile, every pack and catalogue it loads, and a baseline inside the root
+    /// from commit REV instead of the working tree, so a change cannot rewrite its own gate
+    /// (the GitHub Action's default on pull requests). With --changed-since, the working
+    /// tree's changes to them are still reported as tamper findings.
+    #[arg(long, value_name = "REV")]
+    pub profile_from: Option<String>,
     /// The date waivers are judged against (default: today, UTC; env GENAI_GATE_TODAY).
     /// Meant for tests and reproducing a past run.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
@@ -163,24 +168,6 @@ pub struct CheckArgs {
     /// Ignored with --strict.
     #[arg(long)]
     pub prefilter: bool,
-}
-
-/// Loads the profile: explicit, at the root, or the embedded default.
-fn profile(
-    args: &CheckArgs,
-    root: &Path,
-) -> anyhow::Result<(Profile, bool, Option<SourceFile>, Option<PathBuf>)> {
-    let path = match &args.profile {
-        Some(p) => Some(p.clone()),
-        None => crate::sources::default_profile(root)?,
-    };
-    let Some(path) = path else {
-        return Ok((Profile::default_profile(), true, None, None));
-    };
-    let source = read_source(&path)?;
-    let profile =
-        load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
-    Ok((profile, false, Some(source), Some(path)))
 }
 
 /// A finished scan with what rendering needs.
@@ -221,38 +208,20 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
     if !root.is_dir() {
         anyhow::bail!("`{}` is not a directory", root.display());
     }
-    let mut set = globals.policy_set()?;
-    let (profile, is_default, source, profile_path) = profile(args, &root)?;
-    if !profile.load.is_empty()
-        && let Some(path) = &profile_path
-    {
-        let confine = crate::sources::confinement(path, &root);
-        let mut diagnostics = Vec::new();
-        for source in crate::sources::load_entries(path, &profile.load, &confine)? {
-            if let Err(e) = add_file(&mut set, source, false) {
-                diagnostics.extend(e.diagnostics);
-            }
-        }
-        if let Err(e) = set.check() {
-            diagnostics.extend(e.diagnostics);
-        }
-        if !diagnostics.is_empty() {
-            return Err(LoadFailure::new(diagnostics, set.sources.clone()).into());
-        }
-    }
-    let policy = resolve(&set, profile, is_default, source.as_ref())
-        .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
-    let profile_file = profile_path
-        .as_deref()
-        .and_then(|p| p.strip_prefix(&root).ok())
-        .map(|p| p.to_string_lossy().replace('\\', "/"));
+    // The policy the scan uses: the working tree's, or the one of `--profile-from REV`.
+    let tree = || crate::effective::from_tree(&root, args.profile.as_deref(), globals);
+    let profile_rel = profile_rel(args, &root);
+    let loaded = match &args.profile_from {
+        Some(rev) => crate::effective::from_commit(&root, rev, &profile_rel, globals)?,
+        None => tree()?,
+    };
     let changes = match &args.changed_since {
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,
     };
     let opts = ScanOptions {
         jobs: args.jobs,
-        profile_file: profile_file.clone(),
+        profile_file: loaded.profile_rel.clone(),
         strict: args.strict,
         cache_dir: cache_dir(args, &root),
         today: Some(today(args)?),
@@ -261,33 +230,108 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
         fail_closed: fail_closed(args),
         tracked: crate::git::tracked_files(&root),
     };
-    let mut report = scan_with(&policy, &root, &opts)
+    let mut report = scan_with(&loaded.policy, &root, &opts)
         .with_context(|| format!("cannot scan `{}`", root.display()))?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(read_baseline(args, &root, path)?),
+        None => None,
+    };
     if let Some(ch) = &changes {
-        let tampered = crate::git::tamper_findings(
+        // The change's own policy: the one scanned, or the working tree's when the scan took
+        // its policy from a commit (whose changes are still reported).
+        let own;
+        let head = if args.profile_from.is_some() {
+            own = tree().map_err(|e| crate::render::neutral::line(&format!("{e:#}")));
+            own.as_ref().map_err(Clone::clone)
+        } else {
+            Ok(&loaded)
+        };
+        let (tampered, new) = crate::git::tamper_findings(
             &root,
-            &ch.since,
-            &policy.profile,
-            source.as_ref().map(|s| &*s.text),
-            profile_file.as_deref(),
+            &crate::git::TamperSources {
+                rev: &ch.since,
+                profile_rel: &profile_rel,
+                head,
+                baseline: baseline
+                    .as_ref()
+                    .and_then(|(rel, b)| rel.as_deref().map(|r| (r, b))),
+                changed: &ch.files,
+            },
+            globals,
         )?;
         report.findings.extend(tampered);
+        if let Some(summary) = &mut report.changes {
+            summary.new_exceptions = new;
+        }
         genai_gate_scan::report::fingerprint::assign(&mut report.findings);
         report.sort();
     }
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline `{}`", path.display()))?;
-        let baseline = genai_gate_scan::judge::baseline::Baseline::from_json(&text)
-            .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
+    if let Some((_, baseline)) = &baseline {
         report.baseline = Some(baseline.apply(&mut report.findings));
     }
+    let crate::effective::Loaded { policy, set, .. } = loaded;
     Ok(Scanned {
         report,
         policy,
         set,
         root,
     })
+}
+
+/// The profile's path relative to the root: `--profile` when it lies inside the root, else
+/// `genai-gate.toml` (where `--profile-from` and the tamper check look it up in git).
+fn profile_rel(args: &CheckArgs, root: &Path) -> String {
+    let inside = args.profile.as_ref().and_then(|p| {
+        let p = p.canonicalize().ok()?;
+        let r = root.canonicalize().ok()?;
+        p.strip_prefix(r)
+            .ok()
+            .map(|x| x.to_string_lossy().replace('\\', "/"))
+    });
+    match (&args.profile, inside) {
+        (_, Some(rel)) => rel,
+        // With `--profile-from`, a relative `--profile` names the file in the commit.
+        (Some(p), None) if args.profile_from.is_some() && p.is_relative() => {
+            p.to_string_lossy().replace('\\', "/")
+        }
+        _ => genai_gate_policy::PROFILE_FILE.to_owned(),
+    }
+}
+
+/// The baseline: from the working tree, or — with `--profile-from REV`, when it lies inside
+/// the root — as REV has it. Returns its path relative to the root (when inside) too.
+fn read_baseline(
+    args: &CheckArgs,
+    root: &Path,
+    path: &Path,
+) -> anyhow::Result<(Option<String>, genai_gate_scan::judge::baseline::Baseline)> {
+    let shown = crate::render::neutral::line(&path.display().to_string());
+    let rel = path
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .and_then(|(p, r)| {
+            p.strip_prefix(r)
+                .ok()
+                .map(|x| x.to_string_lossy().replace('\\', "/"))
+        })
+        .or_else(|| {
+            (args.profile_from.is_some() && path.is_relative())
+                .then(|| path.to_string_lossy().replace('\\', "/"))
+        });
+    let text = match (&args.profile_from, &rel) {
+        (Some(rev), Some(rel)) => crate::git::blob_at(root, rev, rel)?
+            .with_context(|| format!("baseline `{shown}` does not exist at `{rev}`"))?,
+        _ => {
+            let bytes = genai_gate_scan::read::capped(path, crate::sources::MAX_POLICY_FILE)
+                .with_context(|| format!("cannot read baseline `{shown}`"))?;
+            String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("baseline `{shown}` is not valid UTF-8"))?
+        }
+    };
+    let baseline = genai_gate_scan::judge::baseline::Baseline::from_json(&text)
+        .with_context(|| format!("cannot use baseline `{shown}`"))?;
+    Ok((rel, baseline))
 }
 
 /// The fact cache's directory: none with `--no-cache`; `--cache-dir` if it is outside the

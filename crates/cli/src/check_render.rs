@@ -171,6 +171,19 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
             line(&c.since),
             c.out_of_scope
         );
+        for x in &c.new_exceptions {
+            let reason = x
+                .reason
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" (reason: {})", line(r)));
+            let _ = writeln!(
+                out,
+                "  new in this change: {}:{} {}{reason}",
+                line(&x.file),
+                x.line,
+                line(&x.what)
+            );
+        }
     }
     if any {
         out.push('\n');

@@ -7,6 +7,7 @@ mod baseline_cmd;
 mod check_cmd;
 mod check_render;
 mod diagnostics;
+mod effective;
 mod explain_cmd;
 mod git;
 mod init_cmd;

@@ -80,6 +80,22 @@ pub fn render(report: &Report) -> String {
             ch.changed_files,
             ch.out_of_scope
         );
+        if !ch.new_exceptions.is_empty() {
+            let _ = writeln!(
+                out,
+                "### Suppressions and markers this change adds\n\nFor a reviewer: each hides a finding or claims a capability without the scanner seeing it.\n\n| Where | What | Reason |\n|---|---|---|"
+            );
+            for x in &ch.new_exceptions {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    place(Some(&x.file), Some(x.line)),
+                    super::neutral::markdown_message(&x.what),
+                    x.reason.as_deref().map_or_else(String::new, cell)
+                );
+            }
+            out.push('\n');
+        }
     }
     let _ = writeln!(out, "### Compliance by article\n");
     let _ = writeln!(out, "| Article | Status | Controls |\n|---|---|---|");

@@ -4,7 +4,8 @@
 //! - [`blind`] — what was not fully analysed, and the controls it blinds;
 //! - [`fail_closed`] — fail-closed and strict modes: what could not be judged becomes a finding;
 //! - [`exceptions`] — waivers and inline suppressions;
-//! - [`changes`] — pull-request mode and the tamper check;
+//! - [`changes`] — pull-request mode: findings limited to the change, exceptions it adds;
+//! - [`tamper`] — every change that weakens the gate, from the effective policies of both sides;
 //! - [`baseline`] — known findings recorded and compared.
 
 pub mod baseline;
@@ -12,4 +13,5 @@ pub mod blind;
 pub mod changes;
 pub mod exceptions;
 pub mod fail_closed;
+pub mod tamper;
 pub mod verdict;

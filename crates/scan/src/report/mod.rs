@@ -276,6 +276,24 @@ pub struct ChangeSummary {
     /// Findings left out because they concern neither a changed file nor an endpoint whose
     /// flow passes through one.
     pub out_of_scope: usize,
+    /// Inline suppressions and `provides` markers the change adds, for a reviewer (each is
+    /// also a tamper finding).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub new_exceptions: Vec<NewException>,
+}
+
+/// An inline suppression or a `provides` marker a change adds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NewException {
+    /// Relative path.
+    pub file: String,
+    /// Line of the comment.
+    pub line: u32,
+    /// `suppression of `CN-GAI-4.1`` or `marker `provides moderation.output``.
+    pub what: String,
+    /// The reason a suppression gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A problem with the scan itself: an unparsable or skipped file.
