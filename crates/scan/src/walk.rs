@@ -30,6 +30,7 @@ use std::path::{Component, Path, PathBuf};
 use genai_gate_policy::profile::FileSelection;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+mod crates;
 mod ignores;
 mod mod_lexer;
 mod modules;
