@@ -210,7 +210,12 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
     }
     // The policy the scan uses: the working tree's, or the one of `--profile-from REV`.
     let tree = || crate::effective::from_tree(&root, args.profile.as_deref(), globals);
-    let profile_rel = profile_rel(args, &root);
+    let (profile_rel, in_tree) = profile_rel(args, &root);
+    if args.profile_from.is_some() && !in_tree {
+        anyhow::bail!(
+            "--profile-from reads the profile from a commit: --profile must name a file of the repository"
+        );
+    }
     let loaded = match &args.profile_from {
         Some(rev) => crate::effective::from_commit(&root, rev, &profile_rel, globals)?,
         None => tree()?,
@@ -251,6 +256,7 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
             &crate::git::TamperSources {
                 rev: &ch.since,
                 profile_rel: &profile_rel,
+                compare_policy: in_tree,
                 head,
                 baseline: baseline
                     .as_ref()
@@ -278,9 +284,10 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
     })
 }
 
-/// The profile's path relative to the root: `--profile` when it lies inside the root, else
-/// `genai-gate.toml` (where `--profile-from` and the tamper check look it up in git).
-fn profile_rel(args: &CheckArgs, root: &Path) -> String {
+/// The profile's path relative to the root — `--profile` when it lies inside the root, else
+/// `genai-gate.toml` (where `--profile-from` and the tamper check look it up in git) — and
+/// whether the profile is the repository's (false for a `--profile` outside the root).
+fn profile_rel(args: &CheckArgs, root: &Path) -> (String, bool) {
     let inside = args.profile.as_ref().and_then(|p| {
         let p = p.canonicalize().ok()?;
         let r = root.canonicalize().ok()?;
@@ -289,12 +296,13 @@ fn profile_rel(args: &CheckArgs, root: &Path) -> String {
             .map(|x| x.to_string_lossy().replace('\\', "/"))
     });
     match (&args.profile, inside) {
-        (_, Some(rel)) => rel,
+        (_, Some(rel)) => (rel, true),
         // With `--profile-from`, a relative `--profile` names the file in the commit.
         (Some(p), None) if args.profile_from.is_some() && p.is_relative() => {
-            p.to_string_lossy().replace('\\', "/")
+            (p.to_string_lossy().replace('\\', "/"), true)
         }
-        _ => genai_gate_policy::PROFILE_FILE.to_owned(),
+        (Some(_), None) => (genai_gate_policy::PROFILE_FILE.to_owned(), false),
+        (None, _) => (genai_gate_policy::PROFILE_FILE.to_owned(), true),
     }
 }
 

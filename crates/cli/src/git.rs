@@ -225,6 +225,9 @@ pub struct TamperSources<'a> {
     pub rev: &'a str,
     /// The profile's path relative to the root (where it is looked up at the base).
     pub profile_rel: &'a str,
+    /// The profile is the repository's: compare the policies. (A `--profile` outside the root,
+    /// and what it loads from there, is not the change's to weaken.)
+    pub compare_policy: bool,
     /// The change's policy, or why it does not load.
     pub head: Result<&'a crate::effective::Loaded, String>,
     /// The baseline in use: its path relative to the root and its entries now.
@@ -255,8 +258,17 @@ pub fn tamper_findings(
             return Ok((vec![f], Vec::new()));
         }
     };
-    let base_policy = match crate::effective::from_commit(root, &base_rev, inp.profile_rel, globals)
-    {
+    let base_policy = if inp.compare_policy {
+        Some(crate::effective::from_commit(
+            root,
+            &base_rev,
+            inp.profile_rel,
+            globals,
+        ))
+    } else {
+        None
+    };
+    let base_policy = match base_policy.transpose() {
         Ok(b) => b,
         Err(e) => {
             return Ok((
@@ -301,6 +313,8 @@ pub fn tamper_findings(
             .and_then(|t| Baseline::from_json(&t).ok()),
         None => None,
     };
+    // A profile outside the repository: the policies are not the change's to compare.
+    let base_policy = base_policy.as_ref().unwrap_or(head);
     let findings = tamper(&TamperInput {
         base: &base_policy.policy,
         head: &head.policy,
