@@ -197,10 +197,14 @@ pub fn walk_with(root: &Path, files: &FileSelection, tracked: Option<&[String]>)
     let rules = std::sync::Arc::new(ignores::Rules::new(root, tracked));
     let filter_rules = std::sync::Arc::clone(&rules);
     builder.filter_entry(move |entry| {
-        keep_entry(&filter_root, &filter_exclude, entry)
+        let keep = keep_entry(&filter_root, &filter_exclude, entry)
             && !rel_path(&filter_root, entry.path()).is_some_and(|rel| {
                 filter_rules.ignored(&rel, entry.file_type().is_some_and(|t| t.is_dir()))
-            })
+            });
+        if !keep {
+            filter_rules.not_walked(entry.path());
+        }
+        keep
     });
 
     let mut result = WalkResult::default();
@@ -278,7 +282,16 @@ pub fn walk_with(root: &Path, files: &FileSelection, tracked: Option<&[String]>)
         ));
     }
     // Code the compiler builds is scanned whatever the ignore rules say.
-    modules::add_compiled(root, &mut result, files, &include, &exclude, &mut crates);
+    let unwalked = rules.unwalked();
+    modules::add_compiled(
+        root,
+        &mut result,
+        files,
+        &include,
+        &exclude,
+        &unwalked,
+        &mut crates,
+    );
     result.skipped.extend(rules.problems());
     result.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     result.skipped.sort();

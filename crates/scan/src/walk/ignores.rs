@@ -48,6 +48,8 @@ struct State {
     dir_ignored: HashMap<String, bool>,
     /// Ignore files not read.
     problems: Vec<Skipped>,
+    /// Entries the walk did not enter or select (ignored, hidden, vendored, excluded).
+    unwalked: Vec<PathBuf>,
 }
 
 impl Rules {
@@ -86,6 +88,26 @@ impl Rules {
         }
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
         self.dir_ignored(&mut state, parent) || self.matched(&mut state, rel, false)
+    }
+
+    /// Records an entry the walk leaves out, for [`Rules::unwalked`].
+    pub(super) fn not_walked(&self, path: &Path) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.unwalked.push(path.to_owned());
+    }
+
+    /// The entries the walk left out, root-relative, sorted: where the module tree may reach
+    /// files the walk did not select.
+    pub(super) fn unwalked(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<String> = state
+            .unwalked
+            .iter()
+            .filter_map(|p| p.strip_prefix(&self.root).ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        out.sort();
+        out
     }
 
     /// Ignore files that were not read, for the walk's `skipped` list.

@@ -26,89 +26,119 @@ pub(super) struct Decl {
     pub(super) conditional_path: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok<'a> {
     Ident(&'a str),
-    Str(String),
+    /// A string literal's body as written, and whether it is raw (no escapes).
+    Str(&'a str, bool),
     Punct(u8),
     Open(u8),
     Close(u8),
 }
 
-fn tokens(text: &str) -> Vec<Tok<'_>> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut line = 1u32;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment(b, i, &mut line),
-            b'"' => {
-                let end = quoted(b, i + 1, &mut line);
-                let body = text
-                    .get(i + 1..end.saturating_sub(1).max(i + 1))
-                    .unwrap_or("");
-                out.push(Tok::Str(unescape(body)));
-                i = end;
-            }
-            b'\'' => i = char_or_lifetime(b, i),
-            b'(' | b'[' | b'{' => {
-                out.push(Tok::Open(c));
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
-                out.push(Tok::Close(c));
-                i += 1;
-            }
-            _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
-                let mut j = i;
-                while j < b.len() && (b[j] == b'_' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)
-                {
-                    j += 1;
-                }
-                let word = &text[i..j];
-                let hashes = b[j..].iter().take_while(|x| **x == b'#').count();
-                if matches!(word, "r" | "br" | "cr") && b.get(j + hashes) == Some(&b'"') {
-                    let start = j + hashes + 1;
-                    let end = raw_string(b, start, hashes, &mut line);
-                    let body = text.get(start..end.saturating_sub(1 + hashes).max(start));
-                    out.push(Tok::Str(body.unwrap_or("").to_owned()));
-                    i = end;
-                } else if matches!(word, "b" | "c") && b.get(j) == Some(&b'"') {
-                    i = quoted(b, j + 1, &mut line);
-                } else if word == "b" && b.get(j) == Some(&b'\'') {
-                    i = char_or_lifetime(b, j);
-                } else if word == "r"
-                    && hashes == 1
-                    && b.get(j + 1)
-                        .is_some_and(|x| *x == b'_' || x.is_ascii_alphabetic())
-                {
-                    // A raw identifier: `r#match`.
-                    let mut k = j + 1;
-                    while k < b.len() && (b[k] == b'_' || b[k].is_ascii_alphanumeric()) {
-                        k += 1;
-                    }
-                    out.push(Tok::Ident(&text[j + 1..k]));
-                    i = k;
-                } else {
-                    out.push(Tok::Ident(word));
-                    i = j;
-                }
-            }
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            _ => {
-                out.push(Tok::Punct(c));
-                i += 1;
-            }
+impl Tok<'_> {
+    /// The value of a string literal.
+    fn value(self) -> Option<String> {
+        match self {
+            Tok::Str(body, true) => Some(body.to_owned()),
+            Tok::Str(body, false) => Some(unescape(body)),
+            _ => None,
         }
     }
-    out
+}
+
+/// Tokens one at a time: comments skipped, nothing allocated.
+struct Lexer<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    line: u32,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Self {
+        Lexer {
+            text,
+            b: text.as_bytes(),
+            i: 0,
+            line: 1,
+        }
+    }
+}
+
+impl<'a> Iterator for Lexer<'a> {
+    type Item = Tok<'a>;
+
+    fn next(&mut self) -> Option<Tok<'a>> {
+        let (b, text) = (self.b, self.text);
+        while self.i < b.len() {
+            let i = self.i;
+            let c = b[i];
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' => self.i += 1,
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    self.i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => self.i = block_comment(b, i, &mut self.line),
+                b'"' => {
+                    let end = quoted(b, i + 1, &mut self.line);
+                    self.i = end;
+                    let body = text.get(i + 1..end.saturating_sub(1).max(i + 1));
+                    return Some(Tok::Str(body.unwrap_or(""), false));
+                }
+                b'\'' => self.i = char_or_lifetime(b, i),
+                b'(' | b'[' | b'{' => {
+                    self.i += 1;
+                    return Some(Tok::Open(c));
+                }
+                b')' | b']' | b'}' => {
+                    self.i += 1;
+                    return Some(Tok::Close(c));
+                }
+                _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                    let mut j = i;
+                    while j < b.len()
+                        && (b[j] == b'_' || b[j].is_ascii_alphanumeric() || b[j] >= 0x80)
+                    {
+                        j += 1;
+                    }
+                    let word = &b[i..j];
+                    let hashes = b[j..].iter().take_while(|x| **x == b'#').count();
+                    if matches!(word, b"r" | b"br" | b"cr") && b.get(j + hashes) == Some(&b'"') {
+                        let start = j + hashes + 1;
+                        let end = raw_string(b, start, hashes, &mut self.line);
+                        self.i = end;
+                        let body = text.get(start..end.saturating_sub(1 + hashes).max(start));
+                        return Some(Tok::Str(body.unwrap_or(""), true));
+                    } else if matches!(word, b"b" | b"c") && b.get(j) == Some(&b'"') {
+                        self.i = quoted(b, j + 1, &mut self.line);
+                    } else if word == b"b" && b.get(j) == Some(&b'\'') {
+                        self.i = char_or_lifetime(b, j);
+                    } else if word == b"r"
+                        && hashes == 1
+                        && b.get(j + 1)
+                            .is_some_and(|x| *x == b'_' || x.is_ascii_alphabetic())
+                    {
+                        // A raw identifier: `r#match`.
+                        let mut k = j + 1;
+                        while k < b.len() && (b[k] == b'_' || b[k].is_ascii_alphanumeric()) {
+                            k += 1;
+                        }
+                        self.i = k;
+                        return Some(Tok::Ident(&text[j + 1..k]));
+                    } else {
+                        self.i = j;
+                        return Some(Tok::Ident(text.get(i..j).unwrap_or("")));
+                    }
+                }
+                _ => {
+                    self.i += 1;
+                    return Some(Tok::Punct(c));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// The value of a `"…"` literal body: the escapes a path can hold.
@@ -147,106 +177,130 @@ fn unescape(body: &str) -> String {
     out
 }
 
-/// The index after the group opened at `i` (its matching close), or the end.
-fn skip_group(t: &[Tok], i: usize) -> usize {
-    let mut depth = 0usize;
-    let mut j = i;
-    while j < t.len() {
-        match t[j] {
-            Tok::Open(_) => depth += 1,
-            Tok::Close(_) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return j + 1;
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    j
-}
-
 /// Every declaration of a source, in order.
 pub(super) fn declarations(text: &str) -> Vec<Decl> {
-    if !text.contains("mod") && !text.contains("include!") {
-        return Vec::new();
-    }
-    let t = tokens(text);
     let mut out = Vec::new();
+    if memchr::memmem::find(text.as_bytes(), b"mod").is_none()
+        && memchr::memmem::find(text.as_bytes(), b"include!").is_none()
+    {
+        return out;
+    }
+    let mut lexer = Lexer::new(text);
+    // A few tokens of lookahead.
+    let mut ahead: std::collections::VecDeque<Tok> = std::collections::VecDeque::new();
     let mut inline: Vec<(String, usize)> = Vec::new();
     let mut depth = 0usize;
     let mut paths: Vec<String> = Vec::new();
     let mut conditional = false;
-    let mut i = 0;
     let names = |inline: &[(String, usize)]| inline.iter().map(|(n, _)| n.clone()).collect();
-    while i < t.len() {
-        match &t[i] {
-            Tok::Punct(b'#') => {
-                let mut j = i + 1;
-                if t.get(j) == Some(&Tok::Punct(b'!')) {
-                    j += 1;
+    // `peek(k)` fills the lookahead up to k + 1 tokens.
+    macro_rules! peek {
+        ($k:expr) => {{
+            while ahead.len() <= $k {
+                match lexer.next() {
+                    Some(t) => ahead.push_back(t),
+                    None => break,
                 }
-                if t.get(j) == Some(&Tok::Open(b'[')) {
-                    let end = skip_group(&t, j);
-                    let attr = &t[j + 1..end.saturating_sub(1).max(j + 1)];
-                    let is_cfg_attr = attr.first() == Some(&Tok::Ident("cfg_attr"));
-                    for k in 0..attr.len() {
-                        if attr[k] == Tok::Ident("path")
-                            && attr.get(k + 1) == Some(&Tok::Punct(b'='))
-                            && let Some(Tok::Str(s)) = attr.get(k + 2)
-                        {
-                            paths.push(s.clone());
-                            conditional |= is_cfg_attr;
-                        }
-                    }
-                    i = end;
+            }
+            ahead.get($k).copied()
+        }};
+    }
+    loop {
+        let Some(tok) = peek!(0) else { break };
+        ahead.pop_front();
+        match tok {
+            Tok::Punct(b'#') => {
+                if peek!(0) == Some(Tok::Punct(b'!')) {
+                    ahead.pop_front();
+                }
+                if peek!(0) != Some(Tok::Open(b'[')) {
                     continue;
                 }
-                i += 1;
+                ahead.pop_front();
+                // The attribute's tokens up to its closing bracket.
+                let mut level = 1usize;
+                let mut first = true;
+                let mut is_cfg_attr = false;
+                let mut window: [Option<Tok>; 2] = [None, None];
+                while let Some(t) = peek!(0) {
+                    ahead.pop_front();
+                    match t {
+                        Tok::Open(_) => level += 1,
+                        Tok::Close(_) => {
+                            level -= 1;
+                            if level == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    if first {
+                        is_cfg_attr = t == Tok::Ident("cfg_attr");
+                        first = false;
+                    }
+                    if window == [Some(Tok::Ident("path")), Some(Tok::Punct(b'='))]
+                        && let Some(v) = t.value()
+                    {
+                        paths.push(v);
+                        conditional |= is_cfg_attr;
+                    }
+                    window = [window[1], Some(t)];
+                }
             }
             Tok::Ident("pub") => {
-                i += 1;
-                if t.get(i) == Some(&Tok::Open(b'(')) {
-                    i = skip_group(&t, i);
+                if peek!(0) == Some(Tok::Open(b'(')) {
+                    // `pub(crate)`, `pub(in path)`.
+                    let mut level = 0usize;
+                    while let Some(t) = peek!(0) {
+                        ahead.pop_front();
+                        match t {
+                            Tok::Open(_) => level += 1,
+                            Tok::Close(_) => {
+                                level = level.saturating_sub(1);
+                                if level == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                 }
             }
             Tok::Ident("mod") => {
-                if let Some(Tok::Ident(name)) = t.get(i + 1) {
-                    match t.get(i + 2) {
+                if let Some(Tok::Ident(name)) = peek!(0) {
+                    match peek!(1) {
                         Some(Tok::Punct(b';')) => out.push(Decl {
-                            kind: Kind::Mod((*name).to_owned()),
+                            kind: Kind::Mod(name.to_owned()),
                             inline: names(&inline),
                             paths: std::mem::take(&mut paths),
                             conditional_path: conditional,
                         }),
-                        Some(Tok::Open(b'{')) => inline.push(((*name).to_owned(), depth + 1)),
+                        Some(Tok::Open(b'{')) => inline.push((name.to_owned(), depth + 1)),
                         _ => {}
                     }
+                    ahead.pop_front();
                 }
                 paths.clear();
                 conditional = false;
-                i += 2;
             }
             Tok::Ident("include")
-                if t.get(i + 1) == Some(&Tok::Punct(b'!'))
-                    && t.get(i + 2) == Some(&Tok::Open(b'(')) =>
+                if peek!(0) == Some(Tok::Punct(b'!')) && peek!(1) == Some(Tok::Open(b'(')) =>
             {
-                if let Some(Tok::Str(s)) = t.get(i + 3) {
+                if let Some(v) = peek!(2).and_then(Tok::value) {
                     out.push(Decl {
-                        kind: Kind::Include(s.clone()),
+                        kind: Kind::Include(v),
                         inline: names(&inline),
                         paths: Vec::new(),
                         conditional_path: false,
                     });
                 }
-                i += 3;
+                ahead.pop_front();
+                ahead.pop_front();
             }
             Tok::Open(b'{') => {
                 depth += 1;
                 paths.clear();
                 conditional = false;
-                i += 1;
             }
             Tok::Close(b'}') => {
                 if inline.last().is_some_and(|(_, d)| *d == depth) {
@@ -255,12 +309,10 @@ pub(super) fn declarations(text: &str) -> Vec<Decl> {
                 depth = depth.saturating_sub(1);
                 paths.clear();
                 conditional = false;
-                i += 1;
             }
             _ => {
                 paths.clear();
                 conditional = false;
-                i += 1;
             }
         }
     }
