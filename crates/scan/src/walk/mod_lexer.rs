@@ -205,8 +205,7 @@ pub(super) fn declarations(text: &str) -> Vec<Decl> {
             ahead.get($k).copied()
         }};
     }
-    loop {
-        let Some(tok) = peek!(0) else { break };
+    while let Some(tok) = peek!(0) {
         ahead.pop_front();
         match tok {
             Tok::Punct(b'#') => {
