@@ -159,7 +159,8 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
     /// Keep the fact cache in DIR (never inside the scanned tree). Default: the user's cache
-    /// directory ($XDG_CACHE_HOME or ~/.cache)/genai-gate/<repository>, and none under CI.
+    /// directory ($XDG_CACHE_HOME or ~/.cache)/genai-gate/(a hash of the repository root), and
+    /// none under CI.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Lexical pre-pass: parse only the Rust files that can matter (those with a detector's

@@ -8,9 +8,9 @@
 //! sequences), reorder what a reviewer reads (bidirectional overrides), make an XML report
 //! ill-formed (U+FFFE) or become live Markdown and HTML in a job summary.
 //!
-//! [`line`] is the one neutralising function: every renderer (human, GitHub, Markdown,
+//! [`line()`] is the one neutralising function: every renderer (human, GitHub, Markdown,
 //! JUnit, SARIF) passes scanned text through it, then applies its own format's escaping
-//! ([`markdown`], [`code_span`], [`uri`]). [`block`] is the same for multi-line source
+//! ([`markdown`], [`code_span`], [`uri`]). [`block()`] is the same for multi-line source
 //! snippets, and [`log_lines`] is a last guard over a whole human report.
 
 use std::fmt::Write as _;
@@ -38,7 +38,7 @@ pub fn line(s: &str) -> String {
     neutralise(s, false)
 }
 
-/// [`line`] for multi-line text (source snippets): line feeds are kept, everything else is
+/// [`line()`] for multi-line text (source snippets): line feeds are kept, everything else is
 /// neutralised the same way.
 pub fn block(s: &str) -> String {
     neutralise(s, true)
@@ -105,7 +105,7 @@ fn strip_sgr(mut s: &str) -> &str {
     s
 }
 
-/// Scanned text as Markdown and HTML text: [`line`], then HTML's `&`, `<`, `>` as entities
+/// Scanned text as Markdown and HTML text: [`line()`], then HTML's `&`, `<`, `>` as entities
 /// (no tag can open: `<img>`, `<details>`, `<h2>`) and Markdown's active punctuation
 /// backslash-escaped (no code span, emphasis, link, image, strikethrough or table cell can
 /// open or close).
@@ -146,7 +146,7 @@ pub fn markdown_message(s: &str) -> String {
         .collect()
 }
 
-/// Scanned text as an inline Markdown code span: [`line`], fenced with one more backtick than
+/// Scanned text as an inline Markdown code span: [`line()`], fenced with one more backtick than
 /// the longest run inside (so a backtick cannot close it), padded when it starts or ends with
 /// a backtick, and `|` escaped for table cells (GitHub reads `\|` inside a code span in a
 /// table as a pipe). HTML is not interpreted inside a code span.

@@ -5,13 +5,13 @@
 //! detectors, levels and waivers) — and passes both, with the baseline file as it was and as
 //! it is, and the exceptions the change adds. [`tamper`] compares them:
 //!
-//! - the service and its scope ([`profile`]): non-public, out of the PRC, a sector, a
+//! - the service and its scope (`profile.rs`): non-public, out of the PRC, a sector, a
 //!   modality or an attribute dropped, strict mode off, files excluded or the scan narrowed,
 //!   the size cap lowered, packs or pack files removed;
-//! - waivers ([`profile`]): a waiver is a weakening unless a waiver of the base already
+//! - waivers (`profile.rs`): a waiver is a weakening unless a waiver of the base already
 //!   covered each of its paths until at least its expiry — so one added, widened, or
 //!   extended (also by deleting a sibling that expired later) is named;
-//! - the rules ([`rules`]): the base pack replaced, the packs no longer applying, a control
+//! - the rules (`rules.rs`): the base pack replaced, the packs no longer applying, a control
 //!   removed, made inactive, lowered (by `[levels]` or an overlay), judged once for the
 //!   repository instead of per endpoint, or no longer requiring something it required (a
 //!   replaced requirement, a looser threshold, a document rule asking less); a detector added
