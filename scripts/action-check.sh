@@ -4,31 +4,38 @@
 set -euo pipefail
 
 bin=${GENAI_GATE:-genai-gate}
-args=(check "${INPUT_PATH:-.}" --format github --fail-on "${INPUT_FAIL_ON:-error}")
+# Fail closed: a file that could hold an endpoint or a model call and was not fully analysed
+# fails the step (`extra-args: --no-fail-closed` turns that into a warning).
+args=(check "${INPUT_PATH:-.}" --format github --fail-on "${INPUT_FAIL_ON:-error}" --fail-closed)
 
 sarif=${INPUT_SARIF_FILE:-genai-gate.sarif}
 if [ -n "$sarif" ]; then
   args+=(--output "sarif=$sarif")
 fi
 
-# The profile: from the checked-out tree, or from the pull request's base commit so that a
-# pull request cannot weaken its own gate.
-if [ "${INPUT_PROFILE_FROM:-head}" = "base" ]; then
-  base=${INPUT_CHANGED_SINCE:-${PR_BASE_SHA:-}}
-  if [ -z "$base" ]; then
-    echo "::error title=genai-gate::profile-from: base needs a base commit (a pull_request event or changed-since)"
+# The profile, what it loads and the baseline: from the pull request's base commit on
+# pull_request events (so a pull request cannot weaken its own gate; its changes to the gate
+# are still reported as tamper findings), else from the checked-out tree.
+profile_from=${INPUT_PROFILE_FROM:-}
+if [ -z "$profile_from" ]; then
+  if [ -n "${PR_BASE_SHA:-}" ]; then profile_from=base; else profile_from=head; fi
+fi
+case "$profile_from" in
+  base)
+    base=${PR_BASE_SHA:-${INPUT_CHANGED_SINCE:-}}
+    if [ -z "$base" ]; then
+      echo "::error title=genai-gate::profile-from: base needs a base commit (a pull_request event or changed-since)"
+      exit 2
+    fi
+    args+=(--profile-from "$base")
+    ;;
+  head) ;;
+  *)
+    echo "::error title=genai-gate::profile-from must be base or head"
     exit 2
-  fi
-  profile_path=${INPUT_CONFIG:-genai-gate.toml}
-  base_profile="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/genai-gate.base.toml"
-  if git -C "${INPUT_PATH:-.}" show "$base:$profile_path" > "$base_profile" 2>/dev/null; then
-    args+=(--profile "$base_profile")
-  else
-    echo "::warning title=genai-gate::no $profile_path at the base commit; using the checked-out profile"
-    rm -f "$base_profile"
-    [ -n "${INPUT_CONFIG:-}" ] && args+=(--profile "$INPUT_CONFIG")
-  fi
-elif [ -n "${INPUT_CONFIG:-}" ]; then
+    ;;
+esac
+if [ -n "${INPUT_CONFIG:-}" ]; then
   args+=(--profile "$INPUT_CONFIG")
 fi
 

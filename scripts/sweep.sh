@@ -131,15 +131,16 @@ print(f"prefilter: {pre['stats'].get('prefiltered_out', 0)} of {pre['stats']['ru
       f"({len(pre['diagnostics'])} diagnostics against {len(full['diagnostics'])})")
 EOF2
 
-# The incremental cache, on a copy of the corpus (the cache lives in the scanned root): a
-# cold run that fills it, a warm run, and a run after changing one file.
+# The incremental cache, on a copy of the corpus (one file of it is changed), in a cache
+# directory of its own (never inside the scanned tree): a cold run that fills it, a warm run,
+# and a run after changing one file.
 if [ "${SWEEP_CACHE:-1}" = 1 ]; then
     copy="$out/corpus"
-    rm -rf "$copy" && cp -r "$corpus" "$copy"
+    rm -rf "$copy" "$out/cache" && cp -r "$corpus" "$copy"
     timed() {
         local start end
         start=$(date +%s.%N)
-        "$GENAI_GATE" --color never check --format json --jobs "$jobs" "$copy" > "$out/$1.json" 2> /dev/null || true
+        "$GENAI_GATE" --color never check --format json --jobs "$jobs" --cache-dir "$out/cache" "$copy" > "$out/$1.json" 2> /dev/null || true
         end=$(date +%s.%N)
         echo "$end - $start" | bc
     }
@@ -151,7 +152,7 @@ if [ "${SWEEP_CACHE:-1}" = 1 ]; then
     cmp -s "$out/report-jobs$jobs.json" "$out/cache-cold.json" \
         || fail "filling the cache changes the report"
     cmp -s "$out/cache-cold.json" "$out/cache-warm.json" || fail "a warm cache changes the report"
-    echo "cache: cold (filling) ${cold}s, warm ${warm}s, after one changed file ${changed}s ($(du -sh "$copy/.genai-gate-cache" | cut -f1) of cache)"
-    rm -rf "$copy"
+    echo "cache: cold (filling) ${cold}s, warm ${warm}s, after one changed file ${changed}s ($(du -sh "$out/cache" | cut -f1) of cache)"
+    rm -rf "$copy" "$out/cache"
 fi
 echo "sweep: ok (reports in $out)"

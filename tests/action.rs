@@ -27,6 +27,16 @@ struct Run {
 }
 
 fn run_action(fixture: &str, inputs: &[(&str, &str)]) -> Run {
+    run_action_with(fixture, inputs, |_| None)
+}
+
+/// `run_action` on a fixture changed by `change` first; when `change` returns a commit, the
+/// run is a `pull_request` event with that base commit.
+fn run_action_with(
+    fixture: &str,
+    inputs: &[(&str, &str)],
+    change: impl FnOnce(&Path) -> Option<String>,
+) -> Run {
     let action: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap())
             .unwrap();
@@ -58,12 +68,16 @@ fn run_action(fixture: &str, inputs: &[(&str, &str)]) -> Run {
         &repo_root().join("fixtures").join(fixture),
         workspace.path(),
     );
+    let pr_base = change(workspace.path());
     let runner_temp = tempfile::tempdir().unwrap();
     values.insert(
         "runner.temp".into(),
         runner_temp.path().display().to_string(),
     );
-    values.insert("github.event.pull_request.base.sha".into(), String::new());
+    values.insert(
+        "github.event.pull_request.base.sha".into(),
+        pr_base.unwrap_or_default(),
+    );
     values.insert(
         "github.action_path".into(),
         repo_root().display().to_string(),
@@ -201,4 +215,109 @@ fn fail_on_and_extra_args_reach_the_cli() {
     );
     let lower = r.stdout.contains("::warning") || r.stdout.contains("::notice");
     assert_eq!(r.status, if lower { 1 } else { 0 }, "{}", r.stdout);
+}
+
+/// Issue 13, item 4: the Action fails closed. A handler file padded past the size cap is not
+/// analysed, so it cannot let the step pass.
+#[test]
+fn the_action_fails_closed_on_a_file_it_could_not_analyse() {
+    let r = run_action_with("compliant-chat", &[], |w| {
+        let padded = format!(
+            "pub async fn draft(s: State, b: String) -> String {{ s.llm.chat().create(b).await }}\n{}",
+            "// padding padding padding padding padding padding padding padding\n".repeat(40_000)
+        );
+        std::fs::write(w.join("src/padded.rs"), padded).unwrap();
+        None
+    });
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("::error file=src/padded.rs") && r.stdout.contains("scan/not-analysed"),
+        "{}",
+        r.stdout
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A pull request on compliant-chat whose base profile loads a local catalogue by a relative
+/// path, and whose change makes the service non-public (so nothing would apply) while adding
+/// an unmoderated endpoint. Returns the base commit.
+fn weakening_pull_request(w: &Path) -> Option<String> {
+    std::fs::create_dir_all(w.join("policy")).unwrap();
+    std::fs::write(
+        w.join("policy/acme.toml"),
+        "[catalogue]\nid = \"acme\"\nversion = \"1\"\ndescription = \"acme\"\n\n[[detector]]\nid = \"acme.guard\"\ncapability = \"moderation.output\"\ndescription = \"x\"\ncalls = [\"*::acme_safety::Guard::review\"]\n",
+    )
+    .unwrap();
+    let profile = w.join("genai-gate.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("[policy]\n", "[policy]\nload = [\"policy\"]\n"),
+    )
+    .unwrap();
+    git(w, &["init", "-q", "-b", "main"]);
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "base"]);
+    let base = git(w, &["rev-parse", "HEAD"]);
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(&profile, text.replace("public = true", "public = false")).unwrap();
+    std::fs::write(
+        w.join("src/draft.rs"),
+        "pub async fn draft(s: State, b: String) -> String { s.llm.chat().create(b).await }\n",
+    )
+    .unwrap();
+    let main = std::fs::read_to_string(w.join("src/main.rs")).unwrap();
+    std::fs::write(
+        w.join("src/main.rs"),
+        main.replace("mod admin;", "mod draft;\nmod admin;")
+            .replace(
+                ".route(\"/health\"",
+                ".route(\"/v1/draft\", post(draft::draft))\n        .route(\"/health\"",
+            ),
+    )
+    .unwrap();
+    git(w, &["add", "-A"]);
+    git(w, &["commit", "-q", "-m", "pull request"]);
+    Some(base)
+}
+
+/// Issue 13, item 6: on a pull request the Action takes the profile (and what it loads, by
+/// relative paths) from the base commit, and still reports the change's weakening.
+#[test]
+fn a_pull_request_cannot_rewrite_its_own_gate() {
+    let r = run_action_with("compliant-chat", &[], weakening_pull_request);
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("::error file=src/draft.rs") && r.stdout.contains("CN-GAI-4.1"),
+        "the base profile applies, so the new endpoint fails:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("GATE-TAMPER") && r.stdout.contains("service made non-public"),
+        "the change to the gate is reported:\n{}",
+        r.stdout
+    );
+    // Asked to take the profile from the head, the weakening is still a failing finding.
+    let r = run_action_with(
+        "compliant-chat",
+        &[("profile-from", "head")],
+        weakening_pull_request,
+    );
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("service made non-public"), "{}", r.stdout);
 }

@@ -1,5 +1,7 @@
 //! `genai-gate check` driven as a user would: exit codes, human output, JSON keys, errors.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -10,7 +12,7 @@ fn root() -> PathBuf {
 }
 
 fn gg() -> Command {
-    let mut c = Command::cargo_bin("genai-gate").unwrap();
+    let mut c = common::genai_gate();
     c.current_dir(root())
         .env_remove("NO_COLOR")
         .arg("--color")

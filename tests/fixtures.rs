@@ -7,10 +7,11 @@
 //! of the controls listed. The whole report is also snapshotted (insta), so any change of
 //! output shows up in review.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -54,8 +55,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 fn check(dir: &Path, jobs: &str) -> (i32, String) {
-    let out = Command::cargo_bin("genai-gate")
-        .unwrap()
+    let out = common::genai_gate()
         .args(["check", "--format", "json", "--jobs", jobs])
         .arg(dir)
         .output()
@@ -189,8 +189,7 @@ fn every_fixture_meets_its_expectations() {
 #[test]
 fn sarif_is_identical_for_any_number_of_jobs() {
     let sarif = |dir: &Path, jobs: &str| {
-        let out = Command::cargo_bin("genai-gate")
-            .unwrap()
+        let out = common::genai_gate()
             .args(["check", "--no-cache", "--format", "sarif", "--jobs", jobs])
             .arg(dir)
             .output()
@@ -225,8 +224,7 @@ fn output_is_identical_for_any_number_of_jobs() {
 #[test]
 fn the_prefilter_keeps_every_endpoint_verdict_and_finding() {
     let run = |dir: &Path, extra: &[&str]| {
-        let out = Command::cargo_bin("genai-gate")
-            .unwrap()
+        let out = common::genai_gate()
             .args(["check", "--no-cache", "--format", "json"])
             .args(extra)
             .arg(dir)

@@ -16,7 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn gg(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("genai-gate").unwrap();
+    let mut c = common::genai_gate();
     c.current_dir(dir)
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GENAI_GATE_TODAY")
@@ -488,4 +488,457 @@ fn an_unchanged_profile_has_no_tamper_finding() {
     assert!(tamper(BASE, BASE).is_empty());
     // Tightening is no tampering.
     assert!(tamper(BASE, &BASE.replace("2025-06-30", "2025-03-31")).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: a pull request must not pass the gate by hiding, weakening or poisoning it.
+
+/// An unmoderated handler with its own router, mounted by `main.rs` through `merge`.
+const UNMODERATED: &str = r#"use std::sync::Arc;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use crate::AppState;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/v1/draft", post(draft))
+}
+
+pub async fn draft(State(state): State<Arc<AppState>>, body: String) -> String {
+    state.llm.chat().create(body).await.unwrap()
+}
+"#;
+
+/// Mounts the router of a module named `module` from `file` in `src/main.rs` of compliant-chat.
+fn mount(d: &Path, file: &str, module: &str) {
+    let attr = if file == format!("src/{module}.rs") {
+        String::new()
+    } else {
+        let rel = file.strip_prefix("src/").unwrap();
+        let rel: String = rel.escape_default().collect();
+        format!("#[path = \"{rel}\"]\n")
+    };
+    edit(
+        &d.join("src/main.rs"),
+        "mod admin;",
+        &format!("{attr}mod {module};\nmod admin;"),
+    );
+    edit(
+        &d.join("src/main.rs"),
+        ".with_state(state);",
+        &format!(".merge({module}::routes())\n        .with_state(state);"),
+    );
+}
+
+/// Item 1: git quotes non-ASCII and odd file names unless asked for `-z`; a PR adding
+/// `src/生成.rs` with an unmoderated handler must fail `--changed-since`.
+#[test]
+fn pr_mode_sees_files_with_non_ascii_and_odd_names() {
+    for (file, module) in [
+        ("src/生成.rs", "生成"),
+        ("src/with\ttab.rs", "tabbed"),
+        ("src/quo\"te\\back.rs", "quoted"),
+        ("src/new\nline.rs", "newline"),
+    ] {
+        let dir = repo("compliant-chat");
+        let d = dir.path();
+        std::fs::write(d.join(file), UNMODERATED).unwrap();
+        mount(d, file, module);
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "draft endpoint"]);
+        let (code, r) = check(d, &["--changed-since", "HEAD~1"]);
+        let hits: Vec<_> = findings(&r, "CN-GAI-4.1")
+            .into_iter()
+            .filter(|f| f["endpoint"]["route"] == "/v1/draft")
+            .collect();
+        assert_eq!(hits.len(), 1, "{file:?}: {:#}", r["findings"]);
+        assert_eq!(hits[0]["file"], file, "{file:?}");
+        assert_eq!(code, 1, "{file:?}");
+        // Uncommitted and untracked files count too.
+        git(d, &["reset", "-q", "--soft", "HEAD~1"]);
+        git(d, &["rm", "-q", "--cached", file]);
+        let (code, r) = check(d, &["--changed-since", "HEAD"]);
+        assert_eq!(code, 1, "{file:?} untracked: {:#}", r["findings"]);
+        assert_eq!(r["changes"]["changed_files"], 2, "{file:?}");
+    }
+}
+
+/// Item 2: files git tracks are never skipped because of ignore files — a committed
+/// `.ignore` naming the handler, or a `.gitignore`d handler added with `git add -f`.
+#[test]
+fn tracked_files_are_never_skipped_by_ignore_files() {
+    for (ignore_file, how) in [(".ignore", "committed"), (".gitignore", "forced")] {
+        let dir = repo("compliant-chat");
+        let d = dir.path();
+        std::fs::write(d.join("src/draft.rs"), UNMODERATED).unwrap();
+        mount(d, "src/draft.rs", "draft");
+        std::fs::write(d.join(ignore_file), "src/draft.rs\n").unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["add", "-f", "src/draft.rs"]);
+        git(d, &["commit", "-q", "-m", "draft endpoint"]);
+        for args in [&[][..], &["--changed-since", "HEAD~1"][..]] {
+            let (code, r) = check(d, args);
+            let hits: Vec<_> = findings(&r, "CN-GAI-4.1")
+                .into_iter()
+                .filter(|f| f["endpoint"]["route"] == "/v1/draft")
+                .collect();
+            assert_eq!(
+                hits.len(),
+                1,
+                "{how} {ignore_file} {args:?}: {:#}",
+                r["findings"]
+            );
+            assert_eq!(code, 1);
+        }
+        // An untracked file the ignore file names stays ignored.
+        std::fs::write(d.join("src/scratch.rs"), "fn zq() {}\n").unwrap();
+        std::fs::write(d.join(ignore_file), "src/draft.rs\nsrc/scratch.rs\n").unwrap();
+        let (_, r) = check(d, &[]);
+        assert_eq!(r["stats"]["rust_files"], 10, "{how}: {:#}", r["stats"]);
+    }
+}
+
+// Item 5: the tamper check compares the effective policies of base and head.
+
+/// A repository from compliant-chat with `base` applied and committed, then `head` applied
+/// in the working tree; returns the tamper messages of `check --changed-since HEAD` and the
+/// exit code, and the report.
+fn tampered(base: impl FnOnce(&Path), head: impl FnOnce(&Path)) -> (Vec<String>, i32, Value) {
+    let dir = repo("compliant-chat");
+    let d = dir.path();
+    base(d);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "--allow-empty", "-m", "base"]);
+    head(d);
+    let (code, r) = check(d, &["--changed-since", "HEAD", "--today", "2025-01-01"]);
+    let msgs = findings(&r, "GATE-TAMPER")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    (msgs, code, r)
+}
+
+fn expect_tamper(msgs: &[String], code: i32, expect: &str) {
+    assert!(
+        msgs.iter().any(|m| m.contains(expect)),
+        "expected a tamper finding containing {expect:?}, got {msgs:?}"
+    );
+    assert_eq!(code, 1, "a tamper finding fails the gate");
+}
+
+fn add_to_profile(d: &Path, text: &str) {
+    let p = d.join("genai-gate.toml");
+    let profile = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("{profile}\n{text}")).unwrap();
+}
+
+/// Replaces the profile's `[policy]` table with `lines`.
+fn set_policy(d: &Path, lines: &str) {
+    let p = d.join("genai-gate.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let start = text.find("[policy]\n").expect("a [policy] table");
+    let body = start + "[policy]\n".len();
+    let end = text[body..]
+        .find("\n[")
+        .map_or(text.len(), |i| body + i + 1);
+    std::fs::write(
+        &p,
+        format!("{}[policy]\n{lines}\n{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+}
+
+const UNWRAP_CATALOGUE: &str = r#"[catalogue]
+id = "acme"
+version = "1"
+description = "acme"
+
+[[detector]]
+id = "acme.unwrap"
+capability = "moderation.output"
+description = "every unwrap screens"
+methods = ["unwrap"]
+"#;
+
+/// The shipped base pack under another id, optionally edited.
+fn local_pack(id: &str, edit_text: impl Fn(String) -> String) -> String {
+    let pack = std::fs::read_to_string(root().join("policies/cn-genai-2023.toml")).unwrap();
+    edit_text(pack.replacen("id = \"cn-genai-2023\"", &format!("id = \"{id}\""), 1))
+        .replace("supersedes = [\"cn-genai-2023-draft\"]", "supersedes = []")
+}
+
+#[test]
+fn tamper_a_new_catalogue_that_counts_unwrap_as_moderation() {
+    let (msgs, code, _) = tampered(
+        |_| {},
+        |d| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/acme.toml"), UNWRAP_CATALOGUE).unwrap();
+            set_policy(d, "packs = [\"cn-genai-2023\"]\nload = [\"policy\"]");
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "detector `acme.unwrap` (moderation.output) added",
+    );
+}
+
+#[test]
+fn tamper_a_one_control_local_base_pack() {
+    let (msgs, code, _) = tampered(
+        |_| {},
+        |d| {
+            let tiny = local_pack("tiny", |p| {
+                // Keep the header, the articles and the first control only.
+                let second = p.match_indices("[[control]]").nth(1).unwrap().0;
+                p[..second].to_owned()
+            });
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/tiny.toml"), tiny).unwrap();
+            set_policy(d, "packs = [\"tiny\"]\nload = [\"policy\"]");
+        },
+    );
+    expect_tamper(&msgs, code, "control `CN-GAI-4.2` removed");
+    expect_tamper(&msgs, code, "base pack changed from `cn-genai-2023`");
+}
+
+#[test]
+fn tamper_a_local_overlay_replacing_moderation_with_notes() {
+    let overlay = r#"[pack]
+id = "acme-relax"
+kind = "overlay"
+extends = "cn-genai-2023"
+sector = "news"
+title = "relax"
+jurisdiction = "CN"
+authority = "acme"
+source = "https://example.invalid"
+published = 2025-01-01
+version = "1"
+
+[[article]]
+ref = "Art. 2"
+title = "x"
+
+[[amend]]
+control = "CN-GAI-4.2"
+action = "replace"
+reason = "handled elsewhere"
+citations = ["Art. 2"]
+severity = "note"
+
+[[amend.require]]
+capability = "generation"
+"#;
+    let (msgs, code, _) = tampered(
+        |d| {
+            edit(
+                &d.join("genai-gate.toml"),
+                "modalities = [\"text\"]",
+                "modalities = [\"text\"]\nsectors = [\"news\"]",
+            );
+            set_policy(d, "packs = [\"cn-genai-2023\", \"cn-sector-news\"]");
+        },
+        |d| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/relax.toml"), overlay).unwrap();
+            set_policy(
+                d,
+                "packs = [\"cn-genai-2023\", \"cn-sector-news\", \"acme-relax\"]\nload = [\"policy\"]",
+            );
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-4.2` lowered from error to note",
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-4.2` no longer requires moderation.output",
+    );
+}
+
+#[test]
+fn tamper_a_local_pack_whose_applies_or_scope_is_edited() {
+    let pack = local_pack("acme-base", |p| p);
+    let setup = |pack: String| {
+        move |d: &Path| {
+            std::fs::create_dir_all(d.join("policy")).unwrap();
+            std::fs::write(d.join("policy/acme.toml"), pack).unwrap();
+            set_policy(d, "packs = [\"acme-base\"]\nload = [\"policy\"]");
+        }
+    };
+    let applies = pack.replacen(
+        "order = \"after\"\n",
+        "order = \"after\"\n\n[control.applies]\nmodalities = [\"video\"]\n",
+        1,
+    );
+    let (msgs, code, _) = tampered(setup(pack.clone()), setup(applies));
+    expect_tamper(&msgs, code, "no longer applies");
+    let scoped = pack.replacen("regions = [\"CN\"]", "regions = [\"US\"]", 1);
+    let (msgs, code, _) = tampered(setup(pack.clone()), setup(scoped));
+    expect_tamper(&msgs, code, "the packs no longer apply");
+    // A repository-scoped control has no `order`.
+    let repo_scope = pack
+        .replacen("scope = \"endpoint\"", "scope = \"repository\"", 1)
+        .replacen("order = \"before\"\n", "", 1);
+    let (msgs, code, _) = tampered(setup(pack), setup(repo_scope));
+    expect_tamper(
+        &msgs,
+        code,
+        "judged once for the repository instead of on every endpoint",
+    );
+}
+
+#[test]
+fn tamper_a_profile_detector_widened_to_everything() {
+    let detector = "[[detector]]\nid = \"acme.guard\"\ncapability = \"moderation.output\"\ncalls = [\"*::acme_safety::Guard::review\"]\n";
+    let (msgs, code, _) = tampered(
+        |d| add_to_profile(d, detector),
+        |d| {
+            edit(
+                &d.join("genai-gate.toml"),
+                "\"*::acme_safety::Guard::review\"",
+                "\"*\"",
+            )
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "detector `acme.guard` (moderation.output) widened: calls `*`",
+    );
+}
+
+#[test]
+fn tamper_a_level_lowered_behind_a_narrow_waiver() {
+    let waiver = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/legacy/**\"]\nreason = \"legacy\"\nowner = \"o\"\nexpires = 2099-01-01\n";
+    let (msgs, code, _) = tampered(
+        |d| add_to_profile(d, waiver),
+        |d| add_to_profile(d, "[levels]\n\"CN-GAI-12.2\" = \"note\"\n"),
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "control `CN-GAI-12.2` lowered from warning to note",
+    );
+}
+
+#[test]
+fn tamper_a_waiver_widened_or_extended_by_deleting_a_sibling() {
+    let two = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/a/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2025-06-30\n\n[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/b/**\"]\nreason = \"b\"\nowner = \"o\"\nexpires = 2027-06-30\n";
+    // The first waiver takes the second's expiry, and the second goes.
+    let one = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/a/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2027-06-30\n";
+    let (msgs, code, _) = tampered(|d| add_to_profile(d, two), |d| add_to_profile(d, one));
+    expect_tamper(
+        &msgs,
+        code,
+        "waiver of `CN-GAI-12.2` for `src/a/**` extended from 2025-06-30 to 2027-06-30",
+    );
+    let wide = "[[waiver]]\ncontrol = \"CN-GAI-12.2\"\npaths = [\"src/**\"]\nreason = \"a\"\nowner = \"o\"\nexpires = 2025-06-30\n";
+    let (msgs, code, _) = tampered(|d| add_to_profile(d, two), |d| add_to_profile(d, wide));
+    expect_tamper(&msgs, code, "waiver of `CN-GAI-12.2` widened to `src/**`");
+}
+
+#[test]
+fn tamper_a_rewritten_baseline() {
+    let (msgs, code, _) = {
+        let dir = repo("demo-service");
+        let d = dir.path();
+        gg(d).args(["baseline", "write"]).assert().code(0);
+        let full: Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("genai-gate-baseline.json")).unwrap(),
+        )
+        .unwrap();
+        let mut partial = full.clone();
+        partial["findings"].as_array_mut().unwrap().truncate(2);
+        std::fs::write(
+            d.join("genai-gate-baseline.json"),
+            serde_json::to_string_pretty(&partial).unwrap(),
+        )
+        .unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "baseline"]);
+        std::fs::write(
+            d.join("genai-gate-baseline.json"),
+            serde_json::to_string_pretty(&full).unwrap(),
+        )
+        .unwrap();
+        let (code, r) = check(
+            d,
+            &[
+                "--changed-since",
+                "HEAD",
+                "--baseline",
+                "genai-gate-baseline.json",
+            ],
+        );
+        let msgs: Vec<String> = findings(&r, "GATE-TAMPER")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect();
+        (msgs, code, r)
+    };
+    expect_tamper(&msgs, code, "baseline entry for `CN-GAI-");
+    assert!(
+        msgs.iter().filter(|m| m.contains("baseline entry")).count() >= 5,
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn tamper_new_suppressions_and_markers_are_named_and_listed() {
+    let (msgs, code, r) = tampered(
+        |_| {},
+        |d| {
+            edit(
+                &d.join("src/chat.rs"),
+                "pub async fn chat(",
+                "// genai-gate: allow CN-GAI-4.1 -- screened upstream\npub async fn chat(",
+            );
+            let label = std::fs::read_to_string(d.join("src/label.rs")).unwrap();
+            std::fs::write(
+                d.join("src/label.rs"),
+                format!("{label}\n// genai-gate: provides moderation.output\npub fn looks_fine(_t: &str) {{}}\n"),
+            )
+            .unwrap();
+        },
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "suppression of `CN-GAI-4.1` added in `src/chat.rs` (reason: screened upstream)",
+    );
+    expect_tamper(
+        &msgs,
+        code,
+        "marker `provides moderation.output` added in `src/label.rs`",
+    );
+    let listed = r["changes"]["new_exceptions"]
+        .as_array()
+        .expect("listed in the PR summary");
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+}
+
+#[test]
+fn tamper_a_profile_added_where_the_default_applied() {
+    let dir = repo("compliant-chat");
+    let d = dir.path();
+    let profile = std::fs::read_to_string(d.join("genai-gate.toml")).unwrap();
+    git(d, &["rm", "-q", "genai-gate.toml"]);
+    git(d, &["commit", "-q", "-m", "default profile"]);
+    std::fs::write(
+        d.join("genai-gate.toml"),
+        profile.replace("public = true", "public = false"),
+    )
+    .unwrap();
+    let (code, r) = check(d, &["--changed-since", "HEAD"]);
+    let msgs: Vec<String> = findings(&r, "GATE-TAMPER")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    expect_tamper(&msgs, code, "service made non-public");
 }

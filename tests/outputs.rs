@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn gg() -> Command {
-    let mut c = Command::cargo_bin("genai-gate").unwrap();
+    let mut c = common::genai_gate();
     c.current_dir(root())
         .env_remove("NO_COLOR")
         .env_remove("GITHUB_ACTIONS")

@@ -41,10 +41,16 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn try_repo(fixture: &str) -> (bool, String) {
+    try_repo_with(fixture, |_| {})
+}
+
+/// `try_repo` on a fixture changed by `change` before it is committed.
+fn try_repo_with(fixture: &str, change: impl FnOnce(&Path)) -> (bool, String) {
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join(fixture);
     copy_dir(&repo_root().join("fixtures").join(fixture), &work);
     std::fs::remove_file(work.join("expected.toml")).unwrap();
+    change(&work);
     git(&work, &["init", "-q"]);
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", "service"]);
@@ -55,6 +61,8 @@ fn try_repo(fixture: &str) -> (bool, String) {
         .arg(repo_root())
         .args(["genai-gate", "--all-files", "--color", "never"])
         .current_dir(&work)
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
         .env("PRE_COMMIT_HOME", cache.join("home"))
         .env("CARGO_TARGET_DIR", cache.join("target"))
         .output()
@@ -83,4 +91,22 @@ fn pre_commit_hook_fails_on_a_gap_and_passes_when_compliant() {
     let (ok, out) = try_repo("compliant-chat");
     assert!(ok, "the hook must pass on compliant-chat:\n{out}");
     assert!(out.contains("Passed"), "{out}");
+}
+
+/// Issue 13, item 4: the hook fails closed, even outside CI. A handler file padded past the
+/// size cap is not analysed, so it cannot let the hook pass.
+#[test]
+fn pre_commit_hook_fails_closed_on_a_file_it_could_not_analyse() {
+    let (ok, out) = try_repo_with("compliant-chat", |work| {
+        let padded = format!(
+            "pub async fn draft(s: State, b: String) -> String {{ s.llm.chat().create(b).await }}\n{}",
+            "// padding padding padding padding padding padding padding padding\n".repeat(40_000)
+        );
+        std::fs::write(work.join("src/padded.rs"), padded).unwrap();
+    });
+    assert!(!ok, "the hook must fail:\n{out}");
+    assert!(
+        out.contains("scan/not-analysed") && out.contains("src/padded.rs"),
+        "{out}"
+    );
 }

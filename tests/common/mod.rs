@@ -119,3 +119,21 @@ impl Tool {
         exe
     }
 }
+
+/// The binary with the environment of a developer's terminal, whatever runs the tests: not
+/// under CI (`CI` and `GITHUB_ACTIONS` unset, so not fail-closed by default), and its cache
+/// under cargo's temporary directory for tests instead of the user's cache directory.
+pub fn genai_gate() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("genai-gate").unwrap();
+    c.env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env("XDG_CACHE_HOME", test_cache());
+    c
+}
+
+/// Where the binary run by tests keeps its cache.
+pub fn test_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache")
+}

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use genai_gate_scan::judge::baseline::Baseline;
 
@@ -88,6 +87,8 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         today: a.today.clone(),
         fail_on: FailOn::Note,
         jobs: a.jobs,
+        // A baseline records what is found; what was not seen is no finding to record.
+        no_fail_closed: true,
         ..CheckArgs::default()
     };
     let scanned = scan_repo(&args, globals)?;
@@ -99,8 +100,7 @@ pub fn run(cmd: BaselineCommand, globals: &Globals) -> anyhow::Result<ExitCode> 
         }
     });
     let baseline = Baseline::from_findings(&scanned.report.findings);
-    std::fs::write(&file, baseline.to_json())
-        .with_context(|| format!("cannot write `{}`", file.display()))?;
+    crate::safe_write::write(&file, baseline.to_json().as_bytes())?;
     if !globals.quiet {
         eprintln!(
             "wrote {} finding(s) to {}",

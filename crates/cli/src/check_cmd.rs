@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use genai_gate_policy::{Profile, Severity, SourceFile, load_profile, resolve};
+use genai_gate_policy::{Profile, Severity, SourceFile, load_profile};
 use genai_gate_scan::{Report, ScanOptions, scan_with};
 
-use crate::diagnostics::LoadFailure;
-use crate::{Exit, Globals, add_file, read_source};
+use crate::{Exit, Globals, LoadFailure, add_file, read_source};
 
 /// Examples shown by `check --help`.
 pub const EXAMPLES: &str = "\
@@ -139,6 +138,12 @@ pub struct CheckArgs {
     /// that weaken the gate.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// Take the profile, every pack and catalogue it loads, and a baseline inside the root
+    /// from commit REV instead of the working tree, so a change cannot rewrite its own gate
+    /// (the GitHub Action's default on pull requests). With --changed-since, the working
+    /// tree's changes to them are still reported as tamper findings.
+    #[arg(long, value_name = "REV")]
+    pub profile_from: Option<String>,
     /// The date waivers are judged against (default: today, UTC; env GENAI_GATE_TODAY).
     /// Meant for tests and reproducing a past run.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
@@ -167,10 +172,24 @@ pub struct CheckArgs {
     /// cannot be read or parsed becomes an error finding (also `[settings] strict = true`).
     #[arg(long)]
     pub strict: bool,
-    /// Parse every file again instead of reusing facts of unchanged files from
-    /// PATH/.genai-gate-cache/.
-    #[arg(long)]
+    /// Fail closed on what was not seen: a file that could hold an endpoint, a model call or a
+    /// setting that switches a capability off, but was not fully analysed, and a control that
+    /// could not be judged, become error findings. The default under CI (CI=true or
+    /// GITHUB_ACTIONS=true), in the GitHub Action and the pre-commit hook; elsewhere a warning
+    /// names what was not seen.
+    #[arg(long, overrides_with = "no_fail_closed")]
+    pub fail_closed: bool,
+    /// Do not fail closed, even under CI: what was not seen stays a warning.
+    #[arg(long, overrides_with = "fail_closed")]
+    pub no_fail_closed: bool,
+    /// Parse every file again instead of reusing facts of unchanged files from the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Keep the fact cache in DIR (never inside the scanned tree). Default: the user's cache
+    /// directory ($XDG_CACHE_HOME or ~/.cache)/genai-gate/(a hash of the repository root), and
+    /// none under CI.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Lexical pre-pass: parse only the Rust files that can matter (those with a detector's
     /// literal, a route or framework anchor, or a name a parsed file mentions). Same
     /// endpoints, verdicts and findings; parse errors in the other files are not reported.
@@ -193,9 +212,10 @@ pub struct LoadedProfile {
 }
 
 /// Loads the profile at `path` (none: the embedded default) and adds what its `[policy] load`
-/// names to `set` (`replace` as for [`add_file`]). Every command that reads a profile goes
+/// names to `set` (`replace` as for [`add_file`]), confined as `check` confines it to `root`. Every command that reads a profile goes
 /// through here, after [`crate::discover`] has decided which one applies.
 pub fn load_profile_into(
+    root: &Path,
     path: Option<&Path>,
     set: &mut genai_gate_policy::PolicySet,
     replace: bool,
@@ -212,17 +232,13 @@ pub fn load_profile_into(
     let profile =
         load_profile(&source).map_err(|e| LoadFailure::new(e.diagnostics, vec![source.clone()]))?;
     if !profile.load.is_empty() {
-        let base = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_owned();
+        // Within the bounds of `crate::sources`: inside the root for a profile of the
+        // repository, no links out, capped.
+        let confine = crate::sources::confinement(path, root);
         let mut diagnostics = Vec::new();
-        for rel in &profile.load {
-            for file in crate::toml_files(&base.join(rel))? {
-                if let Err(e) = add_file(set, read_source(&file)?, replace) {
-                    diagnostics.extend(e.diagnostics);
-                }
+        for file in crate::sources::load_entries(path, &profile.load, &confine)? {
+            if let Err(e) = add_file(set, file, replace) {
+                diagnostics.extend(e.diagnostics);
             }
         }
         if let Err(e) = set.check() {
@@ -291,17 +307,21 @@ fn today(args: &CheckArgs) -> anyhow::Result<String> {
 pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned> {
     let target = crate::discover::target(args.path.as_deref())?;
     let root = target.root.clone();
-    let mut set = globals.policy_set()?;
-    let profile_path = args.profile.clone().or(target.profile.clone());
-    let LoadedProfile {
-        profile,
-        is_default,
-        source,
-        path: profile_path,
-    } = load_profile_into(profile_path.as_deref(), &mut set, false)?;
-    let policy = resolve(&set, profile, is_default, source.as_ref())
-        .map_err(|e| LoadFailure::new(e.diagnostics, source.iter().cloned().collect()))?;
-    let profile_file = profile_path.as_deref().and_then(|p| relative_to(&root, p));
+    // `--profile`, else the profile found from the folder up to the repository root.
+    let explicit = args.profile.clone().or(target.profile.clone());
+    // The policy the scan uses: the working tree's, or the one of `--profile-from REV`.
+    let tree = || crate::effective::from_tree(&root, explicit.as_deref(), globals);
+    let (profile_rel, in_tree) =
+        profile_rel(explicit.as_deref(), args.profile_from.is_some(), &root);
+    if args.profile_from.is_some() && !in_tree {
+        anyhow::bail!(
+            "--profile-from reads the profile from a commit: --profile must name a file of the repository"
+        );
+    }
+    let loaded = match &args.profile_from {
+        Some(rev) => crate::effective::from_commit(&root, rev, &profile_rel, globals)?,
+        None => tree()?,
+    };
     let changes = match &args.changed_since {
         Some(rev) => Some(crate::git::changed_files(&root, rev)?),
         None => None,
@@ -309,40 +329,62 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
     let bar = crate::progress::Bar::new(globals);
     let opts = ScanOptions {
         jobs: args.jobs,
-        profile_file: profile_file.clone(),
+        profile_file: loaded.profile_rel.clone(),
         strict: args.strict,
-        cache_dir: (!args.no_cache).then(|| root.join(genai_gate_scan::cache::CACHE_DIR)),
+        cache_dir: cache_dir(args, &root),
         today: Some(today(args)?),
         changes: changes.clone(),
         prefilter: args.prefilter,
         progress: bar
             .clone()
             .map(|b| b as std::sync::Arc<dyn genai_gate_scan::Progress>),
+        fail_closed: fail_closed(args),
+        tracked: crate::git::tracked_files(&root),
     };
-    let scanned = scan_with(&policy, &root, &opts);
+    let scanned = scan_with(&loaded.policy, &root, &opts);
     if let Some(b) = &bar {
         b.finish();
     }
     let mut report = scanned.with_context(|| format!("cannot scan `{}`", root.display()))?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(read_baseline(args, &root, path)?),
+        None => None,
+    };
     if let Some(ch) = &changes {
-        let tampered = crate::git::tamper_findings(
+        // The change's own policy: the one scanned, or the working tree's when the scan took
+        // its policy from a commit (whose changes are still reported).
+        let own;
+        let head = if args.profile_from.is_some() {
+            own = tree().map_err(|e| crate::render::neutral::line(&format!("{e:#}")));
+            own.as_ref().map_err(Clone::clone)
+        } else {
+            Ok(&loaded)
+        };
+        let (tampered, new) = crate::git::tamper_findings(
             &root,
-            &ch.since,
-            &policy.profile,
-            source.as_ref().map(|s| &*s.text),
-            profile_file.as_deref(),
+            &crate::git::TamperSources {
+                rev: &ch.since,
+                profile_rel: &profile_rel,
+                compare_policy: in_tree,
+                head,
+                baseline: baseline
+                    .as_ref()
+                    .and_then(|(rel, b)| rel.as_deref().map(|r| (r, b))),
+                changed: &ch.files,
+            },
+            globals,
         )?;
         report.findings.extend(tampered);
+        if let Some(summary) = &mut report.changes {
+            summary.new_exceptions = new;
+        }
         genai_gate_scan::report::fingerprint::assign(&mut report.findings);
         report.sort();
     }
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline `{}`", path.display()))?;
-        let baseline = genai_gate_scan::judge::baseline::Baseline::from_json(&text)
-            .with_context(|| format!("cannot use baseline `{}`", path.display()))?;
+    if let Some((_, baseline)) = &baseline {
         report.baseline = Some(baseline.apply(&mut report.findings));
     }
+    let crate::effective::Loaded { policy, set, .. } = loaded;
     let mut notes = Vec::new();
     let upper = |v: &[String]| -> Vec<String> {
         v.iter()
@@ -384,6 +426,139 @@ pub fn scan_repo(args: &CheckArgs, globals: &Globals) -> anyhow::Result<Scanned>
 /// call of an endpoint whose handler is elsewhere, say).
 fn concerns(f: &genai_gate_scan::Finding, file: &str) -> bool {
     f.file.as_deref() == Some(file) || f.labels.iter().any(|l| l.file == file)
+}
+
+/// The profile's path relative to the root — `--profile` when it lies inside the root, else
+/// `genai-gate.toml` (where `--profile-from` and the tamper check look it up in git) — and
+/// whether the profile is the repository's (false for a `--profile` outside the root).
+fn profile_rel(profile: Option<&Path>, from_commit: bool, root: &Path) -> (String, bool) {
+    let inside = profile.and_then(|p| {
+        let p = p.canonicalize().ok()?;
+        let r = root.canonicalize().ok()?;
+        p.strip_prefix(r)
+            .ok()
+            .map(|x| x.to_string_lossy().replace('\\', "/"))
+    });
+    match (profile, inside) {
+        (_, Some(rel)) => (rel, true),
+        // With `--profile-from`, a relative `--profile` names the file in the commit.
+        (Some(p), None) if from_commit && p.is_relative() => {
+            (p.to_string_lossy().replace('\\', "/"), true)
+        }
+        (Some(_), None) => (genai_gate_policy::PROFILE_FILE.to_owned(), false),
+        (None, _) => (genai_gate_policy::PROFILE_FILE.to_owned(), true),
+    }
+}
+
+/// The baseline: from the working tree, or — with `--profile-from REV`, when it lies inside
+/// the root — as REV has it. Returns its path relative to the root (when inside) too.
+fn read_baseline(
+    args: &CheckArgs,
+    root: &Path,
+    path: &Path,
+) -> anyhow::Result<(Option<String>, genai_gate_scan::judge::baseline::Baseline)> {
+    let shown = crate::render::neutral::line(&path.display().to_string());
+    let rel = path
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .and_then(|(p, r)| {
+            p.strip_prefix(r)
+                .ok()
+                .map(|x| x.to_string_lossy().replace('\\', "/"))
+        })
+        .or_else(|| {
+            (args.profile_from.is_some() && path.is_relative())
+                .then(|| path.to_string_lossy().replace('\\', "/"))
+        });
+    let text = match (&args.profile_from, &rel) {
+        (Some(rev), Some(rel)) => crate::git::blob_at(root, rev, rel)?
+            .with_context(|| format!("baseline `{shown}` does not exist at `{rev}`"))?,
+        _ => {
+            let bytes = genai_gate_scan::read::capped(path, crate::sources::MAX_POLICY_FILE)
+                .with_context(|| format!("cannot read baseline `{shown}`"))?;
+            String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("baseline `{shown}` is not valid UTF-8"))?
+        }
+    };
+    let baseline = genai_gate_scan::judge::baseline::Baseline::from_json(&text)
+        .with_context(|| format!("cannot use baseline `{shown}`"))?;
+    Ok((rel, baseline))
+}
+
+/// The fact cache's directory: none with `--no-cache`; `--cache-dir` if it is outside the
+/// scanned tree; else none under CI; else the user's cache directory for this repository —
+/// and never a directory inside the scanned tree, where a change could plant entries or links.
+fn cache_dir(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let (dir, explicit) = match &args.cache_dir {
+        Some(d) => (d.clone(), true),
+        None if under_ci() => return None,
+        None => {
+            let home = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .map(PathBuf::from)
+                        .filter(|p| p.is_absolute())
+                        .map(|h| h.join(".cache"))
+                })?;
+            (genai_gate_scan::cache::repository_dir(&home, root), false)
+        }
+    };
+    if within(&dir, root) {
+        if explicit {
+            eprintln!(
+                "warning: the cache directory `{}` is inside the scanned tree; no cache is used",
+                crate::render::neutral::line(&dir.display().to_string())
+            );
+        }
+        return None;
+    }
+    Some(dir)
+}
+
+/// Whether `path` (which need not exist yet) lies inside `root`, links resolved.
+fn within(path: &Path, root: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    let mut existing = path.to_owned();
+    let mut rest = Vec::new();
+    while existing.canonicalize().is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_owned()
+                };
+            }
+            _ => return false,
+        }
+    }
+    let mut full = existing.canonicalize().unwrap_or(existing);
+    full.extend(rest.iter().rev());
+    full.starts_with(root)
+}
+
+/// Whether the process runs under CI: `CI` set to anything but `false`/`0` (GitHub, GitLab,
+/// Azure, Jenkins plugins, Buildkite, CircleCI… set it), or `GITHUB_ACTIONS=true`.
+pub fn under_ci() -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    ci || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// `--fail-closed`, `--no-fail-closed`, else on under CI.
+pub fn fail_closed(args: &CheckArgs) -> bool {
+    if args.fail_closed || args.no_fail_closed {
+        return args.fail_closed;
+    }
+    under_ci()
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> Exit {

@@ -11,7 +11,11 @@ use genai_gate_scan::report::summary::{Excepted, Outcome, outcome};
 use genai_gate_scan::{Finding, Report};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 
+use crate::render::neutral::{block, line, log_lines};
 use crate::table::{Style, Table};
+
+/// Largest file read back to show a snippet.
+const MAX_SNIPPET_FILE: u64 = 8 << 20;
 
 /// Width of rendered findings; fixed so output does not depend on the terminal.
 const WIDTH: usize = 100;
@@ -47,29 +51,33 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// The text of a file a finding points at, for its snippet: read only if it is a regular file
+/// inside the root of a sane size, and neutralised (see [`crate::render::neutral`]).
+fn snippet_source(root: &Path, file: &str) -> Option<String> {
+    let bytes = genai_gate_scan::read::in_root(root, file, MAX_SNIPPET_FILE).ok()?;
+    String::from_utf8(bytes).ok().map(|t| block(&t))
+}
+
 fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut String) {
-    let mut help = f.help.clone();
+    let mut help = line(&f.help);
     if !f.citations.is_empty() {
-        let _ = write!(help, "\ncited: {}", f.citations.join("; "));
+        let _ = write!(help, "\ncited: {}", line(&f.citations.join("; ")));
     }
-    let text = f
-        .file
-        .as_ref()
-        .and_then(|file| std::fs::read_to_string(root.join(file)).ok());
+    let text = f.file.as_ref().and_then(|file| snippet_source(root, file));
     let mut labels = Vec::new();
     let mut elsewhere = Vec::new();
-    if let (Some(file), Some(line), Some(text)) = (&f.file, f.line, &text) {
-        if let Some(span) = line_span(text, line) {
+    if let (Some(file), Some(at), Some(text)) = (&f.file, f.line, &text) {
+        if let Some(span) = line_span(text, at) {
             let what = match &f.endpoint {
-                Some(e) => format!("handler of {} {}", e.method, e.route),
+                Some(e) => format!("handler of {} {}", line(&e.method), line(&e.route)),
                 None => "here".to_owned(),
             };
             labels.push(LabeledSpan::new_primary_with_span(Some(what), span));
         }
         for l in &f.labels {
             match (&l.file == file).then(|| line_span(text, l.line)).flatten() {
-                Some(span) if l.line != line => {
-                    labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span))
+                Some(span) if l.line != at => {
+                    labels.push(LabeledSpan::new_with_span(Some(line(&l.message)), span))
                 }
                 _ => elsewhere.push(l),
             }
@@ -78,25 +86,27 @@ fn finding(handler: &GraphicalReportHandler, root: &Path, f: &Finding, out: &mut
         elsewhere.extend(&f.labels);
     }
     for l in elsewhere {
-        let _ = write!(help, "\n{}: {}:{}", l.message, l.file, l.line);
+        let _ = write!(help, "\n{}: {}:{}", line(&l.message), line(&l.file), l.line);
     }
     let title = match (&f.file, f.line) {
-        (Some(file), Some(line)) if text.is_none() => format!("{} ({file}:{line})", f.message),
-        _ => f.message.clone(),
+        (Some(file), Some(n)) if text.is_none() => {
+            format!("{} ({}:{n})", line(&f.message), line(file))
+        }
+        _ => line(&f.message),
     };
     let diag = MietteDiagnostic::new(title)
-        .with_code(f.control.clone())
+        .with_code(line(&f.control))
         .with_severity(miette_severity(f.severity))
         .with_help(help)
         .with_labels(labels);
     let report = match (&f.file, text) {
         (Some(file), Some(text)) => {
-            miette::Report::new(diag).with_source_code(NamedSource::new(file, text))
+            miette::Report::new(diag).with_source_code(NamedSource::new(line(file), text))
         }
         _ => miette::Report::new(diag),
     };
     if handler.render_report(out, report.as_ref()).is_err() {
-        let _ = writeln!(out, "{}: {}", f.control, f.message);
+        let _ = writeln!(out, "{}: {}", line(&f.control), line(&f.message));
     }
     out.push('\n');
 }
@@ -123,21 +133,21 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
         let Some(s) = &f.suppression else { continue };
         any = true;
         let place = match (&f.file, f.line) {
-            (Some(file), Some(l)) => format!("{file}:{l}"),
+            (Some(file), Some(l)) => format!("{}:{l}", line(file)),
             _ => "repository".to_owned(),
         };
         let how = match (&s.owner, &s.expires) {
-            (Some(o), Some(e)) => format!("waived by {o} until {e}"),
+            (Some(o), Some(e)) => format!("waived by {} until {}", line(o), line(e)),
             _ if s.file.is_empty() => "ignored on the command line".to_owned(),
-            _ => format!("suppressed at {}:{}", s.file, s.line),
+            _ => format!("suppressed at {}:{}", line(&s.file), s.line),
         };
         let _ = writeln!(
             out,
             "{}: {} {place}: {} ({how}: {})",
             style.dim("excepted"),
-            f.control,
-            f.message,
-            s.reason
+            line(&f.control),
+            line(&f.message),
+            line(&s.reason)
         );
     }
     if let Some(b) = &report.baseline {
@@ -151,7 +161,7 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
             if b.fixed.len() == 1 { "y" } else { "ies" }
         );
         for e in &b.fixed {
-            let _ = writeln!(out, "  fixed: {} {}", e.control, e.message);
+            let _ = writeln!(out, "  fixed: {} {}", line(&e.control), line(&e.message));
         }
     }
     if let Some(c) = &report.changes {
@@ -161,17 +171,71 @@ fn excepted(report: &Report, style: Style, out: &mut String) {
             "{}: {} file(s) changed since {}; {} finding(s) outside the change not shown (repository-level controls are judged on the whole tree)",
             style.bold("changes"),
             c.changed_files,
-            c.since,
+            line(&c.since),
             c.out_of_scope
         );
+        for x in &c.new_exceptions {
+            let reason = x
+                .reason
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" (reason: {})", line(r)));
+            let _ = writeln!(
+                out,
+                "  new in this change: {}:{} {}{reason}",
+                line(&x.file),
+                x.line,
+                line(&x.what)
+            );
+        }
     }
     if any {
         out.push('\n');
     }
 }
 
-/// Renders the report for people.
+/// What was not seen. In fail-closed mode each file is an error finding already; otherwise
+/// a warning says that the gate passes only because it runs open here.
+fn not_analysed(report: &Report, style: Style, out: &mut String) {
+    if report.not_analysed.is_empty() {
+        return;
+    }
+    let closed = report
+        .findings
+        .iter()
+        .any(|f| f.control == genai_gate_scan::judge::fail_closed::NOT_ANALYSED);
+    let n = report.not_analysed.len();
+    let _ = writeln!(
+        out,
+        "{}: {n} file{} that could decide the gate {} not fully analysed{}:",
+        style.severity(Severity::Warning),
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "was" } else { "were" },
+        if closed {
+            ""
+        } else {
+            "; controls they could affect are not observable, and the gate would fail here \
+             in CI or with --fail-closed"
+        }
+    );
+    for a in &report.not_analysed {
+        let _ = writeln!(
+            out,
+            "  {} ({}): may hold {}",
+            line(&a.file),
+            line(&a.reason),
+            line(&a.may_hold)
+        );
+    }
+    out.push('\n');
+}
+
+/// Renders the report for people. Scanned text is neutralised (see
+/// [`crate::render::neutral`]), and no line of the result can start a workflow command.
 pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
+    log_lines(&render_raw(report, root, set, color, quiet))
+}
+
+fn render_raw(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet: bool) -> String {
     let style = Style { color };
     let theme = if color {
         GraphicalTheme::unicode()
@@ -203,12 +267,17 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     }
     if !report.applicable.applicable {
         if gate.is_empty() && service.is_empty() {
-            let _ = writeln!(out, "{} {}", style.bold("✓"), report.applicable.reason);
+            let _ = writeln!(
+                out,
+                "{} {}",
+                style.bold("✓"),
+                line(&report.applicable.reason)
+            );
         } else {
             let _ = writeln!(
                 out,
                 "{}\n\n{}",
-                report.applicable.reason,
+                line(&report.applicable.reason),
                 findings_line(report)
             );
         }
@@ -217,21 +286,22 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
     excepted(report, style, &mut out);
     for d in &report.diagnostics {
         let place = match d.line {
-            Some(l) => format!("{}:{l}: ", d.file),
+            Some(l) => format!("{}:{l}: ", line(&d.file)),
             None if d.file.is_empty() => String::new(),
-            None => format!("{}: ", d.file),
+            None => format!("{}: ", line(&d.file)),
         };
         let _ = writeln!(
             out,
             "{}: {place}{} ({})",
             style.severity(Severity::Warning),
-            d.message,
-            d.kind
+            line(&d.message),
+            line(&d.kind)
         );
     }
     if !report.diagnostics.is_empty() {
         out.push('\n');
     }
+    not_analysed(report, style, &mut out);
     if quiet {
         return out;
     }
@@ -251,13 +321,18 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             } else {
                 style.dim("·")
             };
-            let mut row = vec![e.method.clone(), e.route.clone(), gen_mark];
+            let mut row = vec![line(&e.method), line(&e.route), gen_mark];
             row.extend(
                 COLUMNS
                     .iter()
                     .map(|(_, cap, order)| mark(style, e, cap, *order)),
             );
-            row.push(format!("{} ({}:{})", e.handler, e.file, e.line));
+            row.push(format!(
+                "{} ({}:{})",
+                line(&e.handler),
+                line(&e.file),
+                e.line
+            ));
             t.row(row);
         }
         out.push_str(&t.render(2, style));
@@ -288,10 +363,10 @@ pub fn render(report: &Report, root: &Path, set: &PolicySet, color: bool, quiet:
             Outcome::NotApplicable => style.dim("not-applicable"),
         };
         t.row(vec![
-            c.id.clone(),
+            line(&c.id),
             status,
             style.severity(c.severity),
-            c.title.clone(),
+            line(&c.title),
         ]);
     }
     out.push_str(&t.render(2, style));

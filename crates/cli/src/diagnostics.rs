@@ -11,6 +11,7 @@ use genai_gate_policy::{Diagnostic, SourceFile};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
 use crate::Globals;
+use crate::render::neutral::{block, line, log_lines};
 
 /// Width of rendered diagnostics; fixed so output does not depend on the terminal.
 const WIDTH: usize = 100;
@@ -124,17 +125,22 @@ fn label_for(message: &str) -> String {
         .map_or_else(|| "here".into(), |(_, l)| (*l).into())
 }
 
+/// A diagnostic for miette. Profiles and packs may come from the scanned tree, so their
+/// text, names and the messages quoting them are neutralised (see
+/// [`crate::render::neutral`]); a span is moved to the same line of the neutralised text.
 fn to_miette(d: &Diagnostic, sources: &[SourceFile]) -> Rendered {
     let source = sources.iter().find(|s| s.name == d.file);
+    let help = d.help.as_deref().map(line);
     match (&d.span, source) {
         (Some(span), Some(src)) => {
             let start = span.start.min(src.text.len());
             let end = span.end.clamp(start, src.text.len());
+            let (text, start, end) = neutral_span(&src.text, start, end);
             let span: SourceSpan = (start, end - start).into();
             Rendered {
-                message: d.message.clone(),
-                help: d.help.clone(),
-                source: Some(NamedSource::new(&src.name, src.text.clone())),
+                message: line(&d.message),
+                help,
+                source: Some(NamedSource::new(line(&src.name), Arc::from(text))),
                 label: Some(LabeledSpan::new_with_span(
                     Some(label_for(&d.message)),
                     span,
@@ -144,17 +150,36 @@ fn to_miette(d: &Diagnostic, sources: &[SourceFile]) -> Rendered {
         _ => {
             let message = match (d.file.is_empty(), d.line) {
                 (true, _) => d.message.clone(),
-                (false, Some(line)) => format!("{}:{line}: {}", d.file, d.message),
+                (false, Some(at)) => format!("{}:{at}: {}", d.file, d.message),
                 (false, None) => format!("{}: {}", d.file, d.message),
             };
             Rendered {
-                message,
-                help: d.help.clone(),
+                message: line(&message),
+                help,
                 source: None,
                 label: None,
             }
         }
     }
+}
+
+/// The neutralised text and the span `start..end` moved into it (the text before, inside and
+/// after the span is neutralised apart, so the span keeps its place).
+fn neutral_span(text: &str, start: usize, end: usize) -> (String, usize, usize) {
+    let (start, end) = (floor(text, start), floor(text, end));
+    let before = block(&text[..start]);
+    let inside = block(&text[start..end]);
+    let after = block(&text[end..]);
+    let (s, e) = (before.len(), before.len() + inside.len());
+    (before + &inside + &after, s, e)
+}
+
+/// The largest char boundary at or below `i`.
+fn floor(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 fn handler(color: bool) -> GraphicalReportHandler {
@@ -179,7 +204,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &[SourceFile], color: bool) -
         }
         out.push('\n');
     }
-    out
+    log_lines(&out)
 }
 
 /// Prints a command's error to stderr: load failures with every snippet, anything else as one

@@ -102,6 +102,15 @@ pub struct Target {
 
 /// Decides what to scan for a `PATH` argument (or none).
 pub fn target(path: Option<&Path>) -> anyhow::Result<Target> {
+    let mut target = target_unchecked(path)?;
+    target.profile = target
+        .profile
+        .map(crate::sources::discovered_profile)
+        .transpose()?;
+    Ok(target)
+}
+
+fn target_unchecked(path: Option<&Path>) -> anyhow::Result<Target> {
     let Some(path) = path else {
         let cwd = Path::new(".");
         let profile = find_profile(cwd);

@@ -301,16 +301,23 @@ pub fn run(args: ExplainArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let mut set = globals.policy_set()?;
     // The same profile `check` would use here: `--profile`, else the one found from the
     // current folder up to the repository root, else the embedded default.
-    let path = args
-        .profile
-        .clone()
-        .or_else(|| crate::discover::find_profile(std::path::Path::new(".")));
+    let path = match args.profile.clone() {
+        Some(p) => Some(p),
+        None => crate::discover::find_profile(std::path::Path::new("."))
+            .map(crate::sources::discovered_profile)
+            .transpose()?,
+    };
     let crate::check_cmd::LoadedProfile {
         profile,
         is_default,
         source,
         ..
-    } = crate::check_cmd::load_profile_into(path.as_deref(), &mut set, true)?;
+    } = crate::check_cmd::load_profile_into(
+        std::path::Path::new("."),
+        path.as_deref(),
+        &mut set,
+        true,
+    )?;
     let policy = resolve(&set, profile, is_default, source.as_ref()).map_err(|e| {
         let mut sources: Vec<SourceFile> = set.sources.clone();
         sources.extend(source.clone());

@@ -221,8 +221,7 @@ pub fn run(args: InitArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
     let created = !args.path.exists();
     std::fs::create_dir_all(&args.path)
         .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", args.path.display()))?;
-    std::fs::write(&target, text)
-        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", target.display()))?;
+    crate::safe_write::write(&target, text.as_bytes())?;
     if !globals.quiet {
         if created {
             println!("created {}/ (it did not exist)", args.path.display());

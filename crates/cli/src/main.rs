@@ -9,13 +9,16 @@ mod check_render;
 mod diagnostics;
 mod discover;
 mod docs_cmd;
+mod effective;
 mod explain_cmd;
 mod git;
 mod init_cmd;
 mod policy_cmd;
 mod progress;
 mod render;
+mod safe_write;
 mod select;
+mod sources;
 mod table;
 mod trace_cmd;
 
@@ -23,7 +26,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use genai_gate_policy::{FileKind, PolicySet, SourceFile, file_kind, load_catalogue, load_pack};
 
@@ -227,37 +229,15 @@ pub fn add_file(
     result
 }
 
-/// Reads a file as a [`SourceFile`] named by its path as given.
+/// Reads a file as a [`SourceFile`] named by its path as given: a regular file of at most
+/// [`sources::MAX_POLICY_FILE`] bytes.
 pub fn read_source(path: &Path) -> anyhow::Result<SourceFile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    sources::read(path, path.display().to_string())
 }
 
-/// A file, or every `*.toml` under a directory (sorted, recursive).
+/// A file, or every `*.toml` under a directory (sorted, recursive, no link followed).
 pub fn toml_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        if !path.exists() {
-            anyhow::bail!("`{}` does not exist", path.display());
-        }
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot read directory `{}`", dir.display()))?;
-        for entry in entries {
-            let p = entry?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    sources::toml_files_in(path)
 }
 
 fn main() -> ExitCode {

@@ -57,7 +57,7 @@ pub fn run(args: TraceArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
         is_default,
         source,
         path: profile_path,
-    } = load_profile_into(profile_path.as_deref(), &mut set, false)?;
+    } = load_profile_into(&root, profile_path.as_deref(), &mut set, false)?;
     let policy =
         genai_gate_policy::resolve(&set, profile, is_default, source.as_ref()).map_err(|e| {
             crate::diagnostics::LoadFailure::new(e.diagnostics, source.iter().cloned().collect())

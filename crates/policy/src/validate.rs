@@ -256,7 +256,7 @@ pub(crate) fn topic_problems(
 fn location(c: &Collector, span: Range<usize>) -> Location {
     Location {
         file: c.source.name.clone(),
-        line: c.source.line_of(span.start),
+        line: c.line(span.start),
         span,
     }
 }

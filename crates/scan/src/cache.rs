@@ -2,9 +2,15 @@
 //!
 //! A second run re-parses only the files whose content (or path, crate, module, test status)
 //! changed; every other file's [`FileFacts`] are read back from
-//! `.genai-gate-cache/facts-v<FORMAT>-<tool version>-<build>/<key>.bin`, where `<build>`
-//! identifies the executable (its size and modification time), so a rebuilt or upgraded
-//! binary never reads facts an older frontend wrote; directories of other builds are removed.
+//! `<dir>/facts-v<FORMAT>-<tool version>-<build>/<key>.bin`, where `<build>` identifies the
+//! executable (its size and modification time), so a rebuilt or upgraded binary never reads
+//! facts an older frontend wrote; directories of other builds are removed.
+//!
+//! `<dir>` is never inside the scanned tree, where a change's author could commit a forged
+//! entry or a link that makes the cache write and delete elsewhere: it is the user's cache
+//! directory, one per repository ([`repository_dir`]), chosen by the caller. Nothing is
+//! written through a link: the directories must be real ones, entries are created new and
+//! renamed into place, and only real directories of other builds are removed.
 //! Detector hits are always recomputed from the facts, so a changed catalogue, pack or
 //! profile needs no invalidation.
 //!
@@ -15,10 +21,8 @@
 //!
 //! The cache is never trusted: an entry whose checksum does not match, that does not decode,
 //! or whose recorded key or path differs from the file asked for, is deleted and the file is
-//! parsed again. Facts from a
-//! caught panic are not stored. The directory holds a `.gitignore` of `*`, so it is ignored by
-//! git without touching the repository's own ignore files. A cache that cannot be created
-//! (read-only checkout) is simply not used.
+//! parsed again. Facts from a caught panic are not stored. A cache that cannot be created, or
+//! whose directory is a link, is simply not used.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -30,8 +34,25 @@ use serde::{Deserialize, Serialize};
 use crate::facts::FileFacts;
 use crate::frontend::rust::RustInput;
 
-/// The cache directory's name at the scanned root.
-pub const CACHE_DIR: &str = ".genai-gate-cache";
+/// The cache directory of the repository at `root` under the user's cache home
+/// (`$XDG_CACHE_HOME` or `~/.cache`, passed by the caller): `<home>/genai-gate/<hash of the
+/// root's canonical path>`.
+///
+/// ```
+/// use genai_gate_scan::cache::repository_dir;
+/// let a = repository_dir(std::path::Path::new("/home/u/.cache"), std::path::Path::new("."));
+/// assert!(a.starts_with("/home/u/.cache/genai-gate"));
+/// ```
+pub fn repository_dir(cache_home: &Path, root: &Path) -> PathBuf {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_owned());
+    let key = xxh3_64(root.as_os_str().as_encoded_bytes());
+    cache_home.join("genai-gate").join(format!("{key:016x}"))
+}
+
+/// Whether `dir` is a real directory, not a link to one.
+fn real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+}
 
 /// Layout version of cache entries; bump when [`FileFacts`] changes shape.
 const FORMAT: u32 = 7;
@@ -87,24 +108,32 @@ fn decode(bytes: &[u8]) -> Option<Entry> {
 
 impl FactCache {
     /// Opens (creating if needed) the cache under `dir`; `None` when it cannot be created.
+    /// Neither `dir` nor the versioned directory in it may be a link.
     pub fn open(dir: &Path) -> Option<FactCache> {
         let name = format!(
             "facts-v{FORMAT}-{}-{}",
             env!("CARGO_PKG_VERSION"),
             build_id()?
         );
+        std::fs::create_dir_all(dir).ok()?;
+        if !real_dir(dir) {
+            return None;
+        }
         let versioned = dir.join(&name);
-        std::fs::create_dir_all(&versioned).ok()?;
+        if std::fs::symlink_metadata(&versioned).is_err() {
+            std::fs::create_dir(&versioned).ok()?;
+        }
+        if !real_dir(&versioned) {
+            return None;
+        }
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let other = entry.file_name();
             let other = other.to_string_lossy();
-            if other.starts_with("facts-") && other != name {
+            // A link is never followed, and never removed either.
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && other.starts_with("facts-") && other != name {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
-        }
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(&ignore, "# Written by genai-gate: the fact cache.\n*\n").ok()?;
         }
         Some(FactCache { dir: versioned })
     }
@@ -163,7 +192,14 @@ impl FactCache {
             std::process::id(),
             std::thread::current().id()
         ));
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, self.path(key)).is_err() {
+        // Created new (never through an existing file or link), then renamed over the entry
+        // (which replaces a link rather than writing through it).
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes));
+        if written.is_err() || std::fs::rename(&tmp, self.path(key)).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }
@@ -187,7 +223,7 @@ mod tests {
     #[test]
     fn facts_round_trip_and_bad_entries_are_discarded() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = FactCache::open(&dir.path().join(CACHE_DIR)).unwrap();
+        let cache = FactCache::open(&dir.path().join("cache")).unwrap();
         let src = "fn chat(c: C) { c.chat().create(x); }";
         let key = FactCache::key(&input(src));
         assert_ne!(key, FactCache::key(&input("fn other() {}")));
@@ -211,15 +247,26 @@ mod tests {
         }
         cache.put(&key, &facts);
         assert_eq!(cache.get(&key, "src/lib.rs"), Some(facts.clone()));
-        assert!(
-            std::fs::read_to_string(dir.path().join(CACHE_DIR).join(".gitignore"))
-                .unwrap()
-                .contains('*')
-        );
-        // Directories of other builds are removed when the cache is opened.
-        let stale = dir.path().join(CACHE_DIR).join("facts-v0-old");
+        // Directories of other builds are removed when the cache is opened; a link is neither
+        // followed nor removed, and a cache directory that is a link is not used.
+        let stale = dir.path().join("cache").join("facts-v0-old");
         std::fs::create_dir_all(&stale).unwrap();
-        FactCache::open(&dir.path().join(CACHE_DIR)).unwrap();
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            std::fs::create_dir(elsewhere.path().join("keep")).unwrap();
+            std::os::unix::fs::symlink(
+                elsewhere.path().join("keep"),
+                dir.path().join("cache").join("facts-v0-link"),
+            )
+            .unwrap();
+            FactCache::open(&dir.path().join("cache")).unwrap();
+            assert!(elsewhere.path().join("keep").is_dir());
+            std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("linked")).unwrap();
+            assert!(FactCache::open(&dir.path().join("linked")).is_none());
+        }
+        FactCache::open(&dir.path().join("cache")).unwrap();
         assert!(!stale.exists());
+        assert!(!dir.path().join("cache").join(".gitignore").exists());
     }
 }

@@ -181,6 +181,7 @@ pub mod judge;
 pub mod languages;
 pub mod packages;
 mod pipeline;
+pub mod read;
 pub mod report;
 pub mod walk;
 

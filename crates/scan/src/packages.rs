@@ -211,10 +211,8 @@ fn read_manifest(dir: &Path) -> Option<Option<toml::Table>> {
     if !meta.is_file() {
         return None;
     }
-    if meta.len() > MAX_MANIFEST {
-        return Some(None);
-    }
-    let text = std::fs::read_to_string(&manifest).ok();
+    // Capped as it is read, not only by its size before: a file can grow in between.
+    let text = crate::read::capped_text(&manifest, MAX_MANIFEST).ok();
     Some(text.and_then(|t| t.parse::<toml::Table>().ok()))
 }
 

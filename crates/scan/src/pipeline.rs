@@ -19,7 +19,7 @@ use crate::frontend::{Extracted, RustOut, extract_all};
 use crate::judge::exceptions::FileAllow;
 use crate::judge::verdict::{Inputs, judge};
 use crate::report::*;
-use crate::walk::walk;
+use crate::walk::walk_with;
 
 /// Options of a scan.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +44,13 @@ pub struct ScanOptions {
     /// The lexical pre-pass (see [`crate::frontend::prefilter`]): parse only the Rust files that can
     /// matter. Ignored in strict mode, which must report every unparsable file.
     pub prefilter: bool,
+    /// Fail closed on what was not seen: every file that could decide the gate and was not
+    /// fully analysed, and every `not-observable` control, becomes an error finding (see
+    /// [`crate::judge::fail_closed`]). Strict mode implies it.
+    pub fail_closed: bool,
+    /// In a git repository: the files git tracks, relative to the root (`git ls-files -z`).
+    /// None of them is skipped because of an ignore file (see [`crate::walk::walk_with`]).
+    pub tracked: Option<Vec<String>>,
     /// Where progress goes (the CLI draws a bar on a terminal); `None`: nowhere.
     pub progress: Option<std::sync::Arc<dyn Progress>>,
 }
@@ -76,6 +83,9 @@ pub enum ScanError {
 
 /// Stack size of the worker threads that parse files.
 const WORKER_STACK: usize = 64 << 20;
+
+/// Directory names holding test code (as the walk names them).
+const TEST_DIRS: [&str; 3] = ["tests", "benches", "examples"];
 
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -184,7 +194,7 @@ fn analysed(
     let strict = opts.strict || policy.profile.strict;
 
     // 1. Walk.
-    let walked = walk(root, &policy.profile.files);
+    let walked = walk_with(root, &policy.profile.files, opts.tracked.as_deref());
     // 2. Frontends, per file in parallel (the pre-pass first, when asked and not strict).
     let matcher = Matcher::new(&policy.detectors, &policy.negatives);
     let cache = opts.cache_dir.as_deref().and_then(FactCache::open);
@@ -199,15 +209,28 @@ fn analysed(
     let detectors: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
     let mut gathered = Gathered::new(extracted, &detectors, opts.profile_file.as_deref());
     gathered.stats.files = walked.files.len();
+    if !gathered.blind.is_empty() {
+        // A file that was not fully analysed blinds the gate if it could matter: the lexical
+        // pre-pass's choice, which sees through spelling (`. route (`) and follows names from
+        // every route registration. The same choice as `--prefilter`, so both agree.
+        let keep = match &keep {
+            Some(k) => k.clone(),
+            None => pool.install(|| crate::frontend::select(&walked, &matcher)),
+        };
+        let index: BTreeMap<&str, usize> = walked
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.as_str(), i))
+            .collect();
+        gathered
+            .blind
+            .retain(|f| index.get(f.as_str()).is_none_or(|i| keep[*i]));
+    }
     gathered.stats.prefiltered_out = keep.map_or(0, |k| k.iter().filter(|k| !**k).count());
-    gathered
-        .diagnostics
-        .extend(walked.skipped.iter().map(|s| ScanDiagnostic {
-            kind: "skipped".into(),
-            file: s.rel.clone(),
-            line: None,
-            message: s.reason.clone(),
-        }));
+    for s in &walked.skipped {
+        gathered.skipped(s, opts.profile_file.as_deref());
+    }
     gathered.stats.not_analysed = pool.install(|| crate::languages::survey(&walked.other_sources));
     gathered.unanalysed_blind = not_analysed_note(&mut gathered, strict);
     let repo = RepoEvidence::new(
@@ -270,6 +293,8 @@ struct Gathered {
     docs: Vec<DocFacts>,
     /// Files that could not be read in full and may hold endpoints or generation calls.
     blind: Vec<String>,
+    /// Config files that could not be read in full.
+    unread_configs: Vec<crate::judge::blind::UnreadConfig>,
     allows: Vec<FileAllow>,
     /// Why the endpoint controls cannot pass because of service code in a language that is
     /// not analysed (see [`not_analysed_note`]).
@@ -301,11 +326,47 @@ impl Gathered {
                     g.blind.push(p.file.clone());
                     g.diagnostics.push(p);
                 }
+                Extracted::ConfigUnread(p, words) => {
+                    // Only a file read as config evidence can switch a capability off.
+                    if is_config_evidence(&p.file, profile_file) {
+                        g.unread_configs.push((p.clone(), words));
+                    }
+                    g.diagnostics.push(p);
+                }
             }
         }
         g.allows
             .sort_by(|a, b| (&a.file, a.allow.line).cmp(&(&b.file, b.allow.line)));
         g
+    }
+
+    /// A file the walk found but did not select: a Rust file outside test code blinds the
+    /// endpoint controls, a config file the capabilities it could switch off (its contents
+    /// are unknown). Links are never followed by design and blind nothing.
+    fn skipped(&mut self, s: &crate::walk::Skipped, profile_file: Option<&str>) {
+        let d = ScanDiagnostic {
+            kind: "skipped".into(),
+            file: s.rel.clone(),
+            line: None,
+            message: s.reason.clone(),
+        };
+        let name = s.rel.rsplit('/').next().unwrap_or(&s.rel);
+        let in_tests = s.rel.split('/').any(|seg| TEST_DIRS.contains(&seg));
+        if s.reason != "symbolic link" && !s.rel.is_empty() {
+            match crate::walk::FileKind::of(name) {
+                Some(crate::walk::FileKind::Rust) if !in_tests => self.blind.push(s.rel.clone()),
+                Some(
+                    crate::walk::FileKind::Toml
+                    | crate::walk::FileKind::Yaml
+                    | crate::walk::FileKind::Json
+                    | crate::walk::FileKind::Env,
+                ) if is_config_evidence(&s.rel, profile_file) => {
+                    self.unread_configs.push((d.clone(), None))
+                }
+                _ => {}
+            }
+        }
+        self.diagnostics.push(d);
     }
 
     fn source(&mut self, out: RustOut, detectors: &[String]) {
@@ -442,10 +503,12 @@ fn judged_report(
             message: "a generation call is not reachable from any recognised endpoint; if it serves users, genai-gate cannot judge its route".into(),
         });
     }
+    gathered.blind.sort();
+    gathered.blind.dedup();
     let blind_spot = (!gathered.blind.is_empty())
         .then(|| {
             format!(
-                "{} could not be parsed and may hold endpoints or generation calls",
+                "{} could not be analysed in full and may hold endpoints or generation calls",
                 gathered.blind.join(", ")
             )
         })
@@ -453,7 +516,7 @@ fn judged_report(
         .chain(gathered.unanalysed_blind.take())
         .reduce(|a, b| format!("{a}; {b}"));
     let applicable = policy.applicability.applicable;
-    let (controls, findings) = judge(&Inputs {
+    let (mut controls, findings) = judge(&Inputs {
         policy,
         endpoints: if applicable { &endpoints } else { &[] },
         repo,
@@ -465,6 +528,29 @@ fn judged_report(
             None
         },
     });
+    // What was not fully analysed, and the controls unread config files blind.
+    let blind_rust: Vec<ScanDiagnostic> = gathered
+        .blind
+        .iter()
+        .map(|file| {
+            gathered
+                .diagnostics
+                .iter()
+                .find(|d| &d.file == file)
+                .cloned()
+                .unwrap_or_else(|| ScanDiagnostic {
+                    kind: "skipped".into(),
+                    file: file.clone(),
+                    line: None,
+                    message: "not analysed".into(),
+                })
+        })
+        .collect();
+    let not_analysed = if applicable {
+        crate::judge::blind::apply(&mut controls, policy, &blind_rust, &gathered.unread_configs)
+    } else {
+        Vec::new()
+    };
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -485,6 +571,7 @@ fn judged_report(
         controls,
         findings: if applicable { findings } else { Vec::new() },
         diagnostics: gathered.diagnostics,
+        not_analysed,
         stats: gathered.stats,
         waivers: Vec::new(),
         baseline: None,
@@ -505,7 +592,7 @@ fn finish(
     (allows, marker_problems): (&[FileAllow], &[(String, crate::facts::MarkerProblem)]),
     endpoint_files: &EndpointFiles,
 ) {
-    crate::judge::fail_closed::apply(report, strict);
+    crate::judge::fail_closed::apply(report, strict, opts.fail_closed);
     let today = opts.today.clone().unwrap_or_else(crate::date::today_utc);
     let profile_file = opts
         .profile_file

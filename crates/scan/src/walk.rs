@@ -5,10 +5,13 @@
 //!
 //! - `.gitignore`, `.ignore` and `.git/info/exclude` inside the root are honoured even when
 //!   the root is not a git repository. Ignore files *above* the root and the user's global
-//!   gitignore are not read, so the result depends on the root's contents only.
+//!   gitignore are not read, so the result depends on the root's contents only. A file git
+//!   tracks is never skipped by an ignore file, and ignore files are read capped, never
+//!   through a link (see [`walk_with`] and `ignores.rs`).
 //! - Hidden files and directories are skipped, except `.env`, `.env.*` and `.settings.*.toml`.
 //! - Directories named `target`, `node_modules`, `vendor`, `third_party` and `.git` are never
-//!   entered.
+//!   entered by the walk — but every file the module tree of a crate the workspace builds
+//!   reaches is added, wherever it is (`modules.rs`).
 //! - Symbolic links are never followed; each one is reported in [`WalkResult::skipped`].
 //! - Include and exclude globs match the root-relative, `/`-separated path (`*` stays within
 //!   one path segment, `**` crosses segments). An empty include list includes everything; an
@@ -27,6 +30,12 @@ use genai_gate_policy::profile::FileSelection;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::packages::{Package, Packages};
+mod crates;
+mod ignores;
+mod mod_lexer;
+mod modules;
+
+pub use ignores::MAX_IGNORE_FILE;
 
 /// The size cap applied when the profile sets none: 2 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -194,6 +203,13 @@ pub struct OtherSource {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
+    walk_with(root, files, None)
+}
+
+/// [`walk`] in a git repository: `tracked` lists the files git tracks, relative to `root`
+/// (`git ls-files -z`); none of them is skipped because of an ignore file. The library never
+/// runs git; the caller does.
+pub fn walk_with(root: &Path, files: &FileSelection, tracked: Option<&[String]>) -> WalkResult {
     let include = compile_globs(&files.include);
     let exclude = compile_globs(&files.exclude);
     let max_size = files.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
@@ -202,16 +218,29 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
     builder
         .standard_filters(false)
         .hidden(false)
-        .ignore(true)
-        .git_ignore(true)
-        .git_exclude(true)
+        // Ignore files are read by `ignores::Rules`: capped, never through a link, and never
+        // hiding a tracked file.
+        .ignore(false)
+        .git_ignore(false)
+        .git_exclude(false)
         .git_global(false)
         .parents(false)
         .require_git(false)
         .follow_links(false);
     let filter_root = root.to_path_buf();
     let filter_exclude = exclude.clone();
-    builder.filter_entry(move |entry| keep_entry(&filter_root, &filter_exclude, entry));
+    let rules = std::sync::Arc::new(ignores::Rules::new(root, tracked));
+    let filter_rules = std::sync::Arc::clone(&rules);
+    builder.filter_entry(move |entry| {
+        let keep = keep_entry(&filter_root, &filter_exclude, entry)
+            && !rel_path(&filter_root, entry.path()).is_some_and(|rel| {
+                filter_rules.ignored(&rel, entry.file_type().is_some_and(|t| t.is_dir()))
+            });
+        if !keep {
+            filter_rules.not_walked(entry.path());
+        }
+        keep
+    });
 
     let mut result = WalkResult::default();
     let mut crates = Packages::default();
@@ -294,6 +323,18 @@ pub fn walk(root: &Path, files: &FileSelection) -> WalkResult {
             &mut crates,
         ));
     }
+    // Code the compiler builds is scanned whatever the ignore rules say.
+    let unwalked = rules.unwalked();
+    modules::add_compiled(
+        root,
+        &mut result,
+        files,
+        &include,
+        &exclude,
+        &unwalked,
+        &mut crates,
+    );
+    result.skipped.extend(rules.problems());
     result.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     result.packages = crates.into_vec();
     result.skipped.sort();

@@ -34,13 +34,11 @@ pub(super) fn validate(paths: &[PathBuf], globals: &Globals) -> anyhow::Result<E
                 Some(FileKind::Profile) => {
                     match load_profile(&source) {
                         Ok(profile) => {
-                            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-                            for extra in &profile.load {
-                                let extra_path = dir.join(extra);
-                                let extra_src =
-                                    crate::read_source(&extra_path).with_context(|| {
-                                        format!("`{}` loads `{extra}`", source.name)
-                                    })?;
+                            let confine = crate::sources::confinement(&file, Path::new("."));
+                            let extras =
+                                crate::sources::load_entries(&file, &profile.load, &confine)
+                                    .with_context(|| format!("`{}` loads files", source.name))?;
+                            for extra_src in extras {
                                 if let Err(e) = crate::add_file(&mut set, extra_src, true) {
                                     diagnostics.extend(e.diagnostics);
                                 }

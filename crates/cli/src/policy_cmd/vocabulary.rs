@@ -65,8 +65,7 @@ pub(super) fn schema(write: Option<&Path>, globals: &Globals) -> anyhow::Result<
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     for (name, text) in &schemas {
         let path = dir.join(name);
-        std::fs::write(&path, text)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        crate::safe_write::write(&path, text.as_bytes())?;
         if !globals.quiet {
             println!("wrote {}", path.display());
         }

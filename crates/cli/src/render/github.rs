@@ -8,6 +8,8 @@ use genai_gate_scan::report::SuppressionKind;
 use genai_gate_scan::report::summary::{Outcome, outcome, score};
 use genai_gate_scan::{Finding, Report};
 
+use super::neutral::line;
+
 /// Escapes the message part of a workflow command.
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
@@ -20,22 +22,19 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn command(
-    kind: &str,
-    file: Option<&str>,
-    line: Option<u32>,
-    title: &str,
-    message: &str,
-) -> String {
+/// One workflow command. `file` and `title` may hold scanned text and are neutralised (see
+/// [`super::neutral`]); the caller neutralises the parts of `message`, whose own line breaks
+/// are escaped here.
+fn command(kind: &str, file: Option<&str>, at: Option<u32>, title: &str, message: &str) -> String {
     let mut props = Vec::new();
     if let Some(file) = file {
-        props.push(format!("file={}", escape_property(file)));
-        if let Some(l) = line {
+        props.push(format!("file={}", escape_property(&line(file))));
+        if let Some(l) = at {
             props.push(format!("line={l}"));
             props.push(format!("endLine={l}"));
         }
     }
-    props.push(format!("title={}", escape_property(title)));
+    props.push(format!("title={}", escape_property(&line(title))));
     format!("::{kind} {}::{}\n", props.join(","), escape_data(message))
 }
 
@@ -46,7 +45,7 @@ fn annotation(f: &Finding) -> String {
         Severity::Note => "notice",
     };
     let mut title = f.control.clone();
-    let mut message = f.message.clone();
+    let mut message = line(&f.message);
     if let Some(s) = &f.suppression {
         kind = "notice";
         let what = match s.kind {
@@ -55,15 +54,20 @@ fn annotation(f: &Finding) -> String {
             SuppressionKind::CommandLine => "ignored on the command line",
         };
         title.push_str(&format!(" ({what})"));
-        let _ = write!(message, "\n{what}: {}", s.reason);
+        let _ = write!(message, "\n{what}: {}", line(&s.reason));
         if let (Some(owner), Some(expires)) = (&s.owner, &s.expires) {
-            let _ = write!(message, " (owner {owner}, expires {expires})");
+            let _ = write!(
+                message,
+                " (owner {}, expires {})",
+                line(owner),
+                line(expires)
+            );
         }
     } else {
-        let _ = write!(message, "\nhelp: {}", f.help);
+        let _ = write!(message, "\nhelp: {}", line(&f.help));
     }
     if !f.citations.is_empty() {
-        let _ = write!(message, "\ncited: {}", f.citations.join("; "));
+        let _ = write!(message, "\ncited: {}", line(&f.citations.join("; ")));
     }
     command(kind, f.file.as_deref(), f.line, &title, &message)
 }
@@ -90,7 +94,7 @@ pub fn annotations(report: &Report) -> String {
             Some(d.file.as_str()).filter(|f| !f.is_empty()),
             d.line,
             &format!("genai-gate: {}", d.kind),
-            &d.message,
+            &line(&d.message),
         ));
     }
     out
@@ -113,7 +117,7 @@ pub fn outputs(report: &Report, written: &[String]) -> String {
     let clean = |s: &str| s.replace(['\n', '\r'], " ");
     format!(
         "findings={active}\nfailed-controls={}\ncompliance-score={}\nfiles={}\n",
-        failed.join(","),
+        clean(&line(&failed.join(","))),
         score(report).percent,
         clean(&written.join(","))
     )

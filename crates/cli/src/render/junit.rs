@@ -8,8 +8,17 @@ use genai_gate_policy::EffectivePolicy;
 use genai_gate_scan::judge::exceptions::GATE_RULES;
 use genai_gate_scan::{Finding, Report, Status};
 
-/// Escapes text for XML attributes and content; drops characters XML 1.0 forbids.
+use super::neutral::line;
+
+/// Scanned text for XML attributes and content: neutralised (see [`super::neutral`]: no
+/// control character, no U+FFFE or U+FFFF, no line break), then escaped. A character XML 1.0
+/// forbids that got past is replaced by U+FFFD.
 fn esc(s: &str) -> String {
+    xml(&super::neutral::line(s))
+}
+
+/// [`esc`] for text whose own line breaks are kept (the parts were neutralised already).
+fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -19,7 +28,7 @@ fn esc(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 => {}
+            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -51,10 +60,15 @@ impl Suite {
                 .iter()
                 .map(|f| {
                     let at = match (&f.file, f.line) {
-                        (Some(file), Some(l)) => format!("{file}:{l}: "),
+                        (Some(file), Some(l)) => format!("{}:{l}: ", line(file)),
                         _ => String::new(),
                     };
-                    format!("{at}{} [{}]\nhelp: {}", f.message, f.severity, f.help)
+                    format!(
+                        "{at}{} [{}]\nhelp: {}",
+                        line(&f.message),
+                        f.severity,
+                        line(&f.help)
+                    )
                 })
                 .collect();
             let _ = write!(
@@ -62,7 +76,7 @@ impl Suite {
                 "\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    ",
                 esc(&first.message),
                 first.severity,
-                esc(&body.join("\n"))
+                xml(&body.join("\n"))
             );
         } else if let Some(f) = excepted.first() {
             self.skipped += 1;

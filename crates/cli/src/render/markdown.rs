@@ -16,9 +16,15 @@ const COLUMNS: [(&str, &str, Option<&str>); 5] = [
     ("audit", "audit.record", None),
 ];
 
-/// A table cell: no pipes or line breaks.
+/// Scanned text as Markdown text (no markup, no HTML, no line break, pipes escaped for
+/// table cells); see [`super::neutral::markdown`].
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    super::neutral::markdown(s)
+}
+
+/// Scanned text as an inline code span; see [`super::neutral::code_span`].
+fn code(s: &str) -> String {
+    super::neutral::code_span(s)
 }
 
 fn badge(o: Outcome) -> &'static str {
@@ -33,8 +39,8 @@ fn badge(o: Outcome) -> &'static str {
 
 fn place(file: Option<&str>, line: Option<u32>) -> String {
     match (file, line) {
-        (Some(f), Some(l)) => format!("`{}:{l}`", cell(f)),
-        (Some(f), None) => format!("`{}`", cell(f)),
+        (Some(f), Some(l)) => code(&format!("{f}:{l}")),
+        (Some(f), None) => code(f),
         _ => "repository".to_owned(),
     }
 }
@@ -62,7 +68,7 @@ pub fn render(report: &Report) -> String {
     let packs: Vec<String> = report
         .packs
         .iter()
-        .map(|p| format!("`{}` {}", p.id, p.version))
+        .map(|p| format!("{} {}", code(&p.id), cell(&p.version)))
         .collect();
     let _ = writeln!(
         out,
@@ -77,11 +83,27 @@ pub fn render(report: &Report) -> String {
     if let Some(ch) = &report.changes {
         let _ = writeln!(
             out,
-            "Changes since `{}`: {} file(s) changed; {} finding(s) outside the change not shown. Repository-level controls are judged on the whole tree.\n",
-            cell(&ch.since),
+            "Changes since {}: {} file(s) changed; {} finding(s) outside the change not shown. Repository-level controls are judged on the whole tree.\n",
+            code(&ch.since),
             ch.changed_files,
             ch.out_of_scope
         );
+        if !ch.new_exceptions.is_empty() {
+            let _ = writeln!(
+                out,
+                "### Suppressions and markers this change adds\n\nFor a reviewer: each hides a finding or claims a capability without the scanner seeing it.\n\n| Where | What | Reason |\n|---|---|---|"
+            );
+            for x in &ch.new_exceptions {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    place(Some(&x.file), Some(x.line)),
+                    super::neutral::markdown_message(&x.what),
+                    x.reason.as_deref().map_or_else(String::new, cell)
+                );
+            }
+            out.push('\n');
+        }
     }
     let _ = writeln!(out, "### Compliance by article\n");
     let _ = writeln!(out, "| Article | Status | Controls |\n|---|---|---|");
@@ -89,7 +111,7 @@ pub fn render(report: &Report) -> String {
         let controls: Vec<String> = row
             .controls
             .iter()
-            .map(|(id, o)| format!("{id} ({})", o.as_str()))
+            .map(|(id, o)| format!("{} ({})", cell(id), o.as_str()))
             .collect();
         let _ = writeln!(
             out,
@@ -108,17 +130,16 @@ pub fn render(report: &Report) -> String {
         );
         for f in &active {
             let what = match &f.endpoint {
-                Some(e) => format!("{} {} · ", e.method, e.route),
+                Some(e) => format!("{} {} · ", cell(&e.method), code(&e.route)),
                 None => String::new(),
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {}{} |",
+                "| {} | {} | {} | {what}{} |",
                 f.severity,
-                f.control,
+                cell(&f.control),
                 place(f.file.as_deref(), f.line),
-                cell(&what),
-                cell(&f.message)
+                super::neutral::markdown_message(&f.message)
             );
         }
         out.push('\n');
@@ -133,14 +154,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| Control | Where | How | Reason |\n|---|---|---|---|");
         for (f, s) in excepted {
             let how = match (&s.owner, &s.expires) {
-                (Some(o), Some(e)) => format!("waiver ({}, until {e})", cell(o)),
+                (Some(o), Some(e)) => format!("waiver ({}, until {})", cell(o), cell(e)),
                 _ if s.kind == SuppressionKind::CommandLine => "command line".to_owned(),
                 _ => "inline".to_owned(),
             };
             let _ = writeln!(
                 out,
                 "| {} | {} | {how} | {} |",
-                f.control,
+                cell(&f.control),
                 place(f.file.as_deref(), f.line),
                 cell(&s.reason)
             );
@@ -159,16 +180,16 @@ pub fn render(report: &Report) -> String {
             } else {
                 w.paths
                     .iter()
-                    .map(|p| format!("`{}`", cell(p)))
+                    .map(|p| code(p))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
             let _ = writeln!(
                 out,
                 "| {} | {paths} | {} | {} | {} | {} | {} |",
-                w.control,
+                cell(&w.control),
                 cell(&w.owner),
-                w.expires,
+                cell(&w.expires),
                 w.status,
                 w.matched,
                 cell(&w.reason)
@@ -185,7 +206,12 @@ pub fn render(report: &Report) -> String {
             if b.fixed.len() == 1 { "y" } else { "ies" }
         );
         for e in &b.fixed {
-            let _ = writeln!(out, "- fixed: {} {}", e.control, cell(&e.message));
+            let _ = writeln!(
+                out,
+                "- fixed: {} {}",
+                cell(&e.control),
+                super::neutral::markdown_message(&e.message)
+            );
         }
         if !b.fixed.is_empty() {
             out.push('\n');
@@ -216,9 +242,9 @@ pub fn render(report: &Report) -> String {
                 }
             };
             let mut row = format!(
-                "| {} | `{}` | {} |",
-                e.method,
-                cell(&e.route),
+                "| {} | {} | {} |",
+                cell(&e.method),
+                code(&e.route),
                 if !e.observable {
                     "?"
                 } else if e.generates {
@@ -230,7 +256,7 @@ pub fn render(report: &Report) -> String {
             for (_, cap, order) in COLUMNS {
                 let _ = write!(row, " {} |", mark(cap, order));
             }
-            let _ = writeln!(row, " `{}` |", cell(&e.handler));
+            let _ = writeln!(row, " {} |", code(&e.handler));
             out.push_str(&row);
         }
         out.push('\n');

@@ -6,6 +6,7 @@ mod concise;
 mod github;
 mod junit;
 mod markdown;
+pub mod neutral;
 mod sarif;
 
 use std::io::Write as _;
@@ -133,12 +134,7 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     let mut written = Vec::new();
     for o in &args.output {
         let text = render(o.format, s, globals, false)?;
-        if let Some(dir) = o.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-        }
-        std::fs::write(&o.path, text)
-            .with_context(|| format!("cannot write `{}`", o.path.display()))?;
+        crate::safe_write::write(&o.path, text.as_bytes())?;
         written.push(o.path.display().to_string());
     }
     if primary == CheckFormat::Github {

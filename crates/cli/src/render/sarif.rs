@@ -11,6 +11,8 @@ use genai_gate_scan::report::fingerprint::SARIF_KEY;
 use genai_gate_scan::report::{Label, SuppressionKind};
 use genai_gate_scan::{Finding, Report};
 use serde_json::json;
+
+use super::neutral::{self, line};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result,
@@ -61,21 +63,39 @@ fn props(tags: Vec<String>, extra: BTreeMap<String, serde_json::Value>) -> Prope
 
 fn control_rule(ec: &EffectiveControl, pack: &str) -> ReportingDescriptor {
     let c = &ec.control;
+    let embedded = c.location.file.strip_prefix("<embedded>/");
+    // A pack from the scanned tree is the change author's text: neutralised, and escaped
+    // where it becomes Markdown.
+    type Escape = fn(&str) -> String;
+    let (plain, md): (Escape, Escape) = if embedded.is_some() {
+        (str::to_owned, str::to_owned)
+    } else {
+        (line, neutral::markdown)
+    };
     let articles = c.citations.join("; ");
     let help = c.help.clone().unwrap_or_else(|| c.obligation.clone());
     let markdown = format!(
-        "**{}** ({articles})\n\n{}\n\n**What to do:** {help}\n\nRun `genai-gate explain {}` for the accepted evidence.",
-        c.title, c.obligation, c.id
+        "**{}** ({})\n\n{}\n\n**What to do:** {}\n\nRun `genai-gate explain {}` for the accepted evidence.",
+        md(&c.title),
+        md(&articles),
+        md(&c.obligation),
+        md(&help),
+        md(&c.id)
     );
-    let embedded = c.location.file.strip_prefix("<embedded>/");
+    let (title, obligation, help, articles) = (
+        plain(&c.title),
+        plain(&c.obligation),
+        plain(&help),
+        plain(&articles),
+    );
     let mut rule = ReportingDescriptor::builder()
-        .id(c.id.clone())
+        .id(plain(&c.id))
         .name(pascal(&c.title))
-        .short_description(text(c.title.clone()))
-        .full_description(text(c.obligation.clone()))
+        .short_description(text(title.clone()))
+        .full_description(text(obligation))
         .help(
             MultiformatMessageString::builder()
-                .text(format!("{} ({articles}): {help}", c.title))
+                .text(format!("{title} ({articles}): {help}"))
                 .markdown(markdown)
                 .build(),
         )
@@ -124,53 +144,61 @@ fn gate_rules() -> impl Iterator<Item = ReportingDescriptor> {
     })
 }
 
-fn location(file: &str, line: u32, base: &str, message: Option<&str>) -> Location {
+/// A location: `file` relative to `base` (percent-encoded; see [`neutral::uri`]).
+fn location(file: &str, at: u32, base: &str, message: Option<&str>) -> Location {
     let phys = PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
-                .uri(file)
+                .uri(neutral::uri(file))
                 .uri_base_id(base)
                 .build(),
         )
-        .region(Region::builder().start_line(i64::from(line.max(1))).build())
+        .region(Region::builder().start_line(i64::from(at.max(1))).build())
         .build();
     let mut loc = Location::builder().physical_location(phys).build();
-    loc.message = message.map(Message::from);
+    loc.message = message.map(|m| Message::from(line(m).as_str()));
     loc
 }
 
-fn label_location(l: &Label, id: i64) -> Location {
+/// A location under `%SRCROOT%`, if `file` is a plain path inside the root: a pack loaded
+/// from outside the root never appears as `%SRCROOT%/../…`.
+fn root_location(file: &str, at: u32, message: Option<&str>) -> Option<Location> {
+    neutral::is_root_relative(file).then(|| location(file, at, SRCROOT, message))
+}
+
+fn label_location(l: &Label, id: i64) -> Option<Location> {
     let mut loc = match l.file.strip_prefix("<embedded>/") {
         Some(path) => location(path, l.line, PACKS, Some(&l.message)),
-        None => location(&l.file, l.line, SRCROOT, Some(&l.message)),
+        None => root_location(&l.file, l.line, Some(&l.message))?,
     };
     loc.id = Some(id);
-    loc
+    Some(loc)
 }
 
 fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
-    // GitHub needs a location: repository-level findings with no place point at the profile,
-    // or the repository's first file.
-    let (file, line) = match (&f.file, f.line) {
-        (Some(file), line) => (file.clone(), line.unwrap_or(1)),
-        (None, _) => (
-            report
-                .profile
-                .file
-                .clone()
-                .unwrap_or_else(|| "Cargo.toml".to_owned()),
-            1,
-        ),
+    // GitHub needs a location: repository-level findings with no place (or a place outside
+    // the root) point at the profile, or the repository's first file.
+    let fallback = || {
+        let profile = report.profile.file.clone();
+        let file = profile
+            .filter(|p| neutral::is_root_relative(p))
+            .unwrap_or_else(|| "Cargo.toml".to_owned());
+        location(&file, 1, SRCROOT, None)
     };
-    let mut message = f.message.clone();
+    let primary = f
+        .file
+        .as_deref()
+        .and_then(|file| root_location(file, f.line.unwrap_or(1), None))
+        .unwrap_or_else(fallback);
+    let mut message = line(&f.message);
     if !f.citations.is_empty() {
-        message.push_str(&format!(" ({})", f.citations.join("; ")));
+        message.push_str(&format!(" ({})", line(&f.citations.join("; "))));
     }
     let mut r = Result::builder()
-        .rule_id(f.control.clone())
+        .rule_id(line(&f.control))
         .level(level(f.severity))
         .message(Message::builder().text(message).build())
-        .locations(vec![location(&file, line, SRCROOT, None)])
+        .locations(vec![primary])
         .partial_fingerprints(BTreeMap::from([(
             SARIF_KEY.to_owned(),
             f.fingerprint.clone(),
@@ -181,7 +209,7 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
         .labels
         .iter()
         .enumerate()
-        .map(|(i, l)| label_location(l, i as i64 + 1))
+        .filter_map(|(i, l)| label_location(l, i as i64 + 1))
         .collect();
     if !related.is_empty() {
         r.related_locations = Some(related);
@@ -192,18 +220,20 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
             SuppressionKind::Inline => "inSource",
             SuppressionKind::CommandLine => "external",
         };
-        let mut justification = s.reason.clone();
+        let mut justification = line(&s.reason);
         if let (Some(owner), Some(expires)) = (&s.owner, &s.expires) {
-            justification.push_str(&format!(" (owner {owner}, expires {expires})"));
+            justification.push_str(&format!(
+                " (owner {}, expires {})",
+                line(owner),
+                line(expires)
+            ));
         }
         let mut sup = Suppression::builder()
             .kind(json!(kind))
             .justification(justification)
             .status(json!("accepted"))
             .build();
-        if !s.file.is_empty() {
-            sup.location = Some(location(&s.file, s.line, SRCROOT, None));
-        }
+        sup.location = root_location(&s.file, s.line, None);
         r.suppressions = Some(vec![sup]);
     }
     if report.baseline.is_some() {
@@ -213,7 +243,7 @@ fn result(f: &Finding, rule_index: Option<usize>, report: &Report) -> Result {
     if let Some(e) = &f.endpoint {
         extra.insert(
             "endpoint".to_owned(),
-            json!(format!("{} {}", e.method, e.route)),
+            json!(line(&format!("{} {}", e.method, e.route))),
         );
     }
     if !extra.is_empty() {
@@ -248,12 +278,10 @@ pub fn render(report: &Report, policy: &EffectivePolicy) -> anyhow::Result<Strin
             let mut n = Notification::builder()
                 .level(json!("warning"))
                 .message(Message::from(
-                    format!("{} ({})", d.message, d.kind).as_str(),
+                    line(&format!("{} ({})", d.message, d.kind)).as_str(),
                 ))
                 .build();
-            if !d.file.is_empty() {
-                n.locations = Some(vec![location(&d.file, d.line.unwrap_or(1), SRCROOT, None)]);
-            }
+            n.locations = root_location(&d.file, d.line.unwrap_or(1), None).map(|l| vec![l]);
             n
         })
         .collect();

@@ -58,8 +58,17 @@ use genai_gate_policy::{ConfigPredicate, ConfigValue};
 
 use crate::walk::FileKind;
 
-/// Nesting deeper than this is not flattened (the parsers limit depth too).
+/// Nesting deeper than this is not read: the file is a [`ConfigProblem`] (a setting below
+/// it would be invisible, so the file is never taken as read in full).
 const MAX_DEPTH: usize = 128;
+
+/// The problem of a file nested deeper than [`MAX_DEPTH`].
+fn too_deep(line: u32) -> ConfigProblem {
+    ConfigProblem {
+        line,
+        message: format!("nesting deeper than {MAX_DEPTH} levels: the file cannot be read in full"),
+    }
+}
 
 /// One scalar setting found in a config file.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +135,9 @@ pub fn extract_config(
         FileKind::Env => out.entries = env_entries(text)?,
         FileKind::Text if rel.ends_with(".env") => out.entries = env_entries(text)?,
         FileKind::Rust | FileKind::Markdown | FileKind::Text => {}
+    }
+    if let Some(line) = out.too_deep {
+        return Err(too_deep(line));
     }
     out.entries.sort_by_key(|e| e.line);
     Ok(out.entries)
@@ -195,6 +207,33 @@ pub fn normalise_key(s: &str) -> String {
         words.push(word);
     }
     words.join(".")
+}
+
+/// The words of a text in the normal form of keys (see [`normalise_key`]): what a file that
+/// could not be read in full might spell as a key, for [`could_hold`].
+///
+/// ```
+/// use genai_gate_scan::frontend::config::{could_hold, key_words};
+/// let words = key_words(r#"{"moderation": {"enabled": false}, "pad": [[[["#);
+/// let pred = "moderation.enabled = true".parse().unwrap();
+/// assert!(could_hold(&pred, &words));
+/// assert!(!could_hold(&"audit.retention_days >= 180".parse().unwrap(), &words));
+/// ```
+pub fn key_words(text: &str) -> std::collections::BTreeSet<String> {
+    normalise_key(text)
+        .split('.')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a file whose [`key_words`] are `words` could set a key that `pred`'s pattern
+/// matches: every literal word of the pattern occurs in it (words with a `*` are wildcards).
+pub fn could_hold(pred: &ConfigPredicate, words: &std::collections::BTreeSet<String>) -> bool {
+    normalise_key(&pred.key)
+        .split('.')
+        .filter(|w| !w.is_empty() && !w.contains('*'))
+        .all(|w| words.contains(w))
 }
 
 /// Whether `entry` bears on `pred`: `None` when the key does not match the predicate's
@@ -267,6 +306,8 @@ enum Tree {
 #[derive(Default)]
 struct Flattener {
     entries: Vec<ConfigEntry>,
+    /// The line of the first node nested deeper than [`MAX_DEPTH`].
+    too_deep: Option<u32>,
 }
 
 impl Flattener {
@@ -276,6 +317,7 @@ impl Flattener {
 
     fn at(&mut self, tree: &Tree, path: &mut Vec<String>, line: u32, depth: usize) {
         if depth > MAX_DEPTH {
+            self.too_deep.get_or_insert(line);
             return;
         }
         match tree {
@@ -389,11 +431,15 @@ fn toml_tree(text: &str) -> Result<Tree, ConfigProblem> {
         message: strip_position(e.message()),
     })?;
 
-    fn value(v: &toml::Spanned<DeValue<'_>>, lines: &LineIndex, depth: usize) -> Tree {
+    fn value(
+        v: &toml::Spanned<DeValue<'_>>,
+        lines: &LineIndex,
+        depth: usize,
+    ) -> Result<Tree, ConfigProblem> {
         if depth > MAX_DEPTH {
-            return Tree::Seq(Vec::new());
+            return Err(too_deep(lines.line(v.span().start)));
         }
-        match v.get_ref() {
+        Ok(match v.get_ref() {
             DeValue::String(s) => Tree::Scalar(ConfigValue::Text(s.to_string())),
             DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Tree::Scalar(ConfigValue::Number(n as f64)),
@@ -411,28 +457,33 @@ fn toml_tree(text: &str) -> Result<Tree, ConfigProblem> {
             DeValue::Array(items) => Tree::Seq(
                 items
                     .iter()
-                    .map(|item| (lines.line(item.span().start), value(item, lines, depth + 1)))
-                    .collect(),
+                    .map(|item| {
+                        Ok((
+                            lines.line(item.span().start),
+                            value(item, lines, depth + 1)?,
+                        ))
+                    })
+                    .collect::<Result<_, _>>()?,
             ),
-            DeValue::Table(t) => table(t, lines, depth + 1),
-        }
+            DeValue::Table(t) => table(t, lines, depth + 1)?,
+        })
     }
 
-    fn table(t: &DeTable<'_>, lines: &LineIndex, depth: usize) -> Tree {
-        Tree::Map(
+    fn table(t: &DeTable<'_>, lines: &LineIndex, depth: usize) -> Result<Tree, ConfigProblem> {
+        Ok(Tree::Map(
             t.iter()
                 .map(|(k, v)| {
-                    (
+                    Ok((
                         k.get_ref().to_string(),
                         lines.line(k.span().start),
-                        value(v, lines, depth),
-                    )
+                        value(v, lines, depth)?,
+                    ))
                 })
-                .collect(),
-        )
+                .collect::<Result<_, _>>()?,
+        ))
     }
 
-    Ok(table(doc.get_ref(), &lines, 0))
+    table(doc.get_ref(), &lines, 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,7 +648,7 @@ mod yaml {
 mod json {
     use genai_gate_policy::ConfigValue;
 
-    use super::{ConfigProblem, LineIndex, MAX_DEPTH, Tree, strip_position};
+    use super::{ConfigProblem, LineIndex, MAX_DEPTH, Tree, strip_position, too_deep};
 
     /// Validates with serde_json, then reads the tree with key lines.
     pub(super) fn parse(text: &str) -> Result<Tree, ConfigProblem> {
@@ -612,8 +663,13 @@ mod json {
             bytes: text.as_bytes(),
             pos: 0,
             lines: LineIndex::new(text),
+            too_deep: None,
         };
-        Ok(reader.value(0).unwrap_or(Tree::Seq(Vec::new())))
+        let tree = reader.value(0);
+        if let Some(line) = reader.too_deep {
+            return Err(too_deep(line));
+        }
+        Ok(tree.unwrap_or(Tree::Seq(Vec::new())))
     }
 
     /// Reads JSON that serde_json has already accepted; `None` only on surprises.
@@ -622,6 +678,8 @@ mod json {
         bytes: &'a [u8],
         pos: usize,
         lines: LineIndex,
+        /// The line of the first value nested deeper than [`MAX_DEPTH`].
+        too_deep: Option<u32>,
     }
 
     impl Reader<'_> {
@@ -633,6 +691,7 @@ mod json {
 
         fn value(&mut self, depth: usize) -> Option<Tree> {
             if depth > MAX_DEPTH {
+                self.too_deep = Some(self.lines.line(self.pos));
                 return None;
             }
             self.skip_ws();

@@ -25,8 +25,11 @@ use config::{ConfigEntry, extract_config};
 use docs::{DocFacts, extract_doc};
 use rust::{RustInput, extract};
 
-/// Substrings that suggest a source file that could not be read in full holds routes or
-/// generation calls: such a file blinds the endpoint controls.
+/// Substrings that make the lexical pre-pass parse a file (route and generation anchors).
+///
+/// They used to decide whether an unparsable file could hold routes; a change's author can
+/// spell a route or a model call without any of them (`. route (`, an alias), so every
+/// non-test Rust file that is not fully analysed now blinds the endpoint controls.
 pub(crate) const RELEVANT: &[&str] = &[
     ".route(",
     "#[post",
@@ -79,6 +82,10 @@ pub(crate) enum Extracted {
     /// A problem with a file that may hold endpoints or generation calls: endpoint controls
     /// that would pass become `not-observable`.
     Blind(ScanDiagnostic),
+    /// A config file that could not be read in full, with the words it spells
+    /// ([`config::key_words`]; `None` when its contents are unknown): a capability it could
+    /// switch off is not observable (see [`crate::judge::blind`]).
+    ConfigUnread(ScanDiagnostic, Option<std::collections::BTreeSet<String>>),
 }
 
 /// A matched Rust file: what the workspace keeps, and what the report takes of it now.
@@ -137,10 +144,12 @@ fn extract_one(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> 
     })
 }
 
-/// A file the scan could not use; for Rust outside test code it may hold what matters.
+/// A file the scan could not use. Rust outside test code may hold what matters — unless it
+/// is not UTF-8, which rustc refuses to compile too; a config file may switch a capability
+/// off. `text` is what could be read (`None`: nothing is known of it).
 fn unusable(
     f: &SourceFile,
-    text: &[u8],
+    text: Option<&[u8]>,
     kind: &str,
     line: Option<u32>,
     message: String,
@@ -151,14 +160,14 @@ fn unusable(
         line,
         message,
     };
-    let text = String::from_utf8_lossy(text);
-    if f.kind == FileKind::Rust
-        && !f.is_test_file
-        && (text.is_empty() || RELEVANT.iter().any(|p| text.contains(p)))
-    {
-        Extracted::Blind(d)
-    } else {
-        Extracted::Problem(d)
+    let utf8 = text.is_none_or(|t| std::str::from_utf8(t).is_ok());
+    match f.kind {
+        FileKind::Rust if !f.is_test_file && utf8 => Extracted::Blind(d),
+        FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
+            let words = text.map(|t| config::key_words(&String::from_utf8_lossy(t)));
+            Extracted::ConfigUnread(d, words)
+        }
+        _ => Extracted::Problem(d),
     }
 }
 
@@ -173,7 +182,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
         Err(e) => {
             return vec![unusable(
                 f,
-                b"",
+                None,
                 "skipped",
                 None,
                 format!("unreadable: {e}"),
@@ -189,7 +198,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                 .count() as u32
                 + 1;
             let message = "not valid UTF-8".to_owned();
-            return vec![unusable(f, &bytes, "skipped", Some(line), message)];
+            return vec![unusable(f, Some(&bytes), "skipped", Some(line), message)];
         }
     };
     match f.kind {
@@ -212,9 +221,9 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                 .parse_error
                 .as_ref()
                 .is_some_and(|p| p.message.starts_with("internal error"));
-            let relevant = facts.parse_error.is_some()
-                && !f.is_test_file
-                && (internal || RELEVANT.iter().any(|p| text.contains(p)));
+            // Not fully analysed: whatever the file spells, it may hold an endpoint or a
+            // model call (a keyword heuristic is easy to spell around).
+            let relevant = facts.parse_error.is_some() && (internal || !f.is_test_file);
             if let Some(p) = &facts.parse_error {
                 out.push(Extracted::Problem(ScanDiagnostic {
                     kind: if internal {
@@ -237,18 +246,22 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
         FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
             match extract_config(&f.rel, text, f.kind) {
                 Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
-                Err(p) => {
-                    let (kind, line, message) = match config::not_config(text, f.kind) {
-                        Some(why) => ("not-config", None, why.to_owned()),
-                        None => ("config-error", Some(p.line), p.message),
-                    };
-                    vec![Extracted::Problem(ScanDiagnostic {
-                        kind: kind.into(),
+                // A template or commented JSON is not configuration the service reads: a note.
+                Err(p) => match config::not_config(text, f.kind) {
+                    Some(why) => vec![Extracted::Problem(ScanDiagnostic {
+                        kind: "not-config".into(),
                         file: f.rel.clone(),
-                        line,
-                        message,
-                    })]
-                }
+                        line: None,
+                        message: why.to_owned(),
+                    })],
+                    None => vec![unusable(
+                        f,
+                        Some(text.as_bytes()),
+                        "config-error",
+                        Some(p.line),
+                        p.message,
+                    )],
+                },
             }
         }
     }

@@ -8,8 +8,10 @@
 //! unused suppression a warning. Severity levels from the profile are applied earlier, by
 //! [`genai_gate_policy::resolve`].
 
+use std::collections::HashMap;
+
 use genai_gate_policy::{Severity, Waiver};
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use genai_gate_policy::suggest::did_you_mean;
 
@@ -135,24 +137,77 @@ fn allow_covers(fa: &FileAllow, f: &Finding) -> bool {
     f.line.is_some_and(hit) || f.labels.iter().any(|l| l.file == fa.file && hit(l.line))
 }
 
-struct CompiledWaiver<'a> {
+/// A waiver's state during [`apply`].
+struct WaiverUse<'a> {
     waiver: &'a Waiver,
-    globs: Vec<GlobMatcher>,
     expired: bool,
     matched: usize,
 }
 
-impl CompiledWaiver<'_> {
-    fn covers(&self, f: &Finding) -> bool {
-        if f.control != self.waiver.control {
-            return false;
+/// Every waiver's paths in one compiled set, so a finding is matched against all of them
+/// at once (40,000 waivers checked one by one took a minute).
+struct WaiverSet {
+    /// All path globs; `owner[i]` is the waiver of glob `i`.
+    globs: GlobSet,
+    owner: Vec<usize>,
+    /// Waivers by control, in profile order, with whether they cover every path.
+    by_control: HashMap<String, Vec<(usize, bool)>>,
+}
+
+impl WaiverSet {
+    fn new(waivers: &[Waiver]) -> WaiverSet {
+        let mut builder = GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        let mut by_control: HashMap<String, Vec<(usize, bool)>> = HashMap::new();
+        for (i, w) in waivers.iter().enumerate() {
+            let mut any = false;
+            for p in &w.paths {
+                // A glob that does not compile covers nothing (the profile loader reports it).
+                if let Ok(g) = Glob::new(p) {
+                    builder.add(g);
+                    owner.push(i);
+                    any = true;
+                }
+            }
+            let everywhere = w.paths.is_empty();
+            if any || everywhere {
+                by_control
+                    .entry(w.control.clone())
+                    .or_default()
+                    .push((i, everywhere));
+            }
         }
-        if self.globs.is_empty() {
-            return true;
+        WaiverSet {
+            globs: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+            owner,
+            by_control,
         }
-        f.file
-            .as_deref()
-            .is_some_and(|file| self.globs.iter().any(|g| g.is_match(file)))
+    }
+
+    /// The waivers that cover `f`, in profile order.
+    fn covering(&self, f: &Finding) -> Vec<usize> {
+        let Some(candidates) = self.by_control.get(&f.control) else {
+            return Vec::new();
+        };
+        let matched: Vec<usize> = match f.file.as_deref() {
+            Some(file) => {
+                let mut m: Vec<usize> = self
+                    .globs
+                    .matches(file)
+                    .into_iter()
+                    .map(|g| self.owner[g])
+                    .collect();
+                m.sort_unstable();
+                m.dedup();
+                m
+            }
+            None => Vec::new(),
+        };
+        candidates
+            .iter()
+            .filter(|(i, everywhere)| *everywhere || matched.binary_search(i).is_ok())
+            .map(|(i, _)| *i)
+            .collect()
     }
 }
 
@@ -197,15 +252,11 @@ pub fn apply(
     controls: &[&str],
 ) -> Vec<WaiverState> {
     let mut used = vec![false; allows.len()];
-    let mut compiled: Vec<CompiledWaiver> = waivers
+    let set = WaiverSet::new(waivers);
+    let mut compiled: Vec<WaiverUse> = waivers
         .iter()
-        .map(|w| CompiledWaiver {
+        .map(|w| WaiverUse {
             waiver: w,
-            globs: w
-                .paths
-                .iter()
-                .filter_map(|p| Glob::new(p).ok().map(|g| g.compile_matcher()))
-                .collect(),
             expired: w.expires.as_str() < today,
             matched: 0,
         })
@@ -230,7 +281,9 @@ pub fn apply(
             });
             continue;
         }
-        if let Some(cw) = compiled.iter_mut().find(|cw| !cw.expired && cw.covers(f)) {
+        let covering = set.covering(f);
+        if let Some(&i) = covering.iter().find(|i| !compiled[**i].expired) {
+            let cw = &mut compiled[i];
             cw.matched += 1;
             let w = cw.waiver;
             f.suppression = Some(Suppression {
@@ -241,8 +294,8 @@ pub fn apply(
                 file: profile_file.to_owned(),
                 line: w.location.line as u32,
             });
-        } else if let Some(cw) = compiled.iter_mut().find(|cw| cw.expired && cw.covers(f)) {
-            cw.matched += 1;
+        } else if let Some(&i) = covering.first() {
+            compiled[i].matched += 1;
         }
     }
     let mut extra = Vec::new();

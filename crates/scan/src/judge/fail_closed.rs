@@ -3,13 +3,20 @@
 //! - A panic caught in per-file work (diagnostic kind `internal-error`) is always an
 //!   error-level finding with the id [`INTERNAL_ERROR`], so an internal error can never end in
 //!   a clean exit.
-//! - In strict mode (`check --strict`, or `[settings] strict = true` in the profile) every
-//!   `not-observable` control becomes an error-level finding of that control, and every file
-//!   in scope that could not be read or parsed becomes an error-level finding with the id
-//!   [`UNPARSABLE`]. Links, which are never followed by design, are not findings.
+//! - In fail-closed mode ([`ScanOptions::fail_closed`](crate::ScanOptions::fail_closed); the
+//!   CLI's default under CI, in the GitHub Action and the pre-commit hook) every file that
+//!   could decide the gate and was not fully analysed ([`Report::not_analysed`](crate::Report::not_analysed),
+//!   see [`crate::judge::blind`]) becomes an error-level finding with the id
+//!   [`NOT_ANALYSED`], and every `not-observable` control an error-level finding of that
+//!   control.
+//! - Strict mode (`check --strict`, or `[settings] strict = true` in the profile) is fail-closed
+//!   mode, and also makes every other file in scope that could not be read or parsed an
+//!   error-level finding with the id [`UNPARSABLE`]. Links, which are never followed by
+//!   design, are not findings.
 //!
-//! Without strict mode, `not-observable` controls and unparsable files stay warnings: the
-//! control verdicts and the diagnostics of the report, which every output format shows.
+//! Otherwise `not-observable` controls and unparsable files stay warnings: the control
+//! verdicts, the diagnostics and the list of files not analysed, which every output format
+//! shows.
 
 use genai_gate_policy::Severity;
 
@@ -21,12 +28,43 @@ pub const INTERNAL_ERROR: &str = "scan/internal-error";
 /// Finding id of a file in scope that could not be read or parsed (strict mode).
 pub const UNPARSABLE: &str = "scan/unparsable";
 
+/// Finding id of a file that could decide the gate and was not fully analysed (fail-closed
+/// mode).
+pub const NOT_ANALYSED: &str = "scan/not-analysed";
+
 /// Diagnostic kinds that mean a file in scope was not understood.
 const UNUSABLE_KINDS: [&str; 3] = ["parse-error", "config-error", "skipped"];
 
-/// Adds the fail-closed findings to a report (then re-sorts it).
-pub fn apply(report: &mut Report, strict: bool) {
+/// Adds the fail-closed findings to a report (then re-sorts it). `strict` implies
+/// `fail_closed`.
+pub fn apply(report: &mut Report, strict: bool, fail_closed: bool) {
+    let fail_closed = fail_closed || strict;
     let mut added = Vec::new();
+    if fail_closed {
+        for n in &report.not_analysed {
+            added.push(Finding {
+                control: NOT_ANALYSED.into(),
+                severity: Severity::Error,
+                message: format!(
+                    "`{}` was not fully analysed ({}) and may hold {}",
+                    n.file, n.reason, n.may_hold
+                ),
+                file: Some(n.file.clone()),
+                line: None,
+                offset: 0,
+                endpoint: None,
+                citations: Vec::new(),
+                help: "make the file something genai-gate can read in full (under \
+                       `[files] max-file-size`, parsable, readable), or split it"
+                    .into(),
+                labels: Vec::new(),
+                suppression: None,
+                fingerprint: String::new(),
+                baselined: false,
+            });
+        }
+    }
+    let analysed_not = |file: &str| report.not_analysed.iter().any(|n| n.file == file);
     for d in &report.diagnostics {
         if d.kind == crate::report::DIAG_INTERNAL_ERROR {
             added.push(file_finding(
@@ -38,6 +76,7 @@ pub fn apply(report: &mut Report, strict: bool) {
         } else if strict
             && UNUSABLE_KINDS.contains(&d.kind.as_str())
             && d.message != "symbolic link"
+            && !analysed_not(&d.file)
         {
             added.push(file_finding(
                 UNPARSABLE,
@@ -47,7 +86,7 @@ pub fn apply(report: &mut Report, strict: bool) {
             ));
         }
     }
-    if strict {
+    if fail_closed {
         for c in &report.controls {
             if c.status != Status::NotObservable {
                 continue;
@@ -59,7 +98,10 @@ pub fn apply(report: &mut Report, strict: bool) {
             added.push(Finding {
                 control: c.id.clone(),
                 severity: Severity::Error,
-                message: format!("{} could not be judged in strict mode: {why}", c.id),
+                message: format!(
+                    "{} could not be judged, so the gate fails closed: {why}",
+                    c.id
+                ),
                 file: None,
                 line: None,
                 offset: 0,
@@ -202,21 +244,36 @@ mod tests {
         for id in &blind {
             assert!(
                 strict.findings.iter().any(|f| &f.control == id
-                    && f.message.contains("could not be judged in strict mode")),
+                    && f.message
+                        .contains("could not be judged, so the gate fails closed")),
                 "{id}"
             );
         }
-        let unparsable: Vec<_> = strict
+        // The file may hold the handler: it is not analysed, not merely unparsable.
+        let named: Vec<_> = strict
             .findings
             .iter()
-            .filter(|f| f.control == super::UNPARSABLE)
+            .filter(|f| f.control == super::NOT_ANALYSED || f.control == super::UNPARSABLE)
             .collect();
-        assert_eq!(unparsable.len(), 1);
-        assert_eq!(unparsable[0].file.as_deref(), Some("src/api.rs"));
+        assert_eq!(named.len(), 1);
+        assert_eq!(named[0].control, super::NOT_ANALYSED);
+        assert_eq!(named[0].file.as_deref(), Some("src/api.rs"));
         assert!(
-            unparsable[0]
+            named[0]
                 .message
-                .starts_with("`src/api.rs` could not be read or parsed")
+                .starts_with("`src/api.rs` was not fully analysed")
+        );
+        // Fail-closed mode alone does the same for what could decide the gate.
+        let opts = ScanOptions {
+            fail_closed: true,
+            ..ScanOptions::default()
+        };
+        let closed = scan_with(&policy, root, &opts).unwrap();
+        assert!(
+            closed
+                .findings
+                .iter()
+                .any(|f| f.control == super::NOT_ANALYSED)
         );
     }
 }

@@ -296,6 +296,24 @@ pub struct ChangeSummary {
     /// Findings left out because they concern neither a changed file nor an endpoint whose
     /// flow passes through one.
     pub out_of_scope: usize,
+    /// Inline suppressions and `provides` markers the change adds, for a reviewer (each is
+    /// also a tamper finding).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub new_exceptions: Vec<NewException>,
+}
+
+/// An inline suppression or a `provides` marker a change adds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NewException {
+    /// Relative path.
+    pub file: String,
+    /// Line of the comment.
+    pub line: u32,
+    /// `suppression of `CN-GAI-4.1`` or `marker `provides moderation.output``.
+    pub what: String,
+    /// The reason a suppression gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A problem with the scan itself: an unparsable or skipped file.
@@ -309,6 +327,20 @@ pub struct ScanDiagnostic {
     pub line: Option<u32>,
     /// What happened.
     pub message: String,
+}
+
+/// A file that could hold what decides the gate — an endpoint, a model call, a setting that
+/// switches a capability off — and was not fully analysed (too large, unreadable, does not
+/// parse, nested too deep, a panic). It blinds the controls it could affect; in fail-closed
+/// mode it is an error finding (see [`crate::judge::fail_closed`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotAnalysed {
+    /// Relative path.
+    pub file: String,
+    /// Why it was not analysed (the diagnostic's message).
+    pub reason: String,
+    /// What it may hold: `endpoints or model calls`, or `a setting that switches off …`.
+    pub may_hold: String,
 }
 
 /// Counts of what was scanned.
@@ -358,6 +390,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Scan problems, sorted by file, line.
     pub diagnostics: Vec<ScanDiagnostic>,
+    /// Files that could decide the gate and were not fully analysed, sorted by file.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub not_analysed: Vec<NotAnalysed>,
     /// Counts.
     pub stats: Stats,
     /// Profile waivers and what became of them.
@@ -402,6 +437,8 @@ impl Report {
         });
         self.diagnostics.sort();
         self.diagnostics.dedup();
+        self.not_analysed.sort();
+        self.not_analysed.dedup();
     }
 }
 

@@ -23,6 +23,9 @@ pub const MAX_DEPTH: usize = 8_000;
 /// assert_eq!(too_deep("fn main() { let x = ((1)); }"), None);
 /// let deep = format!("fn main() {{\n let x = {}1{}; }}", "(".repeat(9000), ")".repeat(9000));
 /// assert_eq!(too_deep(&deep), Some(2));
+/// // Generic arguments nest too: syn recurses on every one.
+/// let generic = format!("type D = {}u8{};", "T<A, ".repeat(5000), ", B>".repeat(5000));
+/// assert!(too_deep(&generic).is_some());
 /// ```
 pub fn too_deep(text: &str) -> Option<u32> {
     let b = text.as_bytes();
@@ -30,11 +33,15 @@ pub fn too_deep(text: &str) -> Option<u32> {
         return None;
     }
     let mut line = 1u32;
-    // Per open bracket: the chain run at that level. `runs[0]` is the file level.
-    let mut runs: Vec<usize> = vec![0];
+    // Per open bracket: the chain run and the open angle brackets at that level. `levels[0]`
+    // is the file level.
+    let mut levels: Vec<Level> = vec![Level::default()];
     let mut total = 0usize;
     // A `}` just closed: the next token decides whether the run goes on.
     let mut after_block = false;
+    // The previous token opened or separated generic arguments (`<`, `,`, `=`): a `{` after
+    // it may be a const argument, inside the angle brackets.
+    let mut in_arguments = false;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -54,26 +61,52 @@ pub fn too_deep(text: &str) -> Option<u32> {
             _ => {
                 let (next, token) = lex(b, i, &mut line);
                 if after_block && token != Token::Continues {
-                    reset(&mut runs, &mut total);
+                    reset(&mut levels, &mut total);
                 }
                 after_block = false;
+                let argument_start = in_arguments;
+                in_arguments = matches!(token, Token::AngleOpen | Token::Ends(false))
+                    || (token == Token::Continues && b[i] == b'=' && next == i + 1);
                 match token {
                     Token::Open => {
-                        bump(&mut runs, &mut total);
-                        runs.push(0);
+                        // A `{` that is not a const argument ends what angle brackets a
+                        // comparison left open (`if a < b {`).
+                        if b[i] == b'{' && !argument_start {
+                            close_angles(&mut levels, &mut total);
+                        }
+                        bump(&mut levels, &mut total);
+                        levels.push(Level::default());
                     }
                     Token::Close(closes_block) => {
-                        if runs.len() > 1 {
-                            total -= runs.pop().unwrap_or(0);
+                        if levels.len() > 1 {
+                            let l = levels.pop().unwrap_or_default();
+                            total -= l.run + ANGLE_WEIGHT * l.angles;
                         }
                         after_block = closes_block;
                     }
-                    Token::Ends => reset(&mut runs, &mut total),
-                    Token::Chains => bump(&mut runs, &mut total),
-                    Token::Continues => bump(&mut runs, &mut total),
+                    Token::Ends(semi) => {
+                        reset(&mut levels, &mut total);
+                        if semi {
+                            close_angles(&mut levels, &mut total);
+                        }
+                    }
+                    Token::Chains | Token::Continues => bump(&mut levels, &mut total),
+                    Token::AngleOpen => {
+                        if let Some(l) = levels.last_mut() {
+                            l.angles += 1;
+                            total += ANGLE_WEIGHT;
+                        }
+                    }
+                    Token::AngleClose => match levels.last_mut() {
+                        Some(l) if l.angles > 0 => {
+                            l.angles -= 1;
+                            total -= ANGLE_WEIGHT;
+                        }
+                        _ => bump(&mut levels, &mut total),
+                    },
                     Token::Other => {}
                 }
-                if runs.len() - 1 + total > MAX_DEPTH {
+                if levels.len() - 1 + total > MAX_DEPTH {
                     return Some(line);
                 }
                 i = next;
@@ -85,16 +118,32 @@ pub fn too_deep(text: &str) -> Option<u32> {
     None
 }
 
+/// How much one open angle bracket adds to the estimate: syn recurses through a type, its
+/// path, its segment and its generic arguments for each (about twice the stack of an
+/// expression level, measured).
+const ANGLE_WEIGHT: usize = 2;
+
+/// The estimate's state at one bracket level.
+#[derive(Debug, Default, Clone, Copy)]
+struct Level {
+    /// Tokens in the current run (operators, `.`, `?`, `as`, `else`, `->`, …).
+    run: usize,
+    /// `<` not yet closed by a `>`: generic arguments, or comparisons (closed at `;`, at a
+    /// `{` that cannot be a const argument, and when the bracket level closes).
+    angles: usize,
+}
+
 /// Per byte, how much it can raise the estimate: an open bracket counts twice (a level, and a
-/// step in its parent's run), an operator byte once, and the keywords that chain (`as`,
-/// `else`, `return`, `break`, `yield`) each contain an `s`, `u`, `k` or `y`, which count
-/// once.
+/// step in its parent's run), an open angle bracket [`ANGLE_WEIGHT`], an operator byte once,
+/// and the keywords that chain (`as`, `else`, `return`, `break`, `yield`) each contain an
+/// `s`, `u`, `k` or `y`, which count once.
 const WEIGHT: [u8; 256] = {
     let mut w = [0u8; 256];
     w[b'(' as usize] = 2;
     w[b'[' as usize] = 2;
     w[b'{' as usize] = 2;
-    let ones = b"+-*/%^&|<>=!.?suky";
+    w[b'<' as usize] = ANGLE_WEIGHT as u8;
+    let ones = b"+-*/%^&|>=!.?suky";
     let mut i = 0;
     while i < ones.len() {
         w[ones[i] as usize] = 1;
@@ -116,12 +165,17 @@ enum Token {
     Open,
     /// `)`, `]`, or `}` (true).
     Close(bool),
-    /// `;`, `,`, `=>`: the run at this level ends.
-    Ends,
+    /// `;` or `=>` (true; they also close what angle brackets are open), `,`: the run at this
+    /// level ends.
+    Ends(bool),
+    /// `<` alone: generic arguments open (or a comparison).
+    AngleOpen,
+    /// `>` alone: generic arguments close (or a comparison, or a shift).
+    AngleClose,
     /// `return`, `break`, `yield`: a prefix that recurses.
     Chains,
-    /// Operators, `.`, `?`, `else`, `as`: they chain, and they continue an expression after a
-    /// block (`if a {} else if ..`, `{ x } + 1`, `async {}.await`).
+    /// Operators, `.`, `?`, `else`, `as`, `->`: they chain, and they continue an expression
+    /// after a block (`if a {} else if ..`, `{ x } + 1`, `async {}.await`).
     Continues,
     /// Anything else: identifiers, literals, `::`, `#`.
     Other,
@@ -136,11 +190,18 @@ fn lex(b: &[u8], i: usize, line: &mut u32) -> (usize, Token) {
         b'(' | b'[' | b'{' => (i + 1, Token::Open),
         b')' | b']' => (i + 1, Token::Close(false)),
         b'}' => (i + 1, Token::Close(true)),
-        b';' | b',' => (i + 1, Token::Ends),
-        b'=' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Ends),
-        b'-' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Other),
-        b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'<' | b'>' | b'=' | b'!'
-        | b'.' | b'?' => (i + 1, Token::Continues),
+        b';' => (i + 1, Token::Ends(true)),
+        b',' => (i + 1, Token::Ends(false)),
+        b'=' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Ends(true)),
+        // A return type recurses (`fn() -> fn() -> …`).
+        b'-' if b.get(i + 1) == Some(&b'>') => (i + 2, Token::Continues),
+        b'<' | b'>' if matches!(b.get(i + 1), Some(b'=')) => (i + 2, Token::Continues),
+        b'<' if b.get(i + 1) == Some(&b'<') => (i + 2, Token::Continues),
+        b'<' => (i + 1, Token::AngleOpen),
+        b'>' => (i + 1, Token::AngleClose),
+        b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'=' | b'!' | b'.' | b'?' => {
+            (i + 1, Token::Continues)
+        }
         _ if c == b'_' || c.is_ascii_alphabetic() => {
             let mut j = i;
             while j < b.len() && (b[j] == b'_' || b[j].is_ascii_alphanumeric()) {
@@ -168,17 +229,24 @@ fn lex(b: &[u8], i: usize, line: &mut u32) -> (usize, Token) {
     }
 }
 
-fn bump(runs: &mut [usize], total: &mut usize) {
-    if let Some(r) = runs.last_mut() {
-        *r += 1;
+fn bump(levels: &mut [Level], total: &mut usize) {
+    if let Some(l) = levels.last_mut() {
+        l.run += 1;
         *total += 1;
     }
 }
 
-fn reset(runs: &mut [usize], total: &mut usize) {
-    if let Some(r) = runs.last_mut() {
-        *total -= *r;
-        *r = 0;
+fn reset(levels: &mut [Level], total: &mut usize) {
+    if let Some(l) = levels.last_mut() {
+        *total -= l.run;
+        l.run = 0;
+    }
+}
+
+fn close_angles(levels: &mut [Level], total: &mut usize) {
+    if let Some(l) = levels.last_mut() {
+        *total -= ANGLE_WEIGHT * l.angles;
+        l.angles = 0;
     }
 }
 
@@ -307,6 +375,19 @@ mod tests {
         assert_eq!(too_deep(&many), None);
         let stmts = format!("fn f() {{ {} }}", "let a = x.y().z(&w);\n".repeat(10_000));
         assert_eq!(too_deep(&stmts), None);
+        // Comparisons leave `<` open only until the statement, block or bracket ends.
+        for stmt in [
+            "if a < b { x(); }\n",
+            "while i < n { i += 1 }\n",
+            "let c = a < b;\n",
+            "assert!(a < b);\n",
+            "match x { _ if a < b => {} _ => {} }\n",
+            "v.push((a < b, c <= d, e >> 1));\n",
+            "let x: Vec<Option<u8>> = y.collect::<Vec<_>>();\n",
+        ] {
+            let many = format!("fn f() {{ {} }}", stmt.repeat(10_000));
+            assert_eq!(too_deep(&many), None, "{stmt}");
+        }
     }
 
     #[test]
@@ -338,6 +419,19 @@ mod tests {
             ">".repeat(10_000)
         );
         assert!(too_deep(&generic).is_some());
+        // Generic arguments closed one by one (no run of `>` to count), with const
+        // arguments in braces, and return types: syn recurses on each (issue 13: 9,000
+        // levels of the first overflowed a 64 MiB stack).
+        for (open, close, n) in [
+            ("T<A, ", ", B>", 4_100),
+            ("T<{ 1 }, ", ", { 2 }>", 4_100),
+            ("fn() -> ", "", 4_100),
+            ("Box<dyn Fn(", ") -> u8>", 2_100),
+            ("&", "", 8_100),
+        ] {
+            let src = format!("type D = {}u8{};", open.repeat(n), close.repeat(n));
+            assert!(too_deep(&src).is_some(), "{open}");
+        }
     }
 
     #[test]
@@ -373,6 +467,12 @@ mod bound_tests {
             format!("fn f() {{ loop {{ {}x }} }}", "break ".repeat(9000)),
             format!("fn f() {{ {}x }}", "yield ".repeat(9000)),
             format!("fn f() {{ x{} }}", " as u8".repeat(9000)),
+            format!(
+                "type D = {}u8{};",
+                "T<A, ".repeat(4100),
+                ", B>".repeat(4100)
+            ),
+            format!("type D = {}u8;", "fn() -> ".repeat(4100)),
         ];
         for s in &samples {
             // If the precise scan would refuse it, the bound must be above the limit too.

@@ -49,6 +49,12 @@ pub(super) fn scan_markers(text: &str) -> Vec<(u32, Vec<String>)> {
     out
 }
 
+/// The `// genai-gate: provides …` markers of a text: (line, capabilities as written), in
+/// line order — the same the frontend attaches to functions.
+pub fn provides_markers(text: &str) -> Vec<(u32, Vec<String>)> {
+    scan_markers(text)
+}
+
 /// Is the line (trimmed) a comment line?
 fn is_comment_line(line: &str) -> bool {
     let t = line.trim();

@@ -44,6 +44,7 @@ use syn::visit::{self, Visit};
 
 use crate::facts::{Event, EventKind, FileFacts, ParseProblem, RoutePath};
 pub use depth::{MAX_DEPTH, too_deep};
+pub use markers::{provides_markers, scan_allows};
 use pos::LineIndex;
 
 /// One Rust source file to extract facts from.
