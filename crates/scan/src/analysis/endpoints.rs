@@ -70,13 +70,18 @@ struct Mount<'a> {
     targets: Vec<FnId>,
 }
 
-/// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower).
-const MIDDLEWARE_CTORS: [&str; 5] = [
+/// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower), and the
+/// forms the Python frontend writes for what runs before a router's handlers (FastAPI
+/// router and app `Depends`, Flask `before_request`, HTTP middleware).
+const MIDDLEWARE_CTORS: [&str; 8] = [
     "from_fn",
     "from_fn_with_state",
     "map_request",
     "map_request_with_state",
     "from_extractor",
+    "Depends",
+    "Security",
+    "before_request",
 ];
 
 /// Middleware registered in a router function: the function passed to `from_fn(..)` and
@@ -193,8 +198,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 (None, Some(h)) => ws.func(h).module(),
                 (None, None) => "",
             };
-            // A GraphQL field is named, not pathed: `MUTATION deactivateUser`.
-            let graphql = matches!(r.framework.as_str(), "async-graphql" | "juniper");
+            // A GraphQL field is named, not pathed: `MUTATION deactivateUser`; so is a Gradio
+            // event handler: `GRADIO gradio:predict`.
+            let graphql = matches!(
+                r.framework.as_str(),
+                "async-graphql" | "juniper" | "gradio"
+            );
             let own = match (&r.path[..], graphql) {
                 ([RoutePath::Lit(field)], true) => field.clone(),
                 _ => render(ws, module, &r.path),

@@ -125,7 +125,7 @@ pub fn extract_config(
         FileKind::Json => out.node(&json::parse(text)?, &mut Vec::new(), 0),
         FileKind::Env => out.entries = env_entries(text)?,
         FileKind::Text if rel.ends_with(".env") => out.entries = env_entries(text)?,
-        FileKind::Rust | FileKind::Markdown | FileKind::Text => {}
+        FileKind::Rust | FileKind::Python | FileKind::Markdown | FileKind::Text => {}
     }
     out.entries.sort_by_key(|e| e.line);
     Ok(out.entries)
