@@ -11,6 +11,15 @@ use crate::facts::{Chain, EventKind, Name};
 /// Longest string kept from an argument.
 const MAX_STRING: usize = 4096;
 
+/// Methods of strings, dicts and lists whose string arguments compare, look up or edit text:
+/// never a URL sent anywhere (`cfg.get("https://…/chat/completions")`, `url.endswith(..)`).
+const TEXT_METHODS: &[&str] = &[
+    "get", "pop", "setdefault", "endswith", "startswith", "replace", "split", "rsplit",
+    "find", "rfind", "index", "count", "strip", "lstrip", "rstrip", "removeprefix",
+    "removesuffix", "join", "partition", "rpartition", "__contains__", "append", "insert",
+    "remove", "encode", "decode", "match", "search", "sub", "fullmatch", "findall",
+];
+
 impl Extractor {
     /// An expression's events.
     pub(super) fn expr(&mut self, e: &Expr) {
@@ -136,6 +145,9 @@ impl Extractor {
                     self.emit(EventKind::TypeRef { path: path.into() }, pos);
                 }
                 mode = self.route_call(c, method, receiver.as_str());
+                if mode == RouteArgs::Normal && TEXT_METHODS.contains(&method) {
+                    mode = RouteArgs::NoStrings;
+                }
                 self.record_method(c, &chain, receiver.as_str(), ty.as_deref());
                 (chain, receiver, ty)
             }
@@ -146,6 +158,14 @@ impl Extractor {
         };
         match mode {
             RouteArgs::Done => {}
+            RouteArgs::NoStrings => {
+                let args = c.arguments.args.iter();
+                for a in args.chain(c.arguments.keywords.iter().map(|k| &k.value)) {
+                    if self.string_value(a).is_none() {
+                        self.arg(a);
+                    }
+                }
+            }
             m => self.args(c, m == RouteArgs::SkipPath),
         }
         out
@@ -262,6 +282,13 @@ impl Extractor {
                     };
                     self.emit(kind, pos);
                     self.qualified_ref(&names, pos);
+                }
+                // A bound method passed to be called (`Thread(target=model.generate)`).
+                Some(names) if names.len() >= 2 => {
+                    let pos = self.pos_of(e);
+                    let chain = Chain::from_iter(&names[1..]);
+                    let receiver = names[0].into();
+                    self.emit(EventKind::Method { chain, receiver }, pos);
                 }
                 _ => self.expr(e),
             },

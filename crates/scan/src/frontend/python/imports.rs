@@ -92,6 +92,10 @@ impl Extractor {
                 format!("{base}::{name}")
             };
             self.push_use(bound, &target, absolute);
+            let all = self.import_targets.entry(bound.to_owned()).or_default();
+            if !all.contains(&target) {
+                all.push(target.clone());
+            }
             self.imports.insert(
                 bound.to_owned(),
                 Binding::From {

@@ -242,10 +242,14 @@ impl Extractor {
         match value {
             Expr::Await(a) => self.ctor_type(&a.value),
             Expr::Call(c) => {
-                if let Expr::Attribute(a) = &*c.func
-                    && let Expr::Call(_) = &*a.value
-                {
-                    return self.ctor_type(&a.value);
+                if let Expr::Attribute(a) = &*c.func {
+                    // LlamaIndex engines made from an index.
+                    if matches!(a.attr.id.as_str(), "as_query_engine" | "as_chat_engine") {
+                        return Some(format!("llama_index::{}", a.attr.id));
+                    }
+                    if let Expr::Call(_) = &*a.value {
+                        return self.ctor_type(&a.value);
+                    }
                 }
                 let names = dotted(&c.func)?;
                 let mut path = self.qualify(&names);
@@ -575,6 +579,7 @@ impl Extractor {
         }
         // The main pass reads the imports again, in order.
         self.imports.clear();
+        self.import_targets.clear();
         self.facts.uses.clear();
     }
 

@@ -137,6 +137,7 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         gradio: source.contains("gradio"),
         mount_prefixes: Vec::new(),
         imports: HashMap::new(),
+        import_targets: HashMap::new(),
         consts: HashMap::new(),
         types: HashMap::new(),
         routers: Vec::new(),
@@ -257,6 +258,9 @@ pub(super) struct Extractor {
     /// Route prefixes of the enclosing Starlette `Mount(path, routes=[..])`s.
     mount_prefixes: Vec<RoutePath>,
     imports: HashMap<String, Binding>,
+    /// Every target a name was imported as, in order (`from a import r` in one branch,
+    /// `from b import r` in another).
+    import_targets: HashMap<String, Vec<String>>,
     /// Module-level string constants and `self.x` strings: name (or `self.x`) → value.
     consts: HashMap<String, String>,
     /// Module-level variables and `self.x` attributes with a known constructor → type path.

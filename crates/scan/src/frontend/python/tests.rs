@@ -100,7 +100,7 @@ fn fastapi_routers_prefixes_mounts_and_dependencies() {
     assert_eq!(main.mounts.len(), 1);
     assert_eq!(main.mounts[0].target, "router");
     assert_eq!(main.mounts[0].in_fn, "app::main::app");
-    assert!(main.uses.iter().any(|u| u.alias == "router" && u.target == "app::router"));
+    assert!(main.uses.iter().any(|u| u.alias == "router" && u.target == "app::api::router"));
 }
 
 #[test]

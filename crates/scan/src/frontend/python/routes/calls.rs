@@ -56,26 +56,37 @@ impl Extractor {
         }
     }
 
+    /// A mount of `target` under `prefix`. A name imported more than once (one router or
+    /// another, by a setting) is mounted as each of its imports.
     fn mount(&mut self, root: &str, prefix: Option<&Expr>, target: &Expr, at: &Expr) {
         let Some(names) = dotted(target) else { return };
         let prefix = prefix.map(|p| vec![self.route_path(Some(p))]).unwrap_or_default();
         let registrar = self.registrar(root);
         let pos = self.pos_of(at);
-        self.push_mount(prefix, names.join("::"), registrar, pos);
+        let rest = names[1..].iter().map(|n| format!("::{n}")).collect::<String>();
+        let targets: Vec<String> = match self.import_targets.get(names[0]) {
+            Some(all) if all.len() > 1 && !self.is_local(names[0]) => {
+                all.iter().map(|t| format!("{t}{rest}")).collect()
+            }
+            _ => vec![names.join("::")],
+        };
+        for t in targets {
+            self.push_mount(prefix.clone(), t, registrar.clone(), pos);
+        }
     }
 
     pub(super) fn registration_call(&mut self, c: &ExprCall, method: &str, root: &str) -> RouteArgs {
         let args = &c.arguments.args;
         let web = self.web();
         match method {
-            "add_api_route" | "add_api_websocket_route" | "add_websocket_route" if web => {
+            "add_api_route" | "add_api_websocket_route" | "add_websocket_route" => {
                 let verb = http_method(method).map_or_else(|| self.methods(c, "GET"), |m| vec![m.to_owned()]);
                 let path = args.first().or_else(|| keyword(c, "path"));
                 let handler = args.get(1).or_else(|| keyword(c, "endpoint"));
                 self.register(c, root, verb, path, handler);
                 RouteArgs::SkipPath
             }
-            "add_url_rule" if web => {
+            "add_url_rule" => {
                 let path = args.first().or_else(|| keyword(c, "rule"));
                 let handler = keyword(c, "view_func").or_else(|| args.get(2));
                 let methods = self.methods(c, "GET");
@@ -144,7 +155,7 @@ impl Extractor {
                 self.mount_prefixes.pop();
                 RouteArgs::Done
             }
-            "include_router" | "register_blueprint" | "blueprint" if web => {
+            "include_router" | "register_blueprint" => {
                 if let Some(target) = args.first() {
                     let prefix = keyword(c, "prefix").or_else(|| keyword(c, "url_prefix"));
                     self.mount(root, prefix, target, &c.func);

@@ -90,6 +90,8 @@ pub(super) enum RouteArgs {
     SkipPath,
     /// Already walked.
     Done,
+    /// Walk them without their strings (a text method's arguments).
+    NoStrings,
 }
 
 /// The parts of a decorator that run before the handler: route `dependencies=[..]`.
