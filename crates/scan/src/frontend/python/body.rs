@@ -44,6 +44,35 @@ impl Extractor {
                 self.expr(&i.orelse);
             }
             Expr::BoolOp(_) | Expr::UnaryOp(_) => self.condition(e),
+            // Reading a dispatch table (`model_info[name]["fn"](..)`) may call any function it
+            // holds.
+            Expr::Subscript(sub) => {
+                // The string keys read on the way down (`["fn_with_ui"]`) pick the entries
+                // held under them.
+                let mut keys = Vec::new();
+                let mut root = e;
+                while let Expr::Subscript(s) = root {
+                    keys.extend(self.string_value(&s.slice));
+                    root = &s.value;
+                }
+                if let Expr::Name(n) = root
+                    && !self.is_local(n.id.as_str())
+                    && let Some(entries) = self.tables.get(n.id.as_str()).cloned()
+                    && self
+                        .fns
+                        .last_mut()
+                        .is_some_and(|f| f.tables_read.insert(n.id.to_string()))
+                {
+                    let keyed = entries.iter().any(|(k, _)| keys.contains(k));
+                    let pos = self.pos_of(sub);
+                    for (k, f) in entries {
+                        if !keyed || keys.contains(&k) {
+                            self.emit(EventKind::FnRef { path: f.into() }, pos);
+                        }
+                    }
+                }
+                visitor::walk_expr(self, e);
+            }
             _ => visitor::walk_expr(self, e),
         }
     }

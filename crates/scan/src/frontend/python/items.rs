@@ -39,6 +39,9 @@ const INERT_DECORATORS: &[&str] = &[
     "compile",
 ];
 
+/// At most this many functions are kept of one dispatch table.
+const MAX_TABLE: usize = 64;
+
 /// Methods that build an instance of their class (`AutoModel.from_pretrained(..)`).
 const CONSTRUCTOR_PREFIXES: &[&str] = &["from_", "load", "create", "build", "get_instance"];
 
@@ -206,6 +209,7 @@ impl Extractor {
         self.expr(value);
         let string = self.string_value(value);
         let ty = self.ctor_type(value);
+        let handler = self.fn_keyword(value);
         for t in targets {
             self.bind(t);
             if let (Expr::Name(n), Some(f)) = (t, self.fns.last_mut()) {
@@ -215,8 +219,26 @@ impl Extractor {
                 if let Some(ty) = &ty {
                     f.types.insert(n.id.to_string(), ty.clone());
                 }
+                if let Some(h) = &handler {
+                    f.handlers.insert(n.id.to_string(), h.clone());
+                }
             }
         }
+    }
+
+    /// The handler a keyword dict names: `dict(fn=predict, ..)`, `{"fn": predict, ..}`.
+    fn fn_keyword(&self, value: &Expr) -> Option<String> {
+        let h = match value {
+            Expr::Call(c) if last_name(&c.func) == Some("dict") => {
+                super::routes::keyword(c, "fn")?
+            }
+            Expr::Dict(d) => d.items.iter().find_map(|i| {
+                let key = i.key.as_ref()?;
+                (self.string_value(key).as_deref() == Some("fn")).then_some(&i.value)
+            })?,
+            _ => return None,
+        };
+        self.handler_of(h)
     }
 
     /// A returned response class names what the handler returns (`StreamingResponse`).
@@ -560,8 +582,22 @@ impl Extractor {
                     Stmt::Assign(a) => {
                         for t in &a.targets {
                             self.ex.pre_assign(t, &a.value, self.depth == 0);
+                            if let (Expr::Name(n), 0) = (t, self.depth) {
+                                self.ex.table(n.id.as_str(), &a.value);
+                            }
                         }
                         visitor::walk_stmt(self, s);
+                    }
+                    // `TABLE.update({..})` at the top level adds to a dispatch table.
+                    Stmt::Expr(e) if self.depth == 0 => {
+                        if let Expr::Call(c) = &*e.value
+                            && let Expr::Attribute(a) = &*c.func
+                            && let Expr::Name(n) = &*a.value
+                            && a.attr.id.as_str() == "update"
+                            && let Some(arg) = c.arguments.args.first()
+                        {
+                            self.ex.table(n.id.as_str(), arg);
+                        }
                     }
                     Stmt::AnnAssign(a) => {
                         if let Some(v) = &a.value {
@@ -581,6 +617,49 @@ impl Extractor {
         self.imports.clear();
         self.import_targets.clear();
         self.facts.uses.clear();
+    }
+
+    /// The functions a module-level dict, list or tuple literal holds (in nested literals too),
+    /// recorded as a dispatch table of that name.
+    fn table(&mut self, name: &str, value: &Expr) {
+        fn collect(e: &Expr, key: &str, out: &mut Vec<(String, String)>, depth: usize) {
+            if depth > 4 || out.len() >= MAX_TABLE {
+                return;
+            }
+            match e {
+                Expr::Dict(d) => {
+                    for i in &d.items {
+                        let k = match &i.key {
+                            Some(Expr::StringLiteral(s)) => s.value.to_str(),
+                            _ => key,
+                        };
+                        collect(&i.value, k, out, depth + 1);
+                    }
+                }
+                Expr::List(l) => l.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
+                Expr::Tuple(t) => t.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
+                Expr::Name(n) if !super::is_upper(n.id.as_str()) && depth > 0 => {
+                    let entry = (key.to_owned(), n.id.to_string());
+                    if !out.contains(&entry) && !matches!(n.id.as_str(), "None" | "True" | "False") {
+                        out.push(entry);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !matches!(value, Expr::Dict(_) | Expr::List(_) | Expr::Tuple(_)) {
+            return;
+        }
+        let mut found = Vec::new();
+        collect(value, "", &mut found, 0);
+        if !found.is_empty() {
+            let entry = self.tables.entry(name.to_owned()).or_default();
+            for f in found {
+                if entry.len() < MAX_TABLE && !entry.contains(&f) {
+                    entry.push(f);
+                }
+            }
+        }
     }
 
     fn pre_assign(&mut self, target: &Expr, value: &Expr, top: bool) {

@@ -138,6 +138,7 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         mount_prefixes: Vec::new(),
         imports: HashMap::new(),
         import_targets: HashMap::new(),
+        tables: HashMap::new(),
         consts: HashMap::new(),
         types: HashMap::new(),
         routers: Vec::new(),
@@ -221,6 +222,10 @@ pub(super) struct FnState {
     is_module: bool,
     /// What the function returns, when a response class is returned.
     returns: Option<String>,
+    /// Dispatch tables already read in this function.
+    tables_read: HashSet<String>,
+    /// Local keyword dicts naming a handler (`args = dict(fn=predict, ..)`), as written.
+    handlers: HashMap<String, String>,
 }
 
 impl FnState {
@@ -236,6 +241,8 @@ impl FnState {
             is_test,
             is_module: false,
             returns: None,
+            tables_read: HashSet::new(),
+            handlers: HashMap::new(),
         }
     }
 }
@@ -263,6 +270,10 @@ pub(super) struct Extractor {
     import_targets: HashMap<String, Vec<String>>,
     /// Module-level string constants and `self.x` strings: name (or `self.x`) → value.
     consts: HashMap<String, String>,
+    /// Module-level dispatch tables (`MODELS = {"gpt": {"fn": chat_gpt}}`, `.update({..})`):
+    /// name → the functions they hold, as written, each with the innermost string key it is
+    /// held under (empty for none).
+    tables: HashMap<String, Vec<(String, String)>>,
     /// Module-level variables and `self.x` attributes with a known constructor → type path.
     types: HashMap<String, String>,
     routers: Vec<RouterVar>,

@@ -16,11 +16,16 @@ impl Extractor {
                 // `functools.partial(f, ..)`, `View.as_view()`.
                 let callee = dotted(&c.func)?;
                 match callee.last().copied() {
-                    Some("partial") => self.handler_of(c.arguments.args.first()?),
                     Some("as_view") if callee.len() >= 2 => {
                         Some(format!("{}::post", callee[..callee.len() - 1].join("::")))
                     }
-                    _ => None,
+                    // `functools.partial(f, ..)`, `Wrapper(f)`: the function wrapped.
+                    _ => match c.arguments.args.first()? {
+                        arg @ (Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_)) => {
+                            self.handler_of(arg)
+                        }
+                        _ => None,
+                    },
                 }
             }
             _ => {

@@ -23,8 +23,20 @@ impl Extractor {
         if !interface && !EVENTS.contains(&method) {
             return None;
         }
-        let handler = keyword(c, "fn").or_else(|| c.arguments.args.first())?;
-        let written = self.handler_of(handler)?;
+        // `btn.click(**predict_args)` with `predict_args = dict(fn=predict, ..)`.
+        let spread = c.arguments.keywords.iter().find_map(|k| match (&k.arg, &k.value) {
+            (None, ruff_python_ast::Expr::Name(n)) => {
+                self.fns.last().and_then(|f| f.handlers.get(n.id.as_str())).cloned()
+            }
+            _ => None,
+        });
+        let handler = keyword(c, "fn").or_else(|| c.arguments.args.first());
+        let written = match (handler, spread) {
+            (Some(h), _) => self.handler_of(h)?,
+            (None, Some(w)) => w,
+            (None, None) => return None,
+        };
+        let handler = handler.unwrap_or(&*c.func);
         let name = written.rsplit("::").next().unwrap_or(&written).to_owned();
         if name == "None" || name.is_empty() {
             return None;
