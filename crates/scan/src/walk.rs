@@ -435,7 +435,13 @@ pub fn python_module(parts: &[&str]) -> String {
         .iter()
         .map(|s| {
             s.chars()
-                .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect()
         })
         .collect();

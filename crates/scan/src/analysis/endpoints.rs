@@ -200,10 +200,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             };
             // A GraphQL field is named, not pathed: `MUTATION deactivateUser`; so is a Gradio
             // event handler: `GRADIO gradio:predict`.
-            let graphql = matches!(
-                r.framework.as_str(),
-                "async-graphql" | "juniper" | "gradio"
-            );
+            let graphql = matches!(r.framework.as_str(), "async-graphql" | "juniper" | "gradio");
             let own = match (&r.path[..], graphql) {
                 ([RoutePath::Lit(field)], true) => field.clone(),
                 _ => render(ws, module, &r.path),

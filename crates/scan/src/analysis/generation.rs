@@ -401,18 +401,17 @@ pub fn name_says(name: &str) -> Says {
 /// ```
 pub fn streams(returns: Option<&str>) -> bool {
     returns.is_some_and(|r| {
-        r.split(' ')
-            .any(|n| {
-                matches!(
-                    n,
-                    "Sse"
-                        | "EventStream"
-                        | "SseStream"
-                        | "SseResponse"
-                        | "EventSourceResponse"
-                        | "StreamingResponse"
-                )
-            })
+        r.split(' ').any(|n| {
+            matches!(
+                n,
+                "Sse"
+                    | "EventStream"
+                    | "SseStream"
+                    | "SseResponse"
+                    | "EventSourceResponse"
+                    | "StreamingResponse"
+            )
+        })
     })
 }
 

@@ -14,10 +14,37 @@ const MAX_STRING: usize = 4096;
 /// Methods of strings, dicts and lists whose string arguments compare, look up or edit text:
 /// never a URL sent anywhere (`cfg.get("https://…/chat/completions")`, `url.endswith(..)`).
 const TEXT_METHODS: &[&str] = &[
-    "get", "pop", "setdefault", "endswith", "startswith", "replace", "split", "rsplit",
-    "find", "rfind", "index", "count", "strip", "lstrip", "rstrip", "removeprefix",
-    "removesuffix", "join", "partition", "rpartition", "__contains__", "append", "insert",
-    "remove", "encode", "decode", "match", "search", "sub", "fullmatch", "findall",
+    "get",
+    "pop",
+    "setdefault",
+    "endswith",
+    "startswith",
+    "replace",
+    "split",
+    "rsplit",
+    "find",
+    "rfind",
+    "index",
+    "count",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "removeprefix",
+    "removesuffix",
+    "join",
+    "partition",
+    "rpartition",
+    "__contains__",
+    "append",
+    "insert",
+    "remove",
+    "encode",
+    "decode",
+    "match",
+    "search",
+    "sub",
+    "fullmatch",
+    "findall",
 ];
 
 impl Extractor {
@@ -345,12 +372,12 @@ impl Extractor {
                                     ruff_python_ast::InterpolatedStringElement::Literal(l) => {
                                         out.push_str(&l.value);
                                     }
-                                    ruff_python_ast::InterpolatedStringElement::Interpolation(i) => {
-                                        match self.string_value(&i.expression) {
-                                            Some(v) => out.push_str(&v),
-                                            None => out.push_str("{}"),
-                                        }
-                                    }
+                                    ruff_python_ast::InterpolatedStringElement::Interpolation(
+                                        i,
+                                    ) => match self.string_value(&i.expression) {
+                                        Some(v) => out.push_str(&v),
+                                        None => out.push_str("{}"),
+                                    },
                                 }
                             }
                         }

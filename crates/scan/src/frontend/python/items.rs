@@ -92,7 +92,9 @@ pub(super) fn annotation_names(e: &Expr) -> TypeNames {
             }
             Expr::StringLiteral(s) => {
                 let v = s.value.to_str();
-                if v.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                if v.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                {
                     out.push(v.rsplit('.').next().unwrap_or(v).to_owned());
                 }
             }
@@ -229,9 +231,7 @@ impl Extractor {
     /// The handler a keyword dict names: `dict(fn=predict, ..)`, `{"fn": predict, ..}`.
     fn fn_keyword(&self, value: &Expr) -> Option<String> {
         let h = match value {
-            Expr::Call(c) if last_name(&c.func) == Some("dict") => {
-                super::routes::keyword(c, "fn")?
-            }
+            Expr::Call(c) if last_name(&c.func) == Some("dict") => super::routes::keyword(c, "fn")?,
             Expr::Dict(d) => d.items.iter().find_map(|i| {
                 let key = i.key.as_ref()?;
                 (self.string_value(key).as_deref() == Some("fn")).then_some(&i.value)
@@ -347,9 +347,9 @@ impl Extractor {
             .or_else(|| enclosing.and_then(|e| e.self_type.clone()));
         let is_test = self.in_test()
             || name.starts_with("test_")
-            || f.decorator_list.iter().any(|d| {
-                dotted(strip_call(&d.expression)).is_some_and(|n| n.contains(&"fixture"))
-            });
+            || f.decorator_list
+                .iter()
+                .any(|d| dotted(strip_call(&d.expression)).is_some_and(|n| n.contains(&"fixture")));
         let pos = self.pos_of(&f.name);
         let first_line = f
             .decorator_list
@@ -506,7 +506,9 @@ impl Extractor {
                 && last_name(&k.value) == Some("ABCMeta")
         });
         let is_abstract = keywords_abc
-            || bases.iter().any(|b| matches!(*b, "ABC" | "Protocol" | "ABCMeta"))
+            || bases
+                .iter()
+                .any(|b| matches!(*b, "ABC" | "Protocol" | "ABCMeta"))
             || name.starts_with("Base")
             || name.starts_with("Abstract");
         let base = bases
@@ -640,7 +642,8 @@ impl Extractor {
                 Expr::Tuple(t) => t.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
                 Expr::Name(n) if !super::is_upper(n.id.as_str()) && depth > 0 => {
                     let entry = (key.to_owned(), n.id.to_string());
-                    if !out.contains(&entry) && !matches!(n.id.as_str(), "None" | "True" | "False") {
+                    if !out.contains(&entry) && !matches!(n.id.as_str(), "None" | "True" | "False")
+                    {
                         out.push(entry);
                     }
                 }

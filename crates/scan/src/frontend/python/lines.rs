@@ -42,8 +42,13 @@ impl LineIndex {
     }
 }
 
-/// The first line at which brackets or indentation nest deeper than `max` levels, if any.
-/// Strings and comments are skipped roughly (a bracket in a string cannot add 200 levels).
+/// Longest operator or attribute chain parsed (see [`too_deep`]).
+pub(super) const MAX_CHAIN: usize = 10_000;
+
+/// The first line at which brackets or indentation nest deeper than `max` levels, or an
+/// operator or attribute chain (`1 + 1 + …`, `a.b().b()…`, which parse as trees as deep as
+/// they are long) runs longer than [`MAX_CHAIN`] without a `,`, `:` or `;`, if any. Strings
+/// and comments are skipped roughly (a bracket in a string cannot add 200 levels).
 pub(super) fn too_deep(text: &str, max: usize) -> Option<u32> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
@@ -51,6 +56,7 @@ pub(super) fn too_deep(text: &str, max: usize) -> Option<u32> {
     let mut quote: Option<u8> = None;
     let mut indents: Vec<usize> = vec![0];
     let mut at_line_start = true;
+    let mut chain = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -97,7 +103,20 @@ pub(super) fn too_deep(text: &str, max: usize) -> Option<u32> {
                 }
             }
             (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            (None, b',' | b':' | b';') => chain = 0,
+            (
+                None,
+                b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'^' | b'@' | b'.' | b'<' | b'>',
+            ) => {
+                chain += 1;
+                if chain > MAX_CHAIN {
+                    return Some(line);
+                }
+            }
             _ => {}
+        }
+        if b == b'\n' && quote.is_none() && depth == 0 {
+            chain = 0;
         }
         i += 1;
     }
@@ -206,5 +225,9 @@ mod tests {
         assert!(too_deep(&nested, 200).is_some());
         assert_eq!(too_deep("def f():\n    return (1, [2])\n", 200), None);
         assert_eq!(too_deep("s = '(((('\n", 2), None);
+        let sum = format!("x = 1{}\n", " + 1".repeat(20_000));
+        assert_eq!(too_deep(&sum, 200), Some(1));
+        let negatives = format!("x = [{}]\n", "-1, ".repeat(20_000));
+        assert_eq!(too_deep(&negatives, 200), None);
     }
 }

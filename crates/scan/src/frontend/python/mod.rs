@@ -121,7 +121,8 @@ fn extract_with(input: &SourceInput) -> FileFacts {
     } else {
         input.module.to_owned()
     };
-    let is_package = input.rel_path.ends_with("__init__.py") || input.rel_path.ends_with("__init__.pyi");
+    let is_package =
+        input.rel_path.ends_with("__init__.py") || input.rel_path.ends_with("__init__.pyi");
     let body = &parsed.syntax().body;
     let mut ex = Extractor {
         skip: skip as u32,
@@ -130,7 +131,9 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         package: if is_package {
             module.clone()
         } else {
-            module.rsplit_once("::").map_or(String::new(), |(p, _)| p.to_owned())
+            module
+                .rsplit_once("::")
+                .map_or(String::new(), |(p, _)| p.to_owned())
         },
         module,
         framework: routes::framework_of(source),

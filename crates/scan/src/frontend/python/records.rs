@@ -93,7 +93,10 @@ impl Extractor {
     /// `Model.objects.create(..)`, `Model.objects.bulk_create(..)`, Tortoise `Model.create(..)`.
     pub(super) fn record_path_call(&mut self, c: &ExprCall, names: &[&str]) {
         let (class, rest) = (names[0], &names[1..]);
-        let django = matches!(rest, ["objects", "create" | "bulk_create" | "get_or_create"]);
+        let django = matches!(
+            rest,
+            ["objects", "create" | "bulk_create" | "get_or_create"]
+        );
         let tortoise =
             self.tortoise && matches!(rest, ["create" | "bulk_create" | "get_or_create"]);
         if django || tortoise {
@@ -113,7 +116,11 @@ impl Extractor {
         let method = chain.last().unwrap_or_default();
         match method {
             "add" | "merge" => {
-                if let Some(class) = c.arguments.args.first().and_then(|a| self.instance_class(a))
+                if let Some(class) = c
+                    .arguments
+                    .args
+                    .first()
+                    .and_then(|a| self.instance_class(a))
                 {
                     self.insert_into(&class, c);
                 }

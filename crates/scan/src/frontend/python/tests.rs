@@ -20,12 +20,19 @@ pub(super) fn events(f: &FileFacts, name: &str) -> Vec<String> {
         .functions
         .iter()
         .find(|x| x.name.as_str() == name)
-        .unwrap_or_else(|| panic!("no function {name}: {:?}", f.functions.iter().map(|f| &f.path).collect::<Vec<_>>()));
+        .unwrap_or_else(|| {
+            panic!(
+                "no function {name}: {:?}",
+                f.functions.iter().map(|f| &f.path).collect::<Vec<_>>()
+            )
+        });
     func.events
         .iter()
         .map(|e| match &e.kind {
             EventKind::Call { path } => format!("call {path}"),
-            EventKind::Method { chain, receiver } => format!("method {receiver}.{}", chain.as_str()),
+            EventKind::Method { chain, receiver } => {
+                format!("method {receiver}.{}", chain.as_str())
+            }
             EventKind::FnRef { path } => format!("ref {path}"),
             EventKind::TypeRef { path } => format!("type {path}"),
             EventKind::Str { value } => format!("str {value}"),
@@ -48,7 +55,13 @@ fn routes(f: &FileFacts) -> Vec<String> {
                     RoutePath::Unknown => "{?}".into(),
                 })
                 .collect();
-            format!("{} {} -> {} in {}", r.method, path.join(""), r.handler, r.registered_in.as_deref().unwrap_or("-"))
+            format!(
+                "{} {} -> {} in {}",
+                r.method,
+                path.join(""),
+                r.handler,
+                r.registered_in.as_deref().unwrap_or("-")
+            )
         })
         .collect()
 }
@@ -76,7 +89,10 @@ fn fastapi_routers_prefixes_mounts_and_dependencies() {
         "app::api",
         "from fastapi import APIRouter, Depends\nrouter = APIRouter(prefix='/v1', dependencies=[Depends(verify_key)])\n\n@router.post('/chat/completions', dependencies=[Depends(rate_limit)])\nasync def chat(req: ChatRequest, user: User = Depends(get_current_active_user)):\n    return await llm.generate(req)\n",
     );
-    assert_eq!(routes(&f), ["POST /v1/chat/completions -> chat in app::api::router"]);
+    assert_eq!(
+        routes(&f),
+        ["POST /v1/chat/completions -> chat in app::api::router"]
+    );
     assert_eq!(
         events(&f, "chat"),
         [
@@ -100,7 +116,11 @@ fn fastapi_routers_prefixes_mounts_and_dependencies() {
     assert_eq!(main.mounts.len(), 1);
     assert_eq!(main.mounts[0].target, "router");
     assert_eq!(main.mounts[0].in_fn, "app::main::app");
-    assert!(main.uses.iter().any(|u| u.alias == "router" && u.target == "app::api::router"));
+    assert!(
+        main.uses
+            .iter()
+            .any(|u| u.alias == "router" && u.target == "app::api::router")
+    );
 }
 
 #[test]
@@ -110,7 +130,10 @@ fn flask_blueprints_and_before_request() {
         "from flask import Blueprint\nbp = Blueprint('chat', __name__, url_prefix='/api')\n\n@bp.before_request\ndef check_user():\n    if not current_user.is_active:\n        abort(403)\n\n@bp.route('/chat', methods=['POST'])\n@login_required\ndef chat():\n    return model.chat(tokenizer, request.json['q'])\n",
     );
     assert_eq!(routes(&f), ["POST /api/chat -> chat in svc::views::bp"]);
-    assert_eq!(events(&f, "bp"), ["call before_request", "ref svc::views::check_user"]);
+    assert_eq!(
+        events(&f, "bp"),
+        ["call before_request", "ref svc::views::check_user"]
+    );
     assert_eq!(events(&f, "check_user")[0], "method current_user.is_active");
     assert_eq!(events(&f, "chat")[0], "ref login_required");
 }
@@ -123,7 +146,10 @@ fn gradio_event_handlers_are_endpoints() {
     );
     assert_eq!(
         routes(&f),
-        ["GRADIO gradio:predict -> predict in demo::{module}", "GRADIO gradio:predict -> predict in demo::{module}"]
+        [
+            "GRADIO gradio:predict -> predict in demo::{module}",
+            "GRADIO gradio:predict -> predict in demo::{module}"
+        ]
     );
 }
 
@@ -134,11 +160,21 @@ fn nested_generators_run_where_they_are_used() {
         "def chat(req):\n    check_input(req)\n    def gen():\n        for c in stream:\n            yield screen(c)\n    stream = client.chat.completions.create(stream=True)\n    return StreamingResponse(gen())\n",
     );
     let ev = events(&f, "chat");
-    let create = ev.iter().position(|e| e.ends_with("completions.create")).unwrap();
+    let create = ev
+        .iter()
+        .position(|e| e.ends_with("completions.create"))
+        .unwrap();
     let used = ev.iter().position(|e| e == "ref app::chat::gen").unwrap();
     assert!(create < used, "{ev:?}");
-    let chat = f.functions.iter().find(|x| x.name.as_str() == "chat").unwrap();
-    assert_eq!(chat.returns.as_ref().map(|r| r.as_str()), Some("StreamingResponse"));
+    let chat = f
+        .functions
+        .iter()
+        .find(|x| x.name.as_str() == "chat")
+        .unwrap();
+    assert_eq!(
+        chat.returns.as_ref().map(|r| r.as_str()),
+        Some("StreamingResponse")
+    );
 }
 
 #[test]
@@ -148,8 +184,14 @@ fn strings_urls_and_records() {
         "import requests\nBASE = 'http://localhost:21002'\n\ndef ask(p):\n    url = f'{BASE}/worker_generate_stream'\n    requests.post(url, json=p)\n    db.add(ChatMessage(text=p))\n",
     );
     let ev = events(&f, "ask");
-    assert!(ev.contains(&"str http://localhost:21002/worker_generate_stream".to_owned()), "{ev:?}");
-    assert!(ev.contains(&"str INSERT INTO chat_message".to_owned()), "{ev:?}");
+    assert!(
+        ev.contains(&"str http://localhost:21002/worker_generate_stream".to_owned()),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&"str INSERT INTO chat_message".to_owned()),
+        "{ev:?}"
+    );
 }
 
 #[test]
@@ -162,10 +204,23 @@ fn a_syntax_error_is_a_parse_error_with_its_line() {
 
 #[test]
 fn relative_imports_resolve_against_the_package() {
-    let f = facts("pkg::sub::mod_a", "from ..core import engine as eng\nfrom . import views\nfrom x import *\n");
-    let t: Vec<(String, String)> = f.uses.iter().map(|u| (u.alias.clone(), u.target.clone())).collect();
-    assert!(t.contains(&("eng".into(), "pkg::core::engine".into())), "{t:?}");
-    assert!(t.contains(&("views".into(), "pkg::sub::views".into())), "{t:?}");
+    let f = facts(
+        "pkg::sub::mod_a",
+        "from ..core import engine as eng\nfrom . import views\nfrom x import *\n",
+    );
+    let t: Vec<(String, String)> = f
+        .uses
+        .iter()
+        .map(|u| (u.alias.clone(), u.target.clone()))
+        .collect();
+    assert!(
+        t.contains(&("eng".into(), "pkg::core::engine".into())),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&("views".into(), "pkg::sub::views".into())),
+        "{t:?}"
+    );
     assert!(t.contains(&("*".into(), "x".into())), "{t:?}");
     assert!(t.contains(&("*".into(), "pkg::sub::x".into())), "{t:?}");
 }

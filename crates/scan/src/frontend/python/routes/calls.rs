@@ -44,7 +44,14 @@ impl Extractor {
     }
 
     /// A registered route; the handler is skipped when it cannot be read.
-    fn register(&mut self, c: &ExprCall, root: &str, methods: Vec<String>, path: Option<&Expr>, handler: Option<&Expr>) {
+    fn register(
+        &mut self,
+        c: &ExprCall,
+        root: &str,
+        methods: Vec<String>,
+        path: Option<&Expr>,
+        handler: Option<&Expr>,
+    ) {
         let Some(handler) = handler.and_then(|h| self.handler_of(h)) else {
             return;
         };
@@ -57,7 +64,14 @@ impl Extractor {
         let pos = path.map_or_else(|| self.pos_of(c), |p| self.pos_of(p));
         let framework = self.framework;
         for m in methods {
-            self.push_route(&m, parts.clone(), handler.clone(), registrar.clone(), framework, pos);
+            self.push_route(
+                &m,
+                parts.clone(),
+                handler.clone(),
+                registrar.clone(),
+                framework,
+                pos,
+            );
         }
     }
 
@@ -65,10 +79,15 @@ impl Extractor {
     /// another, by a setting) is mounted as each of its imports.
     fn mount(&mut self, root: &str, prefix: Option<&Expr>, target: &Expr, at: &Expr) {
         let Some(names) = dotted(target) else { return };
-        let prefix = prefix.map(|p| vec![self.route_path(Some(p))]).unwrap_or_default();
+        let prefix = prefix
+            .map(|p| vec![self.route_path(Some(p))])
+            .unwrap_or_default();
         let registrar = self.registrar(root);
         let pos = self.pos_of(at);
-        let rest = names[1..].iter().map(|n| format!("::{n}")).collect::<String>();
+        let rest = names[1..]
+            .iter()
+            .map(|n| format!("::{n}"))
+            .collect::<String>();
         let targets: Vec<String> = match self.import_targets.get(names[0]) {
             Some(all) if all.len() > 1 && !self.is_local(names[0]) => {
                 all.iter().map(|t| format!("{t}{rest}")).collect()
@@ -80,12 +99,18 @@ impl Extractor {
         }
     }
 
-    pub(super) fn registration_call(&mut self, c: &ExprCall, method: &str, root: &str) -> RouteArgs {
+    pub(super) fn registration_call(
+        &mut self,
+        c: &ExprCall,
+        method: &str,
+        root: &str,
+    ) -> RouteArgs {
         let args = &c.arguments.args;
         let web = self.web();
         match method {
             "add_api_route" | "add_api_websocket_route" | "add_websocket_route" => {
-                let verb = http_method(method).map_or_else(|| self.methods(c, "GET"), |m| vec![m.to_owned()]);
+                let verb = http_method(method)
+                    .map_or_else(|| self.methods(c, "GET"), |m| vec![m.to_owned()]);
                 let path = args.first().or_else(|| keyword(c, "path"));
                 let handler = args.get(1).or_else(|| keyword(c, "endpoint"));
                 self.register(c, root, verb, path, handler);
@@ -101,16 +126,28 @@ impl Extractor {
             "add_route" if web => {
                 // Sanic: add_route(handler, uri); Starlette: add_route(path, endpoint);
                 // aiohttp: add_route(method, path, handler).
-                let strings: Vec<bool> = args.iter().map(|a| self.string_value(a).is_some()).collect();
+                let strings: Vec<bool> = args
+                    .iter()
+                    .map(|a| self.string_value(a).is_some())
+                    .collect();
                 match strings.as_slice() {
                     [true, true, ..] => {
-                        let m = self.string_value(&args[0]).unwrap_or_default().to_ascii_uppercase();
+                        let m = self
+                            .string_value(&args[0])
+                            .unwrap_or_default()
+                            .to_ascii_uppercase();
                         let m = if m == "*" { "ANY".to_owned() } else { m };
                         self.register(c, root, vec![m], args.get(1), args.get(2));
                     }
                     [true, ..] => {
                         let methods = self.methods(c, "GET");
-                        self.register(c, root, methods, args.first(), args.get(1).or_else(|| keyword(c, "endpoint")));
+                        self.register(
+                            c,
+                            root,
+                            methods,
+                            args.first(),
+                            args.get(1).or_else(|| keyword(c, "endpoint")),
+                        );
                     }
                     _ => {
                         let methods = self.methods(c, "GET");
@@ -134,8 +171,14 @@ impl Extractor {
                 self.register(c, "", verb, args.first(), args.get(1));
                 RouteArgs::SkipPath
             }
-            "Route" | "WebSocketRoute" if self.framework == "starlette" || self.framework == "fastapi" => {
-                let verb = if method == "Route" { self.methods(c, "GET") } else { vec!["WS".to_owned()] };
+            "Route" | "WebSocketRoute"
+                if self.framework == "starlette" || self.framework == "fastapi" =>
+            {
+                let verb = if method == "Route" {
+                    self.methods(c, "GET")
+                } else {
+                    vec!["WS".to_owned()]
+                };
                 let path = args.first().or_else(|| keyword(c, "path"));
                 let handler = args.get(1).or_else(|| keyword(c, "endpoint"));
                 self.register(c, "", verb, path, handler);

@@ -9,7 +9,12 @@ use super::{RouteArgs, keyword};
 use crate::frontend::python::{Extractor, dotted};
 
 impl Extractor {
-    pub(super) fn django_call(&mut self, c: &ExprCall, method: &str, root: &str) -> Option<RouteArgs> {
+    pub(super) fn django_call(
+        &mut self,
+        c: &ExprCall,
+        method: &str,
+        root: &str,
+    ) -> Option<RouteArgs> {
         let args = &c.arguments.args;
         match method {
             "path" | "re_path" | "url" if root.is_empty() || root == "django" || root == "urls" => {
@@ -25,7 +30,9 @@ impl Extractor {
                 let registrar = self.registrar("");
                 let pos = self.pos_of(route);
                 match target {
-                    Expr::Call(inc) if dotted(&inc.func).is_some_and(|n| n.last() == Some(&"include")) => {
+                    Expr::Call(inc)
+                        if dotted(&inc.func).is_some_and(|n| n.last() == Some(&"include")) =>
+                    {
                         let included = inc.arguments.args.first()?;
                         let targets: Vec<String> = match self.string_value(included) {
                             // `include("app.urls")`: that module's top level, under every
@@ -51,20 +58,36 @@ impl Extractor {
                     }
                     other => {
                         let handler = self.handler_of(other)?;
-                        let method = if handler.ends_with("::post") { "POST" } else { "ANY" };
+                        let method = if handler.ends_with("::post") {
+                            "POST"
+                        } else {
+                            "ANY"
+                        };
                         let framework = self.framework;
                         self.push_route(method, vec![prefix], handler, registrar, framework, pos);
                     }
                 }
                 Some(RouteArgs::SkipPath)
             }
-            "register" if self.routers.iter().any(|r| r.name == root && r.ctor.ends_with("Router")) => {
+            "register"
+                if self
+                    .routers
+                    .iter()
+                    .any(|r| r.name == root && r.ctor.ends_with("Router")) =>
+            {
                 let route = self.route_path(args.first());
                 let viewset = dotted(args.get(1)?)?.join("::");
                 let registrar = self.registrar(root);
                 let pos = self.pos_of(c);
                 let framework = self.framework;
-                self.push_route("POST", vec![route], format!("{viewset}::create"), registrar, framework, pos);
+                self.push_route(
+                    "POST",
+                    vec![route],
+                    format!("{viewset}::create"),
+                    registrar,
+                    framework,
+                    pos,
+                );
                 Some(RouteArgs::SkipPath)
             }
             _ => None,

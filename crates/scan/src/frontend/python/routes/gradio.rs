@@ -15,7 +15,12 @@ const EVENTS: &[&str] = &[
 ];
 
 impl Extractor {
-    pub(super) fn gradio_call(&mut self, c: &ExprCall, method: &str, root: &str) -> Option<RouteArgs> {
+    pub(super) fn gradio_call(
+        &mut self,
+        c: &ExprCall,
+        method: &str,
+        root: &str,
+    ) -> Option<RouteArgs> {
         if !self.gradio {
             return None;
         }
@@ -24,12 +29,18 @@ impl Extractor {
             return None;
         }
         // `btn.click(**predict_args)` with `predict_args = dict(fn=predict, ..)`.
-        let spread = c.arguments.keywords.iter().find_map(|k| match (&k.arg, &k.value) {
-            (None, ruff_python_ast::Expr::Name(n)) => {
-                self.fns.last().and_then(|f| f.handlers.get(n.id.as_str())).cloned()
-            }
-            _ => None,
-        });
+        let spread = c
+            .arguments
+            .keywords
+            .iter()
+            .find_map(|k| match (&k.arg, &k.value) {
+                (None, ruff_python_ast::Expr::Name(n)) => self
+                    .fns
+                    .last()
+                    .and_then(|f| f.handlers.get(n.id.as_str()))
+                    .cloned(),
+                _ => None,
+            });
         let handler = keyword(c, "fn").or_else(|| c.arguments.args.first());
         let written = match (handler, spread) {
             (Some(h), _) => self.handler_of(h)?,

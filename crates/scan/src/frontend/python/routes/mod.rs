@@ -74,9 +74,7 @@ pub(super) fn http_method(name: &str) -> Option<&'static str> {
         "patch" | "add_patch" => "PATCH",
         "head" | "add_head" => "HEAD",
         "options" => "OPTIONS",
-        "websocket" | "websocket_route" | "add_websocket_route" | "add_api_websocket_route" => {
-            "WS"
-        }
+        "websocket" | "websocket_route" | "add_websocket_route" | "add_api_websocket_route" => "WS",
         _ => return None,
     })
 }
@@ -161,14 +159,18 @@ impl Extractor {
         {
             return f.path.clone();
         }
-        if root.is_empty() || root == "self" || !root.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        if root.is_empty()
+            || root == "self"
+            || !root.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
             return self.module_fn();
         }
         if self.router_var(root).is_none() {
-            let pos = self.fns.last().and_then(|f| f.events.last()).map_or(
-                Pos { line: 1, offset: 0 },
-                |e| e.pos,
-            );
+            let pos = self
+                .fns
+                .last()
+                .and_then(|f| f.events.last())
+                .map_or(Pos { line: 1, offset: 0 }, |e| e.pos);
             self.routers.push(RouterVar {
                 name: root.to_owned(),
                 prefix: Vec::new(),
@@ -231,7 +233,13 @@ impl Extractor {
     }
 
     /// Records a mount of `target` (as written) under `prefix` in `registrar`.
-    pub(super) fn push_mount(&mut self, prefix: Vec<RoutePath>, target: String, registrar: String, pos: Pos) {
+    pub(super) fn push_mount(
+        &mut self,
+        prefix: Vec<RoutePath>,
+        target: String,
+        registrar: String,
+        pos: Pos,
+    ) {
         self.facts.mounts.push(MountFact {
             prefix,
             target,
@@ -313,7 +321,10 @@ impl Extractor {
         }
         let (root, method) = (names[0], names[names.len() - 1]);
         let pos = self.pos_of(d);
-        if matches!(method, "before_request" | "before_app_request" | "middleware") {
+        if matches!(
+            method,
+            "before_request" | "before_app_request" | "middleware"
+        ) {
             let registrar = self.registrar(root);
             self.middleware(&registrar, fn_path, pos);
             return Some(DecoratorUse { deps: Vec::new() });
@@ -333,7 +344,10 @@ impl Extractor {
             .or_else(|| keyword(c, "path"))
             .or_else(|| keyword(c, "rule"))
             .or_else(|| keyword(c, "uri"));
-        let mut path = self.router_var(root).map(|r| r.prefix.clone()).unwrap_or_default();
+        let mut path = self
+            .router_var(root)
+            .map(|r| r.prefix.clone())
+            .unwrap_or_default();
         path.push(self.route_path(path_arg));
         let registrar = self.registrar(root);
         let methods = match verb {
@@ -343,7 +357,14 @@ impl Extractor {
         let at = path_arg.map_or(pos, |p| self.pos_of(p));
         let framework = self.framework;
         for m in methods {
-            self.push_route(&m, path.clone(), handler.clone(), registrar.clone(), framework, at);
+            self.push_route(
+                &m,
+                path.clone(),
+                handler.clone(),
+                registrar.clone(),
+                framework,
+                at,
+            );
         }
         Some(DecoratorUse {
             deps: keyword(c, "dependencies").into_iter().collect(),
