@@ -2,11 +2,14 @@
 # Seeds the fuzz corpora from the fixtures and the shipped packs (corpus/ is not committed).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/rust_frontend corpus/policy_loader corpus/config
+mkdir -p corpus/rust_frontend corpus/python_frontend corpus/policy_loader corpus/config
 n=0
 while IFS= read -r -d '' f; do
     cp "$f" "corpus/rust_frontend/$(printf '%04d' $n)-$(basename "$f")"; n=$((n + 1))
 done < <(find ../fixtures ../crates/scan/src -name '*.rs' -print0)
+while IFS= read -r -d '' f; do
+    cp "$f" "corpus/python_frontend/$(printf '%04d' $n)-$(basename "$f")"; n=$((n + 1))
+done < <(find ../fixtures -name '*.py' -print0)
 while IFS= read -r -d '' f; do
     cp "$f" "corpus/policy_loader/$(printf '%04d' $n)-$(basename "$f")"; n=$((n + 1))
 done < <(find ../fixtures ../policies -name '*.toml' -print0)

@@ -46,8 +46,19 @@ def norm_route(r):
     r = r.rstrip("/") or "/"
     return r if r.startswith("/") else "/" + r
 
+def same_route(lr, rr):
+    # A parameter segment of the report (an unresolved prefix such as `{prefix}`, from a
+    # setting read at run time) matches any one segment of the label.
+    a, b = norm_route(lr), norm_route(rr)
+    if a == b:
+        return True
+    if not (a.startswith("/") and b.startswith("/")):
+        return False
+    sa, sb = a.split("/"), b.split("/")
+    return len(sa) == len(sb) and all(x == y or y == "{}" for x, y in zip(sa, sb))
+
 def same(lm, lr, rm, rr):
-    return (lm == rm or "ANY" in (lm, rm)) and norm_route(lr) == norm_route(rr)
+    return (lm == rm or "ANY" in (lm, rm)) and same_route(lr, rr)
 
 def present(ep, cap, side):
     ev = ep.get("capabilities", {}).get(cap, [])

@@ -748,7 +748,8 @@ fn marker_typos_are_findings_with_a_did_you_mean() {
 /// be judged, and in strict mode always (fail closed).
 #[test]
 fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
-    const FASTAPI: &str = "from fastapi import FastAPI\nimport openai\napp = FastAPI()\n\n@app.post(\"/chat\")\ndef chat(body: dict):\n    return openai.chat.completions.create(model=\"x\", messages=body[\"messages\"])\n";
+    // JavaScript is not analysed (Rust and Python are): an Express service calling a model.
+    const EXPRESS: &str = "const express = require(\"express\");\nconst OpenAI = require(\"openai\");\nconst app = express();\napp.post(\"/chat\", async (req, res) => {\n  res.json(await new OpenAI().chat.completions.create({ model: \"x\", messages: req.body.messages }));\n});\n";
     let run = |dir: &Path, strict: bool| -> (i32, serde_json::Value) {
         let mut c = gg(dir);
         c.args(["check", "--format", "json"]);
@@ -779,26 +780,26 @@ fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
             .collect()
     };
 
-    // Python only.
-    let py = tempfile::tempdir().unwrap();
+    // JavaScript only.
+    let js = tempfile::tempdir().unwrap();
     write_files(
-        py.path(),
+        js.path(),
         &[
-            ("app/main.py", FASTAPI),
-            ("tests/test_main.py", "def test_chat():\n    pass\n"),
+            ("app/main.js", EXPRESS),
+            ("tests/main.test.js", "test(\"chat\", () => {});\n"),
             ("tools/gen.go", "package main\n"),
         ],
     );
-    let (_, r) = run(py.path(), false);
+    let (_, r) = run(js.path(), false);
     assert_eq!(
-        r["stats"]["not_analysed"]["Python"]["files"], 2,
+        r["stats"]["not_analysed"]["JavaScript"]["files"], 2,
         "{:#}",
         r["stats"]
     );
-    assert_eq!(r["stats"]["not_analysed"]["Python"]["service_files"], 1);
+    assert_eq!(r["stats"]["not_analysed"]["JavaScript"]["service_files"], 1);
     assert_eq!(
-        r["stats"]["not_analysed"]["Python"]["examples"][0],
-        "app/main.py"
+        r["stats"]["not_analysed"]["JavaScript"]["examples"][0],
+        "app/main.js"
     );
     assert_eq!(r["stats"]["not_analysed"]["Go"]["files"], 1);
     let k = kinds(&r);
@@ -808,8 +809,11 @@ fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
     );
     let c = control(&r, "CN-GAI-4.1");
     assert_eq!(c["status"], "not-observable", "{c:#}");
-    assert!(c["reason"].as_str().unwrap().contains("1 Python"), "{c:#}");
-    let (code, r) = run(py.path(), true);
+    assert!(
+        c["reason"].as_str().unwrap().contains("1 JavaScript"),
+        "{c:#}"
+    );
+    let (code, r) = run(js.path(), true);
     assert_eq!(code, 1);
     assert!(
         r["findings"]
@@ -819,23 +823,23 @@ fn what_was_not_analysed_is_said_and_never_passes_in_strict_mode() {
             .any(|f| f["control"] == "CN-GAI-4.1"),
         "strict mode fails what it cannot read"
     );
-    let human = stderr(&gg(py.path()).arg("check").output().unwrap());
+    let human = stderr(&gg(js.path()).arg("check").output().unwrap());
     assert!(
-        human.contains("no source file in a language genai-gate analyses (Rust) was found (seen: 2 Python files, 1 Go file)"),
+        human.contains("no source file in a language genai-gate analyses (Rust and Python) was found (seen: 2 JavaScript files, 1 Go file)"),
         "{human}"
     );
     assert!(
-        human.contains("not analysed: 2 Python files, 1 Go file"),
+        human.contains("not analysed: 2 JavaScript files, 1 Go file"),
         "{human}"
     );
 
-    // A Rust service with a Python side: judged as before, but never a pass in strict mode.
+    // A Rust service with a JavaScript side: judged as before, but never a pass in strict mode.
     let mixed = tempfile::tempdir().unwrap();
     common::copy_dir(&root().join("fixtures/compliant-chat"), mixed.path());
     let (_, r) = run(mixed.path(), false);
     let before = control(&r, "CN-GAI-4.1")["status"].clone();
     assert_eq!(before, "pass");
-    write_files(mixed.path(), &[("worker/serve.py", FASTAPI)]);
+    write_files(mixed.path(), &[("worker/serve.js", EXPRESS)]);
     let (_, r) = run(mixed.path(), false);
     assert_eq!(control(&r, "CN-GAI-4.1")["status"], before);
     assert!(kinds(&r).contains(&"not-analysed".into()));

@@ -459,12 +459,14 @@ fn an_empty_repository_and_one_without_rust_are_judged() {
 
     write(tmp.path(), "README.md", "# A Python service\n");
     write(tmp.path(), "app.py", "print('hi')\n");
+    write(tmp.path(), "index.js", "console.log('hi')\n");
     write(tmp.path(), "package.json", "{\"name\": \"x\"}\n");
     write(tmp.path(), "config.yaml", "moderation:\n  enabled: true\n");
     let r = run(tmp.path(), &[]);
     assert_eq!(r.report["stats"]["rust_files"], 0);
+    assert_eq!(r.report["stats"]["python_files"], 1);
     assert_eq!(r.report["stats"]["documents"], 1);
-    assert_eq!(r.report["stats"]["not_analysed"]["Python"]["files"], 1);
+    assert_eq!(r.report["stats"]["not_analysed"]["JavaScript"]["files"], 1);
     assert!(r.report["endpoints"].as_array().unwrap().is_empty());
     assert_eq!(r.code, 1);
 }
@@ -1574,4 +1576,98 @@ fn outputs_are_never_written_through_a_link() {
         );
         assert_eq!(fs::read_to_string(&victim).unwrap(), "precious", "{args:?}");
     }
+}
+
+/// Python files get the same treatment as Rust ones: bad encodings, a BOM, tabs and spaces
+/// mixed, 10 000-deep nesting and operator chains, a 10 MB line: each named or parsed, none
+/// crashing the scan.
+#[test]
+fn hostile_python_files_are_named_or_parsed() {
+    let (_tmp, repo) = service("repo");
+    let n = 10_000;
+    write(
+        &repo,
+        "py/latin1.py",
+        b"# caf\xe9\n@app.post('/x')\ndef f():\n    pass\n",
+    );
+    write(
+        &repo,
+        "py/bom.py",
+        b"\xef\xbb\xbfimport os\n\ndef f():\n    return os.sep\n",
+    );
+    write(
+        &repo,
+        "py/tabs.py",
+        "def f():\n    if a:\n\tpass\n        return 1\n",
+    );
+    write(
+        &repo,
+        "py/parens.py",
+        format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n)),
+    );
+    // 1 000 nested blocks (indentation grows quadratically: half a megabyte, under the cap).
+    let blocks = 1_000;
+    let ifs: String = (0..blocks)
+        .map(|i| format!("{}if a:\n", " ".repeat(i)))
+        .collect();
+    write(
+        &repo,
+        "py/ifs.py",
+        format!("{ifs}{}pass\n", " ".repeat(blocks)),
+    );
+    write(
+        &repo,
+        "py/sum.py",
+        format!("x = 1{}\n", " + 1".repeat(n * 40)),
+    );
+    write(
+        &repo,
+        "py/chain.py",
+        format!("x = a{}\n", ".b()".repeat(n * 10)),
+    );
+    write(&repo, "py/nots.py", format!("x = {}a\n", "not ".repeat(n)));
+    let r = run(&repo, &[]);
+    intact(&r);
+    assert!(
+        diagnostic(&r, "py/latin1.py")["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid UTF-8")
+    );
+    for f in ["py/parens.py", "py/ifs.py", "py/sum.py", "py/chain.py"] {
+        let d = diagnostic(&r, f);
+        assert!(
+            d["message"].as_str().unwrap().contains("nesting too deep"),
+            "{f}: {d}"
+        );
+    }
+    let diags = r.report["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().all(|d| d["file"] != "py/bom.py"),
+        "a BOM is skipped"
+    );
+    // A latin-1 file with a route blinds the endpoint controls.
+    assert_eq!(status(&r, "CN-GAI-4.1"), "not-observable");
+    assert_eq!(run(&repo, &["--strict"]).code, 1);
+    // A 10 MB line under a raised cap is parsed.
+    write(
+        &repo,
+        "py/longline.py",
+        format!("x = \"{}\"\n", "a".repeat(10 << 20)),
+    );
+    let profile = fs::read_to_string(repo.join("genai-gate.toml")).unwrap();
+    write(
+        &repo,
+        "genai-gate.toml",
+        format!("{profile}\n[files]\nmax-file-size = 20000000\n"),
+    );
+    let r = run(&repo, &[]);
+    intact(&r);
+    assert!(
+        r.report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["file"] != "py/longline.py")
+    );
 }

@@ -53,7 +53,7 @@ pub const LANGUAGES: &[Language] = &[
     Language {
         name: "Python",
         extensions: &["py", "pyi"],
-        analysed: false,
+        analysed: true,
         service_anchors: &[
             "fastapi",
             "FastAPI",
@@ -342,7 +342,7 @@ mod tests {
                 assert!(seen.insert(*e), "{e} twice");
             }
         }
-        assert_eq!(analysed_names(), "Rust");
+        assert_eq!(analysed_names(), "Rust and Python");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The genai-gate scanner: evidence from Rust code, config files and documents, the
+//! The genai-gate scanner: evidence from Rust and Python code, config files and documents, the
 //! endpoint inventory, per-endpoint flow, and verdicts for every control of an
 //! [`EffectivePolicy`](genai_gate_policy::EffectivePolicy).
 //!
@@ -13,8 +13,9 @@
 //!    size cap; links are never followed). Source files of [`languages`] that are not
 //!    analysed are counted, and those that look like service code are named: with nothing
 //!    else to judge, or in strict mode, they leave the endpoint controls `not-observable`.
-//! 2. Per file, in parallel: the [`rust`](frontend::rust) frontend turns a source file into language-neutral
-//!    [`facts`] and drops the syntax tree; [`config`](frontend::config) flattens TOML/YAML/JSON/`.env` into
+//! 2. Per file, in parallel: a language [`Frontend`](frontend::Frontend) — [`rust`](frontend::rust)
+//!    (syn) or [`python`](frontend::python) (ruff's parser) — turns a source file into
+//!    language-neutral [`facts`] and drops the syntax tree; [`config`](frontend::config) flattens TOML/YAML/JSON/`.env` into
 //!    normalised key paths; [`docs`](frontend::docs) reads headings. Detector hits outside tests are taken
 //!    here, so the tree is never needed again, and the facts are cut down to their [`slim`](facts::slim)
 //!    form (what call resolution and the flow read, names interned per file) before the
@@ -74,9 +75,15 @@
 //!   (`ServeDir`, `Redirect`) or by a constant is no endpoint; neither are mock servers.
 //! - A branch is not a path: a moderation call in one `if` arm counts for the whole
 //!   handler. Whether the result of a moderation call is acted on is not checked.
-//! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`) is never
-//!   evidence. Traps from the catalogue (`[[negative]]`) veto matches. SQL statements are also
-//!   matched by verb and table ([`sql`](facts::sql)).
+//! - Python maps onto the same facts (see [`python`](frontend::python)): module paths from file
+//!   locations, imports as `use` aliases (relative ones resolved, absolute ones also tried
+//!   under the importing module's packages), FastAPI dependencies and wrapping decorators
+//!   before the handler, nested generators where they are used, account-flag reads in
+//!   conditions as checks, ORM writes as the SQL they stand for, dispatch tables read by
+//!   subscript as calls of the functions they hold.
+//! - Test code (`#[test]`, `#[cfg(test)]`, `tests/`, `benches/`, `examples/`; Python's
+//!   `test_*.py`, `conftest.py`) is never evidence. Traps from the catalogue (`[[negative]]`)
+//!   veto matches. SQL statements are also matched by verb and table ([`sql`](facts::sql)).
 //! - A file that does not parse is reported; when it may hold routes or model calls,
 //!   endpoint controls that would pass become `not-observable`. A panic in per-file work
 //!   is caught and treated the same way, and always fails the check; nesting deeper than

@@ -376,11 +376,17 @@ impl Gathered {
             allows,
             marker_problems,
             relevant,
+            language,
         } = out;
         self.marker_problems
             .extend(marker_problems.into_iter().map(|p| (slim.path.clone(), p)));
-        self.stats.rust_files += 1;
-        self.stats.rust_lines += u64::from(lines);
+        if language == "Python" {
+            self.stats.python_files += 1;
+            self.stats.python_lines += u64::from(lines);
+        } else {
+            self.stats.rust_files += 1;
+            self.stats.rust_lines += u64::from(lines);
+        }
         if relevant {
             self.blind.push(slim.path.clone());
         }
@@ -446,7 +452,8 @@ fn not_analysed_note(g: &mut Gathered, strict: bool) -> Option<String> {
             ),
         });
     }
-    if g.stats.rust_files == 0 {
+    let analysed_files = g.stats.rust_files + g.stats.python_files;
+    if analysed_files == 0 {
         let seen = match describe(&g.stats.not_analysed) {
             s if s.is_empty() => String::new(),
             s => format!(" (seen: {s})"),
@@ -467,7 +474,7 @@ fn not_analysed_note(g: &mut Gathered, strict: bool) -> Option<String> {
         .filter(|(_, n)| n.service_files > 0)
         .map(|(lang, n)| format!("{} {lang}", n.service_files))
         .collect();
-    (!service.is_empty() && (strict || g.stats.rust_files == 0)).then(|| {
+    (!service.is_empty() && (strict || analysed_files == 0)).then(|| {
         format!(
             "service code in languages genai-gate does not analyse ({} file(s)) may hold endpoints or generation calls",
             service.join(", ")

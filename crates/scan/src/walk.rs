@@ -51,6 +51,8 @@ const TEST_DIRS: [&str; 3] = ["tests", "benches", "examples"];
 pub enum FileKind {
     /// `.rs`.
     Rust,
+    /// `.py`, `.pyi`.
+    Python,
     /// `.toml`.
     Toml,
     /// `.yaml`, `.yml`.
@@ -90,6 +92,7 @@ impl FileKind {
             Some(("", _)) => None,
             Some((_, ext)) => match ext.as_str() {
                 "rs" => Some(FileKind::Rust),
+                "py" | "pyi" => Some(FileKind::Python),
                 "toml" => Some(FileKind::Toml),
                 "yaml" | "yml" => Some(FileKind::Yaml),
                 "json" => Some(FileKind::Json),
@@ -133,7 +136,8 @@ pub struct SourceFile {
     /// parse counts as a crate named after its directory; one without `[package]` (a virtual
     /// workspace manifest) is passed over. `None` outside any crate.
     pub crate_name: Option<String>,
-    /// For Rust files in a crate: the module path. `src/lib.rs`, `src/main.rs` and
+    /// For Python files: the dotted module path with `::` between segments, from the file's
+    /// location ([`python_module`]). For Rust files in a crate: the module path. `src/lib.rs`, `src/main.rs` and
     /// `src/bin/x.rs` are the crate root (`<crate>`); `src/api/chat.rs` is
     /// `<crate>::api::chat`; `src/api/mod.rs` is `<crate>::api`; files under `src/bin/x/` are
     /// modules of that binary (`src/bin/x/util.rs` is `<crate>::util`). Files outside `src/`
@@ -434,10 +438,14 @@ fn source_file(
     let in_crate = owner
         .as_ref()
         .map_or(&parts[..], |(depth, _)| &parts[*depth..]);
-    let is_test_file = in_crate[..in_crate.len().saturating_sub(1)]
+    let mut is_test_file = in_crate[..in_crate.len().saturating_sub(1)]
         .iter()
         .any(|d| TEST_DIRS.contains(d));
     let (crate_name, module, package) = match (kind, owner) {
+        (FileKind::Python, _) => {
+            is_test_file = is_test_file || python_test_file(&parts);
+            (None, Some(python_module(&parts)), None)
+        }
         (FileKind::Rust, Some((_, id))) => {
             let name = crates.get(id).name.clone();
             let module = module_path(&name, in_crate);
@@ -454,6 +462,62 @@ fn source_file(
         is_test_file,
         package,
     }
+}
+
+/// The module path of a Python file from its root-relative path segments, `::`-joined:
+/// `app/api/chat.py` is `app::api::chat`, a package's `__init__.py` is the package
+/// (`app/api/__init__.py` is `app::api`), and a `src/` layout starts below `src`
+/// (`src/app/main.py` is `app::main`). A module at the root that is a package's
+/// `__init__.py` is `__init__`. Characters that cannot be in a Python name become `_`.
+///
+/// ```
+/// use genai_gate_scan::walk::python_module;
+/// assert_eq!(python_module(&["app", "api", "chat.py"]), "app::api::chat");
+/// assert_eq!(python_module(&["app", "api", "__init__.py"]), "app::api");
+/// assert_eq!(python_module(&["backend", "src", "svc", "main.py"]), "svc::main");
+/// assert_eq!(python_module(&["openai-api", "server.py"]), "openai_api::server");
+/// ```
+pub fn python_module(parts: &[&str]) -> String {
+    let mut segs: Vec<&str> = parts.to_vec();
+    if let Some(last) = segs.last_mut() {
+        *last = last
+            .strip_suffix(".pyi")
+            .or_else(|| last.strip_suffix(".py"))
+            .unwrap_or(last);
+    }
+    let dirs = segs.len().saturating_sub(1);
+    if let Some(at) = segs[..dirs].iter().position(|s| *s == "src") {
+        segs.drain(..=at);
+    }
+    if segs.len() > 1 && segs.last() == Some(&"__init__") {
+        segs.pop();
+    }
+    let clean: Vec<String> = segs
+        .iter()
+        .map(|s| {
+            s.chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    clean.join("::")
+}
+
+/// Test code by a Python file's name or folder: `test_*.py`, `*_test.py`, `conftest.py`,
+/// a `test/` folder (the walk's test folders are checked by the caller).
+fn python_test_file(parts: &[&str]) -> bool {
+    let name = parts.last().copied().unwrap_or_default();
+    let stem = name.strip_suffix(".py").unwrap_or(name);
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem == "conftest"
+        || parts[..parts.len().saturating_sub(1)].contains(&"test")
 }
 
 /// The module path of a Rust file, given its path segments relative to its crate directory.

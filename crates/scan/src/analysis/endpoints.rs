@@ -81,13 +81,18 @@ struct Mount<'a> {
     targets: Vec<FnId>,
 }
 
-/// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower).
-const MIDDLEWARE_CTORS: [&str; 5] = [
+/// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower), and the
+/// forms the Python frontend writes for what runs before a router's handlers (FastAPI
+/// router and app `Depends`, Flask `before_request`, HTTP middleware).
+const MIDDLEWARE_CTORS: [&str; 8] = [
     "from_fn",
     "from_fn_with_state",
     "map_request",
     "map_request_with_state",
     "from_extractor",
+    "Depends",
+    "Security",
+    "before_request",
 ];
 
 /// Middleware registered in a router function: the function passed to `from_fn(..)` and
@@ -270,9 +275,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 (None, Some(h)) => ws.func(h).module(),
                 (None, None) => "",
             };
-            // A GraphQL field or an MCP tool is named, not pathed: `MUTATION deactivateUser`,
-            // `MCP tool:summarise`.
-            let named = matches!(r.framework.as_str(), "async-graphql" | "juniper" | "rmcp");
+            // A GraphQL field, an MCP tool or a Gradio event handler is named, not pathed:
+            // `MUTATION deactivateUser`, `MCP tool:summarise`, `GRADIO gradio:predict`.
+            let named = matches!(
+                r.framework.as_str(),
+                "async-graphql" | "juniper" | "rmcp" | "gradio"
+            );
             let own = match (&r.path[..], named) {
                 ([RoutePath::Lit(field)], true) => field.clone(),
                 (parts, _) if parts.contains(&RoutePath::Typed) => {

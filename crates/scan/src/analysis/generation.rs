@@ -396,12 +396,22 @@ pub fn name_says(name: &str) -> Says {
 /// ```
 /// use genai_gate_scan::analysis::generation::streams;
 /// assert!(streams(Some("Result Sse Stream Result Event Infallible ApiError")));
+/// assert!(streams(Some("EventSourceResponse")));
 /// assert!(!streams(Some("Json Value")));
 /// ```
 pub fn streams(returns: Option<&str>) -> bool {
     returns.is_some_and(|r| {
-        r.split(' ')
-            .any(|n| matches!(n, "Sse" | "EventStream" | "SseStream" | "SseResponse"))
+        r.split(' ').any(|n| {
+            matches!(
+                n,
+                "Sse"
+                    | "EventStream"
+                    | "SseStream"
+                    | "SseResponse"
+                    | "EventSourceResponse"
+                    | "StreamingResponse"
+            )
+        })
     })
 }
 

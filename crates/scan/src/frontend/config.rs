@@ -134,7 +134,7 @@ pub fn extract_config(
         FileKind::Json => out.node(&json::parse(text)?, &mut Vec::new(), 0),
         FileKind::Env => out.entries = env_entries(text)?,
         FileKind::Text if rel.ends_with(".env") => out.entries = env_entries(text)?,
-        FileKind::Rust | FileKind::Markdown | FileKind::Text => {}
+        FileKind::Rust | FileKind::Python | FileKind::Markdown | FileKind::Text => {}
     }
     if let Some(line) = out.too_deep {
         return Err(too_deep(line));

@@ -1,16 +1,23 @@
 //! Language frontends: each turns one file into facts and drops its syntax tree.
 //!
 //! - [`rust`] — Rust source files, parsed with syn, into [`crate::facts::FileFacts`];
+//! - [`python`] — Python source files, parsed with ruff's parser, into the same facts;
 //! - [`config`] — TOML, YAML, JSON and `.env` files, flattened into normalised key paths;
 //! - [`docs`] — Markdown and text files: headings and phrases;
 //! - [`prefilter`] — a lexical pre-pass over Rust files that decides which can matter.
 //!
 //! `extract_all` is the per-file stage of a scan: every walked file through its frontend, in
 //! parallel, each worker keeping only the slim facts of what it parsed.
+//!
+//! A source language is a [`Frontend`]: it turns one file ([`SourceInput`]) into
+//! language-neutral [`FileFacts`] and drops its syntax tree. Nothing after this stage looks at
+//! a syntax type, so adding a language is a folder here, a [`FileKind`], a line in
+//! [`crate::languages`] and catalogue entries.
 
 pub mod config;
 pub mod docs;
 pub mod prefilter;
+pub mod python;
 pub mod rust;
 
 use rayon::prelude::*;
@@ -24,6 +31,84 @@ use crate::walk::{FileKind, SourceFile, WalkResult};
 use config::{ConfigEntry, extract_config};
 use docs::{DocFacts, extract_doc};
 use rust::{RustInput, extract};
+
+/// One source file handed to a [`Frontend`].
+#[derive(Debug, Clone, Copy)]
+pub struct SourceInput<'a> {
+    /// Path relative to the scanned root, `/`-separated.
+    pub rel_path: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+    /// The package the file belongs to (a Cargo package name), or empty when unknown.
+    pub package: &'a str,
+    /// The module path of the file (`svc::api::chat`), from its location.
+    pub module: &'a str,
+    /// The file is test code by its location.
+    pub is_test_file: bool,
+}
+
+/// A language frontend: one source file in, language-neutral facts out, the syntax tree
+/// dropped before [`Frontend::extract`] returns.
+///
+/// ```
+/// use genai_gate_scan::frontend::{Frontend, Python, SourceInput};
+/// let facts = Python.extract(&SourceInput {
+///     rel_path: "app/main.py",
+///     text: "def chat(q):\n    return client.chat.completions.create(messages=q)\n",
+///     package: "",
+///     module: "app::main",
+///     is_test_file: false,
+/// });
+/// assert_eq!(facts.functions[0].path, "app::main::chat");
+/// ```
+pub trait Frontend: Sync {
+    /// The language's name, as [`crate::languages::LANGUAGES`] spells it.
+    fn language(&self) -> &'static str;
+    /// The facts of one file. Never panics: a file that does not parse gives
+    /// [`FileFacts::parse_error`] (line and message) and no other facts.
+    fn extract(&self, input: &SourceInput) -> FileFacts;
+}
+
+/// The Rust frontend ([`rust`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Rust;
+
+impl Frontend for Rust {
+    fn language(&self) -> &'static str {
+        "Rust"
+    }
+    fn extract(&self, input: &SourceInput) -> FileFacts {
+        extract(&RustInput {
+            rel_path: input.rel_path,
+            text: input.text,
+            crate_name: input.package,
+            module: input.module,
+            is_test_file: input.is_test_file,
+        })
+    }
+}
+
+/// The Python frontend ([`python`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Python;
+
+impl Frontend for Python {
+    fn language(&self) -> &'static str {
+        "Python"
+    }
+    fn extract(&self, input: &SourceInput) -> FileFacts {
+        python::extract(input)
+    }
+}
+
+/// The frontend of a kind of file, for source files.
+fn frontend_of(kind: FileKind) -> Option<&'static dyn Frontend> {
+    match kind {
+        FileKind::Rust => Some(&Rust),
+        FileKind::Python => Some(&Python),
+        _ => None,
+    }
+}
 
 /// Substrings that make the lexical pre-pass parse a file (route and generation anchors).
 ///
@@ -44,6 +129,28 @@ pub(crate) const RELEVANT: &[&str] = &[
     "generate",
     "invoke_model",
     "converse",
+    "@app.",
+    "@router.",
+    "@bp.",
+    "APIRouter",
+    "FastAPI(",
+    "Flask(",
+    "Blueprint(",
+    "Sanic(",
+    "add_api_route",
+    "add_url_rule",
+    "add_route",
+    "urlpatterns",
+    "gradio",
+    "ChatCompletion",
+    "completions.create",
+    "stream_chat",
+    ".chat(",
+    "dashscope",
+    "qianfan",
+    "zhipuai",
+    "langchain",
+    "llama_index",
 ];
 
 /// Every walked file through its frontend, in parallel (on the current rayon pool). With
@@ -96,6 +203,8 @@ pub(crate) struct RustOut {
     pub(crate) marker_problems: Vec<crate::facts::MarkerProblem>,
     /// It did not parse and may hold endpoints or generation calls.
     pub(crate) relevant: bool,
+    /// The language of the file ([`Frontend::language`]).
+    pub(crate) language: &'static str,
 }
 
 impl RustOut {
@@ -106,6 +215,7 @@ impl RustOut {
         mut facts: FileFacts,
         matcher: &Matcher,
         relevant: bool,
+        language: &'static str,
     ) -> Extracted {
         let lines = facts.lines;
         let allows = std::mem::take(&mut facts.allows);
@@ -118,6 +228,7 @@ impl RustOut {
             allows,
             marker_problems,
             relevant,
+            language,
         }))
     }
 }
@@ -162,7 +273,7 @@ fn unusable(
     };
     let utf8 = text.is_none_or(|t| std::str::from_utf8(t).is_ok());
     match f.kind {
-        FileKind::Rust if !f.is_test_file && utf8 => Extracted::Blind(d),
+        k if frontend_of(k).is_some() && !f.is_test_file && utf8 => Extracted::Blind(d),
         FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
             let words = text.map(|t| config::key_words(&String::from_utf8_lossy(t)));
             Extracted::ConfigUnread(d, words)
@@ -202,46 +313,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
         }
     };
     match f.kind {
-        FileKind::Rust => {
-            let input = rust_input(f, text);
-            let facts = match cache {
-                Some(cache) => {
-                    let key = FactCache::key(&input);
-                    cache.get(&key, &f.rel).unwrap_or_else(|| {
-                        let facts = extract(&input);
-                        cache.put(&key, &facts);
-                        facts
-                    })
-                }
-                None => extract(&input),
-            };
-            let mut out = Vec::new();
-            // The frontend catches its own panics and reports them as this parse error.
-            let internal = facts
-                .parse_error
-                .as_ref()
-                .is_some_and(|p| p.message.starts_with("internal error"));
-            // Not fully analysed: whatever the file spells, it may hold an endpoint or a
-            // model call (a keyword heuristic is easy to spell around).
-            let relevant = facts.parse_error.is_some() && (internal || !f.is_test_file);
-            if let Some(p) = &facts.parse_error {
-                out.push(Extracted::Problem(ScanDiagnostic {
-                    kind: if internal {
-                        crate::report::DIAG_INTERNAL_ERROR
-                    } else {
-                        "parse-error"
-                    }
-                    .into(),
-                    file: f.rel.clone(),
-                    line: Some(p.line),
-                    message: p.message.clone(),
-                }));
-            }
-            // Detector hits are taken here, once, as the facts are cut down, so neither the
-            // repository evidence nor the flow has to match events again.
-            out.push(RustOut::extracted(f, facts, matcher, relevant));
-            out
-        }
+        FileKind::Rust | FileKind::Python => source_file(f, text, matcher, cache),
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
         FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
             match extract_config(&f.rel, text, f.kind) {
@@ -264,6 +336,74 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
                 },
             }
         }
+    }
+}
+
+/// A source file through its language's frontend (Rust files through the fact cache, when
+/// there is one), with its parse error as a diagnostic.
+fn source_file(
+    f: &SourceFile,
+    text: &str,
+    matcher: &Matcher,
+    cache: Option<&FactCache>,
+) -> Vec<Extracted> {
+    let Some(frontend) = frontend_of(f.kind) else {
+        return Vec::new();
+    };
+    let facts = match (f.kind, cache) {
+        (FileKind::Rust, Some(cache)) => {
+            let input = rust_input(f, text);
+            let key = FactCache::key(&input);
+            cache.get(&key, &f.rel).unwrap_or_else(|| {
+                let facts = extract(&input);
+                cache.put(&key, &facts);
+                facts
+            })
+        }
+        _ => frontend.extract(&source_input(f, text)),
+    };
+    let mut out = Vec::new();
+    // The frontend catches its own panics and reports them as this parse error.
+    let internal = facts
+        .parse_error
+        .as_ref()
+        .is_some_and(|p| p.message.starts_with("internal error"));
+    // Not fully analysed: whatever the file spells, it may hold an endpoint or a model call
+    // (a keyword heuristic is easy to spell around).
+    let relevant = facts.parse_error.is_some() && (internal || !f.is_test_file);
+    if let Some(p) = &facts.parse_error {
+        out.push(Extracted::Problem(ScanDiagnostic {
+            kind: if internal {
+                crate::report::DIAG_INTERNAL_ERROR
+            } else {
+                "parse-error"
+            }
+            .into(),
+            file: f.rel.clone(),
+            line: Some(p.line),
+            message: p.message.clone(),
+        }));
+    }
+    // Detector hits are taken here, once, as the facts are cut down, so neither the
+    // repository evidence nor the flow has to match events again.
+    out.push(RustOut::extracted(
+        f,
+        facts,
+        matcher,
+        relevant,
+        frontend.language(),
+    ));
+    out
+}
+
+/// A frontend's input for a walked source file.
+fn source_input<'a>(f: &'a SourceFile, text: &'a str) -> SourceInput<'a> {
+    SourceInput {
+        rel_path: &f.rel,
+        text,
+        package: f.crate_name.as_deref().unwrap_or_default(),
+        module: f.module.as_deref().unwrap_or_default(),
+        is_test_file: f.is_test_file,
     }
 }
 
@@ -309,5 +449,6 @@ fn unparsed(f: &SourceFile, matcher: &Matcher) -> Extracted {
         crate::frontend::rust::unparsed_facts(&input),
         matcher,
         false,
+        "Rust",
     )
 }

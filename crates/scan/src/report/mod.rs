@@ -352,6 +352,12 @@ pub struct Stats {
     pub rust_files: usize,
     /// Lines of Rust.
     pub rust_lines: u64,
+    /// Python files parsed; absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub python_files: usize,
+    /// Lines of Python; absent when 0.
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub python_lines: u64,
     /// Config files read.
     pub config_files: usize,
     /// Documents read.
@@ -366,6 +372,10 @@ pub struct Stats {
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 

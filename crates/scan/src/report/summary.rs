@@ -113,8 +113,17 @@ pub fn seen(report: &Report) -> String {
     let st = &report.stats;
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let python = if st.python_files > 0 {
+        format!(
+            ", {} ({} lines)",
+            plural(st.python_files, "Python file", "Python files"),
+            st.python_lines
+        )
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{} ({} lines), {}, {}",
+        "{} ({} lines){python}, {}, {}",
         plural(st.rust_files, "Rust file", "Rust files"),
         st.rust_lines,
         plural(st.config_files, "config file", "config files"),

@@ -1,0 +1,227 @@
+//! Unit tests of the Python frontend: the smallest source showing each form.
+
+use super::extract;
+use crate::facts::{EventKind, FileFacts, RoutePath};
+use crate::frontend::SourceInput;
+
+pub(super) fn facts(module: &str, src: &str) -> FileFacts {
+    let rel = format!("{}.py", module.replace("::", "/"));
+    extract(&SourceInput {
+        rel_path: &rel,
+        text: src,
+        package: "",
+        module,
+        is_test_file: false,
+    })
+}
+
+pub(super) fn events(f: &FileFacts, name: &str) -> Vec<String> {
+    let func = f
+        .functions
+        .iter()
+        .find(|x| x.name.as_str() == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no function {name}: {:?}",
+                f.functions.iter().map(|f| &f.path).collect::<Vec<_>>()
+            )
+        });
+    func.events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Call { path } => format!("call {path}"),
+            EventKind::Method { chain, receiver } => {
+                format!("method {receiver}.{}", chain.as_str())
+            }
+            EventKind::FnRef { path } => format!("ref {path}"),
+            EventKind::TypeRef { path } => format!("type {path}"),
+            EventKind::Str { value } => format!("str {value}"),
+            EventKind::Macro { name } => format!("macro {name}"),
+            EventKind::Message { variant } => format!("msg {variant}"),
+        })
+        .collect()
+}
+
+fn routes(f: &FileFacts) -> Vec<String> {
+    f.routes
+        .iter()
+        .map(|r| {
+            let path: Vec<String> = r
+                .path
+                .iter()
+                .map(|p| match p {
+                    RoutePath::Lit(s) => s.clone(),
+                    RoutePath::Const(c) => format!("{{{c}}}"),
+                    RoutePath::Unknown => "{?}".into(),
+                    RoutePath::Typed => "{typed}".into(),
+                })
+                .collect();
+            format!(
+                "{} {} -> {} in {}",
+                r.method,
+                path.join(""),
+                r.handler,
+                r.registered_in.as_deref().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn openai_sdk_calls_are_method_chains_and_module_calls_are_paths() {
+    let f = facts(
+        "app::chat",
+        "import openai\nfrom openai import OpenAI\nclient = OpenAI()\n\ndef chat(q):\n    r = client.chat.completions.create(model='x', messages=q)\n    openai.ChatCompletion.create(messages=q)\n    return r\n",
+    );
+    assert_eq!(
+        events(&f, "chat"),
+        [
+            "method client.chat.completions.create",
+            "type openai::OpenAI::chat::completions::create",
+            "str x",
+            "call openai::ChatCompletion::create",
+        ]
+    );
+}
+
+#[test]
+fn fastapi_routers_prefixes_mounts_and_dependencies() {
+    let f = facts(
+        "app::api",
+        "from fastapi import APIRouter, Depends\nrouter = APIRouter(prefix='/v1', dependencies=[Depends(verify_key)])\n\n@router.post('/chat/completions', dependencies=[Depends(rate_limit)])\nasync def chat(req: ChatRequest, user: User = Depends(get_current_active_user)):\n    return await llm.generate(req)\n",
+    );
+    assert_eq!(
+        routes(&f),
+        ["POST /v1/chat/completions -> chat in app::api::router"]
+    );
+    assert_eq!(
+        events(&f, "chat"),
+        [
+            "call Depends",
+            "type fastapi::Depends",
+            "ref rate_limit",
+            "call Depends",
+            "type fastapi::Depends",
+            "ref get_current_active_user",
+            "method llm.generate"
+        ]
+    );
+    assert_eq!(
+        events(&f, "router"),
+        ["call Depends", "type fastapi::Depends", "ref verify_key"]
+    );
+    let main = facts(
+        "app::main",
+        "from fastapi import FastAPI\nfrom .api import router\napp = FastAPI()\napp.include_router(router, prefix='/api')\n",
+    );
+    assert_eq!(main.mounts.len(), 1);
+    assert_eq!(main.mounts[0].target, "router");
+    assert_eq!(main.mounts[0].in_fn, "app::main::app");
+    assert!(
+        main.uses
+            .iter()
+            .any(|u| u.alias == "router" && u.target == "app::api::router")
+    );
+}
+
+#[test]
+fn flask_blueprints_and_before_request() {
+    let f = facts(
+        "svc::views",
+        "from flask import Blueprint\nbp = Blueprint('chat', __name__, url_prefix='/api')\n\n@bp.before_request\ndef check_user():\n    if not current_user.is_active:\n        abort(403)\n\n@bp.route('/chat', methods=['POST'])\n@login_required\ndef chat():\n    return model.chat(tokenizer, request.json['q'])\n",
+    );
+    assert_eq!(routes(&f), ["POST /api/chat -> chat in svc::views::bp"]);
+    assert_eq!(
+        events(&f, "bp"),
+        ["call before_request", "ref svc::views::check_user"]
+    );
+    assert_eq!(events(&f, "check_user")[0], "method current_user.is_active");
+    assert_eq!(events(&f, "chat")[0], "ref login_required");
+}
+
+#[test]
+fn gradio_event_handlers_are_endpoints() {
+    let f = facts(
+        "demo",
+        "import gradio as gr\n\ndef predict(msg, history):\n    return model.chat(tokenizer, msg)\n\nwith gr.Blocks() as demo:\n    btn = gr.Button()\n    btn.click(predict, [box], [out])\n    gr.ChatInterface(fn=predict)\n",
+    );
+    assert_eq!(
+        routes(&f),
+        [
+            "GRADIO gradio:predict -> predict in demo::{module}",
+            "GRADIO gradio:predict -> predict in demo::{module}"
+        ]
+    );
+}
+
+#[test]
+fn nested_generators_run_where_they_are_used() {
+    let f = facts(
+        "app",
+        "def chat(req):\n    check_input(req)\n    def gen():\n        for c in stream:\n            yield screen(c)\n    stream = client.chat.completions.create(stream=True)\n    return StreamingResponse(gen())\n",
+    );
+    let ev = events(&f, "chat");
+    let create = ev
+        .iter()
+        .position(|e| e.ends_with("completions.create"))
+        .unwrap();
+    let used = ev.iter().position(|e| e == "ref app::chat::gen").unwrap();
+    assert!(create < used, "{ev:?}");
+    let chat = f
+        .functions
+        .iter()
+        .find(|x| x.name.as_str() == "chat")
+        .unwrap();
+    assert_eq!(
+        chat.returns.as_ref().map(|r| r.as_str()),
+        Some("StreamingResponse")
+    );
+}
+
+#[test]
+fn strings_urls_and_records() {
+    let f = facts(
+        "w",
+        "import requests\nBASE = 'http://localhost:21002'\n\ndef ask(p):\n    url = f'{BASE}/worker_generate_stream'\n    requests.post(url, json=p)\n    db.add(ChatMessage(text=p))\n",
+    );
+    let ev = events(&f, "ask");
+    assert!(
+        ev.contains(&"str http://localhost:21002/worker_generate_stream".to_owned()),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&"str INSERT INTO chat_message".to_owned()),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_a_parse_error_with_its_line() {
+    let f = facts("bad", "def f(:\n    pass\n");
+    let p = f.parse_error.unwrap();
+    assert_eq!(p.line, 1);
+    assert!(f.functions.is_empty());
+}
+
+#[test]
+fn relative_imports_resolve_against_the_package() {
+    let f = facts(
+        "pkg::sub::mod_a",
+        "from ..core import engine as eng\nfrom . import views\nfrom x import *\n",
+    );
+    let t: Vec<(String, String)> = f
+        .uses
+        .iter()
+        .map(|u| (u.alias.clone(), u.target.clone()))
+        .collect();
+    assert!(
+        t.contains(&("eng".into(), "pkg::core::engine".into())),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&("views".into(), "pkg::sub::views".into())),
+        "{t:?}"
+    );
+    assert!(t.contains(&("*".into(), "x".into())), "{t:?}");
+    assert!(t.contains(&("*".into(), "pkg::sub::x".into())), "{t:?}");
+}
