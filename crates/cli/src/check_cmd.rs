@@ -386,7 +386,8 @@ fn concerns(f: &genai_gate_scan::Finding, file: &str) -> bool {
     f.file.as_deref() == Some(file) || f.labels.iter().any(|l| l.file == file)
 }
 
-fn exit_code(report: &Report, fail_on: FailOn) -> Exit {
+/// The exit code a report gives at a fail level.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> Exit {
     if report
         .findings_at_least(fail_on.severity())
         .next()
