@@ -1,9 +1,10 @@
 //! Rendering a check report, once per format: human (miette snippets and tables), JSON,
-//! SARIF, GitHub annotations with a job summary, JUnit XML and Markdown. `emit` decides what
+//! SARIF, GitHub annotations with a job summary, JUnit XML, Markdown and HTML. `emit` decides what
 //! goes to stdout, stderr and `--output` files.
 
 mod concise;
 mod github;
+pub mod html;
 mod junit;
 mod markdown;
 mod sarif;
@@ -19,6 +20,7 @@ use crate::check_cmd::{CheckArgs, CheckFormat, Scanned};
 pub fn render(
     format: CheckFormat,
     s: &Scanned,
+    args: &CheckArgs,
     globals: &Globals,
     color: bool,
 ) -> anyhow::Result<String> {
@@ -54,6 +56,7 @@ pub fn render(
         CheckFormat::Junit => junit::render(&s.report, &s.policy),
         CheckFormat::Markdown => markdown::render(&s.report),
         CheckFormat::Concise => concise::render(&s.report),
+        CheckFormat::Html => html::render(s, args, globals)?,
     })
 }
 
@@ -132,7 +135,7 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     let primary = primary(args);
     let mut written = Vec::new();
     for o in &args.output {
-        let text = render(o.format, s, globals, false)?;
+        let text = render(o.format, s, args, globals, false)?;
         if let Some(dir) = o.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create `{}`", dir.display()))?;
@@ -164,11 +167,11 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     if human_on_stderr {
         eprint!(
             "{}",
-            render(CheckFormat::Human, s, globals, globals.color_stderr)?
+            render(CheckFormat::Human, s, args, globals, globals.color_stderr)?
         );
     }
     if primary != CheckFormat::Human {
-        print!("{}", render(primary, s, globals, false)?);
+        print!("{}", render(primary, s, args, globals, false)?);
     }
     if primary == CheckFormat::Concise && !human_on_stderr && !globals.quiet {
         eprint!("{}", concise_notes(s, globals));
