@@ -32,7 +32,7 @@ const { chromium } = require(playwrightDir);
   const url = 'file://' + path.resolve(reportPath);
   await page.goto(url, { waitUntil: 'load' });
 
-  await page.screenshot({ path: path.join(outDir, 'report-top.png') });
+  await page.screenshot({ path: path.join(outDir, 'report-top.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1240 } });
   await page.screenshot({ path: path.join(outDir, 'report.png'), fullPage: true });
   const failing = page.locator('article.control[data-status="fail"]').first();
   if (await failing.count()) {
