@@ -194,11 +194,11 @@ pub fn actual(expected: Option<&Expectation>, outcome: &Outcome) -> Expectation 
             .find(|e| e.method == m && e.route == r)
     };
     for pinned in expected.map(|e| e.endpoint.as_slice()).unwrap_or_default() {
-        if let Some(ep) = find(&pinned.method, &pinned.route) {
-            if !seen.contains(&(&ep.method, &ep.route)) {
-                seen.push((&ep.method, &ep.route));
-                out.endpoint.push(project_endpoint(ep, Some(pinned)));
-            }
+        if let Some(ep) = find(&pinned.method, &pinned.route)
+            && !seen.contains(&(&ep.method, &ep.route))
+        {
+            seen.push((&ep.method, &ep.route));
+            out.endpoint.push(project_endpoint(ep, Some(pinned)));
         }
     }
     for ep in &report.endpoints {

@@ -433,7 +433,11 @@ pub fn render(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Resul
             c.id.clone(),
             c.version.clone(),
             "detector catalogue".to_owned(),
-            format!("{} detectors, {} traps", c.detectors.len(), c.negatives.len()),
+            format!(
+                "{} detectors, {} traps",
+                c.detectors.len(),
+                c.negatives.len()
+            ),
         ]
     }));
     let mut notes = s.notes.clone();
