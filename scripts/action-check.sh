@@ -39,6 +39,23 @@ if [ -n "${INPUT_CONFIG:-}" ]; then
   args+=(--profile "$INPUT_CONFIG")
 fi
 
+# The HTML compliance report, for the upload step; links go to the checked-out commit.
+html=""
+case "${INPUT_HTML_REPORT:-false}" in
+  true)
+    html="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/genai-gate-report/genai-gate-report.html"
+    args+=(--output "html=$html")
+    if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_REPOSITORY:-}" ]; then
+      args+=(--link-template "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/{commit}/{path}#L{line}")
+    fi
+    ;;
+  false | "") ;;
+  *)
+    echo "::error title=genai-gate::html-report must be \"true\" or \"false\", not \"$INPUT_HTML_REPORT\""
+    exit 2
+    ;;
+esac
+
 changed=${INPUT_CHANGED_SINCE:-${PR_BASE_SHA:-}}
 if [ -n "$changed" ]; then
   args+=(--changed-since "$changed")
@@ -58,5 +75,8 @@ status=0
 "$bin" "${args[@]}" || status=$?
 if [ -n "$sarif" ] && [ -n "${GITHUB_OUTPUT:-}" ] && ! grep -q '^sarif-file=' "$GITHUB_OUTPUT" 2>/dev/null; then
   echo "sarif-file=$sarif" >> "$GITHUB_OUTPUT"
+fi
+if [ -n "$html" ] && [ -f "$html" ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
+  echo "html-report=$html" >> "$GITHUB_OUTPUT"
 fi
 exit "$status"

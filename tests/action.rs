@@ -24,6 +24,8 @@ struct Run {
     summary: String,
     outputs: BTreeMap<String, String>,
     workspace: tempfile::TempDir,
+    /// Kept alive for what the step wrote under `RUNNER_TEMP`.
+    _runner_temp: tempfile::TempDir,
 }
 
 fn run_action(fixture: &str, inputs: &[(&str, &str)]) -> Run {
@@ -141,6 +143,7 @@ fn run_action_with(
         summary: std::fs::read_to_string(&summary_file).unwrap_or_default(),
         outputs,
         workspace,
+        _runner_temp: runner_temp,
     }
 }
 
@@ -320,4 +323,45 @@ fn a_pull_request_cannot_rewrite_its_own_gate() {
     );
     assert_eq!(r.status, 1, "{}", r.stdout);
     assert!(r.stdout.contains("service made non-public"), "{}", r.stdout);
+}
+
+#[test]
+fn the_html_report_is_written_for_the_upload_step_when_asked() {
+    let r = run_action("demo-service", &[]);
+    assert!(!r.outputs.contains_key("html-report"), "off by default");
+    let r = run_action("demo-service", &[("html-report", "true")]);
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    let path = &r.outputs["html-report"];
+    assert!(
+        path.ends_with("genai-gate-report/genai-gate-report.html"),
+        "{path}"
+    );
+    let page = std::fs::read_to_string(path).unwrap();
+    assert!(page.contains("Fails the gate"), "the report was written");
+    // The upload step runs only when asked, and uploads what the check step wrote.
+    let action: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap())
+            .unwrap();
+    let upload = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .expect("an upload step");
+    assert!(
+        upload["if"]
+            .as_str()
+            .unwrap()
+            .contains("inputs.html-report == 'true'")
+    );
+    assert_eq!(
+        upload["with"]["path"],
+        "${{ steps.check.outputs.html-report }}"
+    );
+    let r = run_action("demo-service", &[("html-report", "yes")]);
+    assert_eq!(r.status, 2, "{}", r.stdout);
 }

@@ -72,6 +72,90 @@ pub const PRE_COMMIT: Tool = Tool {
     ],
 };
 
+/// Debian's Chromium, for the HTML report's browser test (the tests run as root; a missing
+/// browser is installed from Debian's registry).
+pub const CHROMIUM: Tool = Tool {
+    env_var: "CHROMIUM",
+    installed: "/usr/bin/chromium",
+    install: &[
+        &[
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "update",
+            "-qq",
+        ],
+        &[
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "chromium",
+        ],
+    ],
+};
+
+/// playwright-core from npm (the driver only: it never downloads a browser of its own), which
+/// drives Debian's Chromium.
+pub const PLAYWRIGHT_CORE: Tool = Tool {
+    env_var: "PLAYWRIGHT_CORE",
+    installed: "tools/node_modules/playwright-core/package.json",
+    install: &[&[
+        "npm",
+        "install",
+        "--prefix",
+        "tools",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel",
+        "error",
+        "playwright-core@1.65.2",
+    ]],
+};
+
+/// The Nu Html Checker (the W3C validator) as a jar from npm, run with the machine's Java.
+pub const VNU: Tool = Tool {
+    env_var: "VNU_JAR",
+    installed: "tools/node_modules/vnu-jar/build/dist/vnu.jar",
+    install: &[&[
+        "npm",
+        "install",
+        "--prefix",
+        "tools",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel",
+        "error",
+        "vnu-jar@26.9.27",
+    ]],
+};
+
+/// A Java runtime for the validator, from Debian's registry when the machine has none.
+pub const JAVA: Tool = Tool {
+    env_var: "JAVA",
+    installed: "/usr/bin/java",
+    install: &[
+        &[
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "update",
+            "-qq",
+        ],
+        &[
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "default-jre-headless",
+        ],
+    ],
+};
+
 impl Tool {
     /// The tool's path, installing it first when it is missing.
     pub fn path(&self) -> PathBuf {

@@ -25,6 +25,8 @@ Examples:
   genai-gate check --strict                     fail what cannot be judged (unparsable files)
   genai-gate check --concise                    one line per finding: file:line: CONTROL message
   genai-gate check --statistics                 how many findings each control has
+  genai-gate check --format html > report.html  a compliance report for people who sign off
+  genai-gate check --output html=report.html --link-template 'https://github.com/ORG/REPO/blob/{commit}/{path}#L{line}'
   genai-gate check --select CN-GAI-4 --exit-zero  look at the moderation controls, exit 0
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or configuration error.";
@@ -49,6 +51,9 @@ pub enum CheckFormat {
     /// One line per finding on stdout, `file:line: CONTROL message`; notes and the summary
     /// line on stderr.
     Concise,
+    /// A self-contained HTML compliance report on stdout: the article matrix, each control's
+    /// evidence with code, the endpoints' flows, exceptions, what was not seen.
+    Html,
 }
 
 /// One `--output FORMAT=PATH`.
@@ -65,7 +70,7 @@ fn parse_output(s: &str) -> Result<OutputSpec, String> {
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=genai-gate.sarif, not `{s}`"))?;
     let format = CheckFormat::from_str(f, true).map_err(|_| {
-        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown, concise")
+        format!("unknown format `{f}`; expected one of human, json, sarif, github, junit, markdown, concise, html")
     })?;
     if p.is_empty() {
         return Err(format!("`{s}` has no path after `=`"));
@@ -151,6 +156,11 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
+    /// Links from the HTML report to the code, e.g.
+    /// `https://github.com/ORG/REPO/blob/{commit}/{path}#L{line}` (`{commit}` from git,
+    /// `{path}` from the repository root).
+    #[arg(long, value_name = "TEMPLATE", value_parser = crate::render::html::check_link_template)]
+    pub link_template: Option<String>,
     /// Exit 0 even when findings fail the check (a trial run); 2 still means a usage or
     /// configuration error.
     #[arg(long)]
@@ -291,7 +301,7 @@ pub fn run(args: CheckArgs, globals: &Globals) -> anyhow::Result<ExitCode> {
 }
 
 /// The date waivers are judged against: `--today`, else `GENAI_GATE_TODAY`, else the clock.
-fn today(args: &CheckArgs) -> anyhow::Result<String> {
+pub fn today(args: &CheckArgs) -> anyhow::Result<String> {
     if let Some(t) = &args.today {
         return Ok(t.clone());
     }
@@ -489,7 +499,7 @@ fn read_baseline(
 /// The fact cache's directory: none with `--no-cache`; `--cache-dir` if it is outside the
 /// scanned tree; else none under CI; else the user's cache directory for this repository —
 /// and never a directory inside the scanned tree, where a change could plant entries or links.
-fn cache_dir(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
+pub(crate) fn cache_dir(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
     if args.no_cache {
         return None;
     }
@@ -561,7 +571,8 @@ pub fn fail_closed(args: &CheckArgs) -> bool {
     under_ci()
 }
 
-fn exit_code(report: &Report, fail_on: FailOn) -> Exit {
+/// The exit code a report gives at a fail level.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> Exit {
     if report
         .findings_at_least(fail_on.severity())
         .next()

@@ -20,6 +20,7 @@ mod safe_write;
 mod select;
 mod sources;
 mod table;
+mod test_cmd;
 mod trace_cmd;
 
 use std::io::IsTerminal;
@@ -55,6 +56,7 @@ Examples:
   genai-gate policy list                                   the packs and overlays shipped
   genai-gate explain CN-GAI-14.1                           what a control demands and why
   genai-gate trace POST /v1/chat/completions               how an endpoint reaches the model
+  genai-gate test tests/policy                             run pack and detector tests
   genai-gate policy diff cn-genai-2023-draft cn-genai-2023 what the final text relaxed
   genai-gate completions bash > ~/.local/share/bash-completion/completions/genai-gate
 
@@ -120,6 +122,10 @@ enum Command {
     /// its handler, file and line a step.
     #[command(after_help = trace_cmd::EXAMPLES)]
     Trace(trace_cmd::TraceArgs),
+    /// Run pack and detector tests: case folders with an expected.toml, and the
+    /// `[[detector.test]]`s of catalogues; output like `cargo test`.
+    #[command(after_help = test_cmd::EXAMPLES)]
+    Test(test_cmd::TestArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     #[command(after_help = docs_cmd::COMPLETIONS_EXAMPLES)]
     Completions(docs_cmd::CompletionsArgs),
@@ -250,6 +256,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init_cmd::run(args, &globals),
         Command::Baseline(cmd) => baseline_cmd::run(cmd, &globals),
         Command::Trace(args) => trace_cmd::run(args, &globals),
+        Command::Test(args) => test_cmd::run(args, &globals),
         Command::Completions(args) => docs_cmd::completions(args),
         Command::Man(args) => docs_cmd::man(args, &globals),
     };

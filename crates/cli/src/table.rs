@@ -28,6 +28,16 @@ impl Style {
         self.paint("2", s)
     }
 
+    /// Green, for what passed.
+    pub fn good(self, s: &str) -> String {
+        self.paint("32", s)
+    }
+
+    /// Red, for what failed.
+    pub fn bad(self, s: &str) -> String {
+        self.paint("31", s)
+    }
+
     /// A severity word in its colour.
     pub fn severity(self, s: genai_gate_policy::Severity) -> String {
         let code = match s {

@@ -64,7 +64,21 @@ pub struct Detector {
     pub documents: Vec<DocumentRule>,
     /// What a hit of a generation detector says (see [`GenerationSignal`]).
     pub signal: GenerationSignal,
+    /// Unit tests of the code patterns (`[[detector.test]]`), run by `genai-gate test`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<DetectorTest>,
     /// Where it is written.
+    pub location: Location,
+}
+
+/// A unit test of a detector: code that its patterns must match, or must not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DetectorTest {
+    /// Rust code: items, or statements read as the body of a function.
+    pub code: String,
+    /// Whether the detector must match the code.
+    pub expect: bool,
+    /// Where the test is written (its `code` key).
     pub location: Location,
 }
 
@@ -134,6 +148,7 @@ impl Detector {
             config: Vec::new(),
             documents: Vec::new(),
             signal: GenerationSignal::Call,
+            tests: Vec::new(),
             location: Location {
                 file: "<code>".into(),
                 span: 0..0,

@@ -56,7 +56,9 @@ pub mod suggest;
 mod validate;
 
 pub use capability::{Capability, UnknownCapability};
-pub use catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, KeySet, Negative};
+pub use catalogue::{
+    Catalogue, CodePatterns, Detector, DetectorTest, GenerationSignal, KeySet, Negative,
+};
 pub use diag::{Diagnostic, LoadError, SourceFile, line_of};
 pub use diff::{PackDiff, diff_packs};
 pub use model::*;

@@ -412,6 +412,23 @@ pub struct RawDetector {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub signal: Option<SStr>,
+    /// Unit tests of the code patterns, run by `genai-gate test`.
+    #[serde(default, rename = "test")]
+    pub tests: Vec<RawDetectorTest>,
+}
+
+/// `[[detector.test]]`: Rust code and whether the detector's code patterns must match it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDetectorTest {
+    /// Rust code: items, or statements (read as the body of a function when they are not
+    /// items), e.g. `client.moderations().create(req).await?;`.
+    #[schemars(with = "String")]
+    pub code: SStr,
+    /// Whether the detector must match the code (default true); false for a look-alike that
+    /// must not count.
+    #[serde(default)]
+    pub expect: Option<bool>,
 }
 
 /// `[[negative]]`: a trap that looks like evidence but is not.

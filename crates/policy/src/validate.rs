@@ -3,7 +3,9 @@
 use std::ops::Range;
 
 use crate::Capability;
-use crate::catalogue::{Catalogue, CodePatterns, Detector, GenerationSignal, KeySet, Negative};
+use crate::catalogue::{
+    Catalogue, CodePatterns, Detector, DetectorTest, GenerationSignal, KeySet, Negative,
+};
 use crate::diag::{Collector, Diagnostic, LoadError, SourceFile, from_toml_error};
 use crate::model::*;
 use crate::profile::{Enable, FileSelection, Level, Profile, Service, Waiver};
@@ -880,6 +882,26 @@ pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
             format!("detector `{}` has no pattern", d.id.get_ref()),
         );
     }
+    let mut tests = Vec::new();
+    for t in d.tests {
+        if code.is_empty() {
+            c.at_help(
+                t.code.span(),
+                format!(
+                    "detector `{}` has a test but no code pattern to test",
+                    d.id.get_ref()
+                ),
+                "tests run the detector's `calls`, `methods`, `types`, `macros` and `strings` on the code",
+            );
+        } else if t.code.get_ref().trim().is_empty() {
+            c.at(t.code.span(), "a detector test needs some code".to_owned());
+        }
+        tests.push(DetectorTest {
+            location: location(c, t.code.span()),
+            code: t.code.into_inner(),
+            expect: t.expect.unwrap_or(true),
+        });
+    }
     let signal = match &d.signal {
         None => GenerationSignal::Call,
         Some(s) => match GenerationSignal::parse(s.get_ref()) {
@@ -914,6 +936,7 @@ pub(crate) fn detector(c: &mut Collector, d: raw::RawDetector) -> Detector {
         config,
         documents,
         signal,
+        tests,
     }
 }
 

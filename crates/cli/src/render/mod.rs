@@ -1,9 +1,10 @@
 //! Rendering a check report, once per format: human (miette snippets and tables), JSON,
-//! SARIF, GitHub annotations with a job summary, JUnit XML and Markdown. `emit` decides what
+//! SARIF, GitHub annotations with a job summary, JUnit XML, Markdown and HTML. `emit` decides what
 //! goes to stdout, stderr and `--output` files.
 
 mod concise;
 mod github;
+pub mod html;
 mod junit;
 mod markdown;
 pub mod neutral;
@@ -20,6 +21,7 @@ use crate::check_cmd::{CheckArgs, CheckFormat, Scanned};
 pub fn render(
     format: CheckFormat,
     s: &Scanned,
+    args: &CheckArgs,
     globals: &Globals,
     color: bool,
 ) -> anyhow::Result<String> {
@@ -55,6 +57,7 @@ pub fn render(
         CheckFormat::Junit => junit::render(&s.report, &s.policy),
         CheckFormat::Markdown => markdown::render(&s.report),
         CheckFormat::Concise => concise::render(&s.report),
+        CheckFormat::Html => html::render(s, args, globals)?,
     })
 }
 
@@ -133,7 +136,7 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     let primary = primary(args);
     let mut written = Vec::new();
     for o in &args.output {
-        let text = render(o.format, s, globals, false)?;
+        let text = render(o.format, s, args, globals, false)?;
         crate::safe_write::write(&o.path, text.as_bytes())?;
         written.push(o.path.display().to_string());
     }
@@ -160,11 +163,11 @@ pub fn emit(s: &Scanned, args: &CheckArgs, globals: &Globals) -> anyhow::Result<
     if human_on_stderr {
         eprint!(
             "{}",
-            render(CheckFormat::Human, s, globals, globals.color_stderr)?
+            render(CheckFormat::Human, s, args, globals, globals.color_stderr)?
         );
     }
     if primary != CheckFormat::Human {
-        print!("{}", render(primary, s, globals, false)?);
+        print!("{}", render(primary, s, args, globals, false)?);
     }
     if primary == CheckFormat::Concise && !human_on_stderr && !globals.quiet {
         eprint!("{}", concise_notes(s, globals));
