@@ -234,8 +234,10 @@ pub struct NotAnalysed {
     pub examples: Vec<String>,
 }
 
-/// How much of a file is read to look for anchors.
-const READ_LIMIT: u64 = 256 * 1024;
+/// How much of a file is read to look for anchors: its head, where imports and the
+/// framework's setup are (Go and Java require imports first; JavaScript and TypeScript put
+/// them there by convention). Generated files of megabytes are not read to the end.
+const READ_LIMIT: u64 = 32 * 1024;
 
 /// Folder names and file-name patterns of test, example and documentation code, which is not
 /// service code.
