@@ -28,6 +28,17 @@ pub struct RepoEvidence {
     docs: Vec<DocFacts>,
 }
 
+/// The longest run of a key pattern without `*`, dots at its ends trimmed (a leading `*.`
+/// also matches the bare rest); `None` when the pattern is all wildcard.
+fn longest_literal(pattern: &str) -> Option<String> {
+    pattern
+        .split('*')
+        .map(|piece| piece.trim_matches('.'))
+        .max_by_key(|piece| piece.len())
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+}
+
 fn is_enable_flag(p: &genai_gate_policy::ConfigPredicate) -> bool {
     p.op == CmpOp::Eq && p.value == ConfigValue::Bool(true)
 }
@@ -46,34 +57,8 @@ impl RepoEvidence {
             docs,
             ..Default::default()
         };
+        ev.config_hits(detectors);
         for d in detectors {
-            for p in &d.config {
-                let compiled = CompiledPredicate::new(p);
-                for (file, entries) in &ev.configs {
-                    for e in entries {
-                        match compiled.check(e) {
-                            Some(true) => {
-                                ev.config.entry(d.capability).or_default().push(Evidence {
-                                    file: file.clone(),
-                                    line: e.line,
-                                    what: format!("{} = {}", e.raw_key, e.value),
-                                    order: None,
-                                })
-                            }
-                            // A flag that must be true and is not turns the capability off.
-                            Some(false) if is_enable_flag(p) => {
-                                ev.off.entry(d.capability).or_insert(Evidence {
-                                    file: file.clone(),
-                                    line: e.line,
-                                    what: format!("{} = {}", e.raw_key, e.value),
-                                    order: None,
-                                });
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-            }
             for rule in &d.documents {
                 let rule = CompiledDocumentRule::new(rule);
                 for doc in &ev.docs {
@@ -103,6 +88,85 @@ impl RepoEvidence {
             v.dedup();
         }
         ev
+    }
+
+    /// Every config predicate of every detector against every config entry. Each key pattern
+    /// needs its longest literal in the key (`*.moderation.enabled` needs `moderation.enabled`),
+    /// so one Aho-Corasick pass over a key names the few predicates worth testing: a tokenizer's
+    /// vocabulary of 65,000 keys is not matched 65,000 times against every pattern. Hits are
+    /// then taken in the order of the nested loops (detector, predicate, file, entry), which
+    /// decides the first entry that turns a capability off.
+    fn config_hits(&mut self, detectors: &[Detector]) {
+        let preds: Vec<(
+            Capability,
+            &genai_gate_policy::ConfigPredicate,
+            CompiledPredicate,
+        )> = detectors
+            .iter()
+            .flat_map(|d| d.config.iter().map(move |p| (d.capability, p)))
+            .map(|(cap, p)| (cap, p, CompiledPredicate::new(p)))
+            .collect();
+        if preds.is_empty() || self.configs.is_empty() {
+            return;
+        }
+        let mut needles: Vec<String> = Vec::new();
+        let mut owners: Vec<usize> = Vec::new();
+        let mut always: Vec<usize> = Vec::new();
+        for (i, (_, p, _)) in preds.iter().enumerate() {
+            for key in &p.keys {
+                match longest_literal(&crate::frontend::config::normalise_key(key)) {
+                    Some(lit) => {
+                        needles.push(lit);
+                        owners.push(i);
+                    }
+                    None => always.push(i),
+                }
+            }
+        }
+        always.sort_unstable();
+        always.dedup();
+        let finder = aho_corasick::AhoCorasick::new(&needles).ok();
+        let mut hits: Vec<(usize, usize, usize, bool)> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
+        for (fi, (_, entries)) in self.configs.iter().enumerate() {
+            for (ei, e) in entries.iter().enumerate() {
+                candidates.clear();
+                candidates.extend_from_slice(&always);
+                match &finder {
+                    Some(ac) => candidates.extend(
+                        ac.find_overlapping_iter(e.key.as_str())
+                            .map(|m| owners[m.pattern().as_usize()]),
+                    ),
+                    // No automaton (it cannot fail for a handful of literals): test them all.
+                    None => candidates.extend(0..preds.len()),
+                }
+                candidates.sort_unstable();
+                candidates.dedup();
+                for &pi in &candidates {
+                    if let Some(holds) = preds[pi].2.check(e) {
+                        hits.push((pi, fi, ei, holds));
+                    }
+                }
+            }
+        }
+        hits.sort_unstable();
+        for (pi, fi, ei, holds) in hits {
+            let (cap, p, _) = &preds[pi];
+            let (file, entries) = &self.configs[fi];
+            let e = &entries[ei];
+            let evidence = || Evidence {
+                file: file.clone(),
+                line: e.line,
+                what: format!("{} = {}", e.raw_key, e.value),
+                order: None,
+            };
+            if holds {
+                self.config.entry(*cap).or_default().push(evidence());
+            } else if is_enable_flag(p) {
+                // A flag that must be true and is not turns the capability off.
+                self.off.entry(*cap).or_insert_with(evidence);
+            }
+        }
     }
 
     /// Where a config key turns the capability off, if one does.

@@ -184,29 +184,35 @@ pub fn not_config(text: &str, kind: FileKind) -> Option<&'static str> {
 /// assert_eq!(normalise_key("*.retention_days"), "*.retention.days");
 /// ```
 pub fn normalise_key(s: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    // One pass into one string: config files of tens of thousands of keys (a tokenizer's
+    // vocabulary) normalise every one of them.
+    let mut out = String::with_capacity(s.len());
+    let mut in_word = false;
+    let mut prev = ' ';
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         if !(c.is_alphanumeric() || c == '*') {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
+            in_word = false;
+            prev = c;
             continue;
         }
-        if c.is_uppercase() && !word.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        // A new word at a case change: `moderationEnabled`, `HTTPServer` (`HTTP`, `Server`).
+        if in_word && c.is_uppercase() {
+            let next_lower = chars.peek().is_some_and(|n| n.is_lowercase());
             if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut word));
+                in_word = false;
             }
         }
-        word.extend(c.to_lowercase());
+        if !in_word {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            in_word = true;
+        }
+        out.extend(c.to_lowercase());
+        prev = c;
     }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words.join(".")
+    out
 }
 
 /// The words of a text in the normal form of keys (see [`normalise_key`]): what a file that
@@ -1259,5 +1265,61 @@ moderation:
             ),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod normalise_tests {
+    use super::normalise_key;
+
+    /// The one-pass form against the word list it replaced, on keys of every shape.
+    #[test]
+    fn normalise_key_matches_the_word_list_form() {
+        fn by_words(s: &str) -> String {
+            let mut words: Vec<String> = Vec::new();
+            let mut word = String::new();
+            let chars: Vec<char> = s.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                if !(c.is_alphanumeric() || c == '*') {
+                    if !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    continue;
+                }
+                if c.is_uppercase() && !word.is_empty() {
+                    let prev = chars[i - 1];
+                    let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+                    if prev.is_lowercase()
+                        || prev.is_ascii_digit()
+                        || (prev.is_uppercase() && next_lower)
+                    {
+                        words.push(std::mem::take(&mut word));
+                    }
+                }
+                word.extend(c.to_lowercase());
+            }
+            if !word.is_empty() {
+                words.push(word);
+            }
+            words.join(".")
+        }
+        for k in [
+            "",
+            "...",
+            "MODERATION_ENABLED",
+            "moderationEnabled",
+            "HTTPServerURL",
+            "a1B2c3",
+            "x.y__z--W",
+            "*.retention_days",
+            "*MODERATION*",
+            "İstanbulKey",
+            "ÄÖÜ_straße",
+            "日志.保留天数",
+            "k8sPodName",
+            "v2Chat.Completions",
+        ] {
+            assert_eq!(normalise_key(k), by_words(k), "{k:?}");
+        }
     }
 }
