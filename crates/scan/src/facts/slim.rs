@@ -338,6 +338,9 @@ struct SlimFn {
     is_test: bool,
     /// Index into the file's `provides` lists, or `u32::MAX` (most functions declare none).
     provides: u32,
+    /// Index into the file's `provides` lists of what a call of it is not evidence of by
+    /// name ([`crate::facts::Function::denies`]), or `u32::MAX`.
+    denies: u32,
     /// This function's range of the file's steps.
     steps: (u32, u32),
     /// This function's range of the file's hits.
@@ -370,7 +373,7 @@ pub struct SlimFile {
     /// The steps of every function, function after function (one allocation per file).
     steps: Vec<Step>,
     hits: Vec<SlimHit>,
-    /// The `provides` markers of the functions that have some.
+    /// The `provides` markers and `denies` lists of the functions that have some.
     provides: Vec<Vec<String>>,
     /// The parameter types of every function, function after function.
     params: Vec<Sym>,
@@ -508,6 +511,16 @@ impl<'a> Func<'a> {
             .unwrap_or_default()
     }
 
+    /// Capabilities that a call of this function is not evidence of by its name alone (see
+    /// [`crate::facts::Function::denies`]).
+    pub fn denies(&self) -> &'a [String] {
+        self.file
+            .provides
+            .get(self.f.denies as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
     fn own_steps(&self) -> &'a [Step] {
         &self.file.steps[self.f.steps.0 as usize..self.f.steps.1 as usize]
     }
@@ -637,6 +650,12 @@ impl SlimFile {
                     u32::MAX
                 } else {
                     provides.push(func.provides.clone());
+                    provides.len() as u32 - 1
+                },
+                denies: if func.denies.is_empty() {
+                    u32::MAX
+                } else {
+                    provides.push(func.denies.clone());
                     provides.len() as u32 - 1
                 },
                 steps: (first_step as u32, steps.len() as u32),

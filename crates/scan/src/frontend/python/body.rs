@@ -152,6 +152,9 @@ impl Extractor {
                 let nested = self.fns.last().is_some_and(|f| f.nested.contains_key(id));
                 if nested {
                     self.name_load(n);
+                } else if let Some(path) = self.enclosing_nested(id) {
+                    let pos = self.pos_of(n);
+                    self.emit(EventKind::Call { path: path.into() }, pos);
                 } else if !self.is_local(id) {
                     let pos = self.pos_of(n);
                     self.emit(EventKind::Call { path: id.into() }, pos);
@@ -308,6 +311,8 @@ impl Extractor {
                 let pos = self.pos_of(n);
                 if self.fns.last().is_some_and(|f| f.nested.contains_key(id)) {
                     self.name_load(n);
+                } else if let Some(path) = self.enclosing_nested(id) {
+                    self.emit(EventKind::FnRef { path: path.into() }, pos);
                 } else if !self.is_local(id) && id != "self" && id != "cls" {
                     let kind = if is_upper(id) {
                         EventKind::TypeRef { path: id.into() }

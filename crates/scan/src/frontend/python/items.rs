@@ -6,7 +6,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::Ranged;
 
-use super::{ClassCtx, Extractor, FnState, Nested, dotted, last_name};
+use super::{ClassCtx, Extractor, FnState, Nested, dotted, last_name, static_keys};
 use crate::facts::{ConstString, EventKind, Function, Name, TraitFact, TypeNames};
 
 /// Decorators that only change how a function is called, never what it does first.
@@ -405,6 +405,11 @@ impl Extractor {
             end_line,
             is_test,
             provides,
+            denies: if static_keys::compares_with_settings_keys(&f.body) {
+                vec![genai_gate_policy::Capability::UserCheck.to_string()]
+            } else {
+                Vec::new()
+            },
             trait_name: class.and_then(|(_, base)| base).map(Name::from),
             params: sig,
             returns,

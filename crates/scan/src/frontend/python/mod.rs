@@ -52,6 +52,7 @@ mod items;
 mod lines;
 mod records;
 mod routes;
+mod static_keys;
 #[cfg(test)]
 mod tests;
 
@@ -342,6 +343,29 @@ impl Extractor {
             .is_some_and(|f| !f.is_module && f.locals.contains(name))
     }
 
+    /// The path of a function nested in an enclosing function that `name` names from the
+    /// current one (Python's closure scope): a sibling closure calling another
+    /// (`yield from predict(..)` in `regenerate`, both defined in `_launch_demo`). `None` when
+    /// the name is bound in the current function or a nearer enclosing one binds it otherwise.
+    fn enclosing_nested(&self, name: &str) -> Option<String> {
+        let (current, outer) = self.fns.split_last()?;
+        if current.is_module || current.locals.contains(name) || current.nested.contains_key(name) {
+            return None;
+        }
+        for f in outer.iter().rev() {
+            if f.is_module {
+                return None;
+            }
+            if let Some(n) = f.nested.get(name) {
+                return Some(n.path.clone());
+            }
+            if f.locals.contains(name) {
+                return None;
+            }
+        }
+        None
+    }
+
     fn finish(mut self) -> FileFacts {
         if self.module_fn_used {
             let path = format!("{}::{{module}}", self.module);
@@ -354,6 +378,7 @@ impl Extractor {
                 end_line: self.facts.lines,
                 is_test: self.test_file,
                 provides: Vec::new(),
+                denies: Vec::new(),
                 trait_name: None,
                 params: Vec::new(),
                 returns: None,
@@ -372,6 +397,7 @@ impl Extractor {
                 end_line: r.pos.line,
                 is_test: self.test_file,
                 provides: Vec::new(),
+                denies: Vec::new(),
                 trait_name: None,
                 params: Vec::new(),
                 returns: None,
