@@ -97,6 +97,17 @@ impl Extractor {
                             self.emit(EventKind::FnRef { path: f.into() }, pos);
                         }
                     }
+                } else if let Expr::Name(n) = root
+                    && let Some(callee) = self.table_source(n.id.as_str())
+                    && self
+                        .fns
+                        .last_mut()
+                        .is_some_and(|f| f.tables_read.insert(n.id.to_string()))
+                {
+                    // A table a call returned (`plugins = get_plugins()`; `plugins[k]["fn"]`).
+                    let pos = self.pos_of(sub);
+                    let path = format!("{callee}::{{table}}");
+                    self.emit(EventKind::FnRef { path: path.into() }, pos);
                 }
                 visitor::walk_expr(self, e);
             }

@@ -230,6 +230,13 @@ pub(super) struct FnState {
     tables_read: HashSet<String>,
     /// Local keyword dicts naming a handler (`args = dict(fn=predict, ..)`), as written.
     handlers: HashMap<String, String>,
+    /// Local dispatch tables (`plugins = {"a": {"Function": f}}`, `.update({..})`).
+    tables: HashMap<String, Vec<(String, String)>>,
+    /// The table the function returns, when it returns one of them (or a literal).
+    returned_table: Vec<(String, String)>,
+    /// Locals assigned the result of a call (`plugins = get_plugins()`): the callee as
+    /// written, `::`-joined.
+    from_calls: HashMap<String, String>,
 }
 
 impl FnState {
@@ -247,6 +254,9 @@ impl FnState {
             returns: None,
             tables_read: HashSet::new(),
             handlers: HashMap::new(),
+            tables: HashMap::new(),
+            returned_table: Vec::new(),
+            from_calls: HashMap::new(),
         }
     }
 }
@@ -358,6 +368,23 @@ impl Extractor {
             }
             if let Some(n) = f.nested.get(name) {
                 return Some(n.path.clone());
+            }
+            if f.locals.contains(name) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The callee whose result a name holds (`plugins = get_plugins()`), in the current
+    /// function or, for a name it does not bind, an enclosing one.
+    fn table_source(&self, name: &str) -> Option<String> {
+        for f in self.fns.iter().rev() {
+            if f.is_module {
+                return None;
+            }
+            if let Some(c) = f.from_calls.get(name) {
+                return Some(c.clone());
             }
             if f.locals.contains(name) {
                 return None;

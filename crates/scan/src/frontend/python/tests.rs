@@ -264,3 +264,23 @@ fn a_key_compared_with_settings_is_no_key_lookup() {
     assert!(denies("check_api_key_db").is_empty());
     assert!(denies("validate_api_key").is_empty());
 }
+
+#[test]
+fn a_table_a_function_returns_is_read_where_its_result_is_subscripted() {
+    // `get_plugins` builds a dict of plugin functions (one wrapped in `HotReload`) and returns
+    // it; a closure of `main` calls whatever `plugins[k]["Function"]` holds.
+    let f = facts(
+        "ui",
+        "def get_plugins():\n    from app.plugins import summarise, translate\n    table = {\"Sum\": {\"Function\": summarise, \"Color\": \"stop\"}}\n    table.update({\"Tr\": {\"Function\": HotReload(translate)}})\n    return table\n\ndef main():\n    plugins = get_plugins()\n    def route(k, *args):\n        yield from Wrapper(plugins[k][\"Function\"])(*args)\n    btn.click(route)\n",
+    );
+    assert_eq!(
+        events(&f, "{table}"),
+        ["ref summarise", "ref translate"],
+        "the returned table's functions"
+    );
+    let ev = events(&f, "route");
+    assert!(ev.contains(&"ref get_plugins::{table}".to_owned()), "{ev:?}");
+    // A table that is not returned gives no synthetic function.
+    let g = facts("ui", "def f():\n    t = {\"a\": g}\n    return 1\n");
+    assert!(g.functions.iter().all(|x| x.name.as_str() != "{table}"));
+}
