@@ -441,12 +441,15 @@ impl Extractor {
         let provides = self.markers_for(first_line, pos.line);
         if !state.returned_table.is_empty() {
             // What the returned table holds, as references a caller's read of it reaches.
-            let refs = state.returned_table.iter().map(|(_, f)| crate::facts::Event {
-                kind: EventKind::FnRef {
-                    path: f.as_str().into(),
-                },
-                pos,
-            });
+            let refs = state
+                .returned_table
+                .iter()
+                .map(|(_, f)| crate::facts::Event {
+                    kind: EventKind::FnRef {
+                        path: f.as_str().into(),
+                    },
+                    pos,
+                });
             self.facts.functions.push(Function {
                 path: format!("{path}::{{table}}"),
                 name: "{table}".into(),

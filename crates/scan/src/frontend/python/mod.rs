@@ -28,7 +28,13 @@
 //!   router- and app-level `dependencies`, Flask `before_request` and HTTP middleware are
 //!   middleware of the router ([`crate::analysis::endpoints`]).
 //! - A nested function is inlined where it is defined, a nested generator where it is first
-//!   used, so a `yield` loop returned as a `StreamingResponse` runs after the model call.
+//!   used, so a `yield` loop returned as a `StreamingResponse` runs after the model call. A
+//!   closure naming a sibling closure (one of an enclosing function) calls it by its path.
+//! - Dispatch tables: a dict, list or tuple of functions at the module level, or built in a
+//!   function and returned (a synthetic `<fn>::{table}` function referencing its entries),
+//!   read by subscript, references what it holds.
+//! - A function whose body compares a key with keys from configuration
+//!   (`static_keys`) lists `user.check` in [`Function::denies`](crate::facts::Function::denies).
 //! - ORM writes (`session.add(Message(..))`, `Message.objects.create(..)`, Tortoise
 //!   `Message.create(..)`, `insert(Message)`, `db.messages.insert_one(..)`) are read as the
 //!   SQL they stand for (`INSERT INTO message`), so the record detectors apply unchanged.

@@ -279,7 +279,10 @@ fn a_table_a_function_returns_is_read_where_its_result_is_subscripted() {
         "the returned table's functions"
     );
     let ev = events(&f, "route");
-    assert!(ev.contains(&"ref get_plugins::{table}".to_owned()), "{ev:?}");
+    assert!(
+        ev.contains(&"ref get_plugins::{table}".to_owned()),
+        "{ev:?}"
+    );
     // A table that is not returned gives no synthetic function.
     let g = facts("ui", "def f():\n    t = {\"a\": g}\n    return 1\n");
     assert!(g.functions.iter().all(|x| x.name.as_str() != "{table}"));
