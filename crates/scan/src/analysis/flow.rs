@@ -247,6 +247,19 @@ fn followed(f: crate::facts::slim::Func) -> bool {
     !f.is_test() && !is_lifecycle(f.name())
 }
 
+/// Whether a catalogue hit on a call is overruled by the body of what it calls: every
+/// callee read in the workspace denies the capability ([`crate::facts::Function::denies`]),
+/// so the name that matched says less than the code does.
+fn denied(ws: &Workspace<'_>, callees: &[FnId], cap: Capability) -> bool {
+    !callees.is_empty()
+        && callees.iter().all(|c| {
+            ws.func(*c)
+                .denies()
+                .iter()
+                .any(|d| d.parse::<Capability>().is_ok_and(|d| d == cap))
+        })
+}
+
 /// Names of functions that build, load or restart rather than serve.
 ///
 /// ```
@@ -356,9 +369,20 @@ impl<'w, 'a> Flow<'w, 'a> {
         let func = ws.func(id);
         let mut s = Summary::default();
         let mut hits = func.hits().peekable();
+        let mut named: (Pos, Vec<FnId>) = (Pos::default(), Vec::new());
         for (i, step) in func.steps().enumerate() {
+            let callees: Vec<FnId> = ws
+                .callees(func, step)
+                .into_iter()
+                .filter(|c| *c != id && followed(ws.func(*c)))
+                .collect();
+            // A mark at the position of a call (the package-qualified name a frontend adds
+            // beside it) names what that call reaches.
+            if !callees.is_empty() || step.pos != named.0 {
+                named = (step.pos, callees.clone());
+            }
             while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
-                if !self.counts(h.detector, h.capability) {
+                if !self.counts(h.detector, h.capability) || denied(ws, &named.1, h.capability) {
                     continue;
                 }
                 s.push(
@@ -371,11 +395,6 @@ impl<'w, 'a> Flow<'w, 'a> {
                     },
                 );
             }
-            let callees: Vec<FnId> = ws
-                .callees(func, step)
-                .into_iter()
-                .filter(|c| *c != id && followed(ws.func(*c)))
-                .collect();
             // One callee runs in sequence; several are alternatives (dynamic dispatch).
             let mut alternatives: Option<Summary> = None;
             for callee in callees.iter().copied() {

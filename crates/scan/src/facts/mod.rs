@@ -262,6 +262,12 @@ pub struct Function {
     pub is_test: bool,
     /// Capabilities declared by `// genai-gate: provides <capability>` markers on or above it.
     pub provides: Vec<String>,
+    /// Capabilities that a call of this function is not evidence of by its name alone: the
+    /// frontend read its body and saw something else (a routine named `check_api_key` whose
+    /// body only compares the key with a list from the settings is no key lookup). Hits in
+    /// the body still count where the flow reaches them.
+    #[serde(default)]
+    pub denies: Vec<String>,
     /// The trait this method implements (`impl Trait for Type`), by its last path segment;
     /// for a trait's default method, the trait itself.
     #[serde(default)]

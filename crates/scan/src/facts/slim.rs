@@ -336,7 +336,8 @@ struct SlimFn {
     module: Sym,
     pos: Pos,
     is_test: bool,
-    /// Index into the file's `provides` lists, or `u32::MAX` (most functions declare none).
+    /// Index into the file's `provides` and `denies` lists, or `u32::MAX` (most functions
+    /// have neither).
     provides: u32,
     /// This function's range of the file's steps.
     steps: (u32, u32),
@@ -370,8 +371,9 @@ pub struct SlimFile {
     /// The steps of every function, function after function (one allocation per file).
     steps: Vec<Step>,
     hits: Vec<SlimHit>,
-    /// The `provides` markers of the functions that have some.
-    provides: Vec<Vec<String>>,
+    /// The `provides` markers and the `denies` lists
+    /// ([`crate::facts::Function::denies`]) of the functions that have some.
+    provides: Vec<(Vec<String>, Vec<String>)>,
     /// The parameter types of every function, function after function.
     params: Vec<Sym>,
     /// Traits declared in the file.
@@ -504,7 +506,17 @@ impl<'a> Func<'a> {
         self.file
             .provides
             .get(self.f.provides as usize)
-            .map(Vec::as_slice)
+            .map(|(p, _)| p.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Capabilities that a call of this function is not evidence of by its name alone (see
+    /// [`crate::facts::Function::denies`]).
+    pub fn denies(&self) -> &'a [String] {
+        self.file
+            .provides
+            .get(self.f.provides as usize)
+            .map(|(_, d)| d.as_slice())
             .unwrap_or_default()
     }
 
@@ -633,10 +645,10 @@ impl SlimFile {
                 module: names.intern(&func.module),
                 pos: func.pos,
                 is_test: func.is_test,
-                provides: if func.provides.is_empty() {
+                provides: if func.provides.is_empty() && func.denies.is_empty() {
                     u32::MAX
                 } else {
-                    provides.push(func.provides.clone());
+                    provides.push((func.provides.clone(), func.denies.clone()));
                     provides.len() as u32 - 1
                 },
                 steps: (first_step as u32, steps.len() as u32),

@@ -97,6 +97,17 @@ impl Extractor {
                             self.emit(EventKind::FnRef { path: f.into() }, pos);
                         }
                     }
+                } else if let Expr::Name(n) = root
+                    && let Some(callee) = self.table_source(n.id.as_str())
+                    && self
+                        .fns
+                        .last_mut()
+                        .is_some_and(|f| f.tables_read.insert(n.id.to_string()))
+                {
+                    // A table a call returned (`plugins = get_plugins()`; `plugins[k]["fn"]`).
+                    let pos = self.pos_of(sub);
+                    let path = format!("{callee}::{{table}}");
+                    self.emit(EventKind::FnRef { path: path.into() }, pos);
                 }
                 visitor::walk_expr(self, e);
             }
@@ -152,6 +163,9 @@ impl Extractor {
                 let nested = self.fns.last().is_some_and(|f| f.nested.contains_key(id));
                 if nested {
                     self.name_load(n);
+                } else if let Some(path) = self.enclosing_nested(id) {
+                    let pos = self.pos_of(n);
+                    self.emit(EventKind::Call { path: path.into() }, pos);
                 } else if !self.is_local(id) {
                     let pos = self.pos_of(n);
                     self.emit(EventKind::Call { path: id.into() }, pos);
@@ -308,6 +322,8 @@ impl Extractor {
                 let pos = self.pos_of(n);
                 if self.fns.last().is_some_and(|f| f.nested.contains_key(id)) {
                     self.name_load(n);
+                } else if let Some(path) = self.enclosing_nested(id) {
+                    self.emit(EventKind::FnRef { path: path.into() }, pos);
                 } else if !self.is_local(id) && id != "self" && id != "cls" {
                     let kind = if is_upper(id) {
                         EventKind::TypeRef { path: id.into() }

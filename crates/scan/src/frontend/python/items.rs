@@ -6,7 +6,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::Ranged;
 
-use super::{ClassCtx, Extractor, FnState, Nested, dotted, last_name};
+use super::{ClassCtx, Extractor, FnState, Nested, dotted, last_name, static_keys};
 use crate::facts::{ConstString, EventKind, Function, Name, TraitFact, TypeNames};
 
 /// Decorators that only change how a function is called, never what it does first.
@@ -132,6 +132,10 @@ impl Extractor {
                 }
             }
             Stmt::Expr(e) if self.at_top() => self.top_level_expr(&e.value),
+            Stmt::Expr(e) => {
+                self.table_update(&e.value);
+                self.expr(&e.value);
+            }
             Stmt::If(i) => {
                 self.condition(&i.test);
                 i.body.iter().for_each(|s| self.stmt(s));
@@ -155,6 +159,7 @@ impl Extractor {
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
                     self.returned(v);
+                    self.returned_table(v);
                     self.expr(v);
                 }
             }
@@ -224,6 +229,18 @@ impl Extractor {
                 if let Some(h) = &handler {
                     f.handlers.insert(n.id.to_string(), h.clone());
                 }
+                f.tables.remove(n.id.as_str());
+                f.from_calls.remove(n.id.as_str());
+                if !f.is_module {
+                    let entries = table_entries(value);
+                    if !entries.is_empty() {
+                        f.tables.insert(n.id.to_string(), entries);
+                    } else if let Expr::Call(c) = value
+                        && let Some(names) = dotted(&c.func)
+                    {
+                        f.from_calls.insert(n.id.to_string(), names.join("::"));
+                    }
+                }
             }
         }
     }
@@ -239,6 +256,34 @@ impl Extractor {
             _ => return None,
         };
         self.handler_of(h)
+    }
+
+    /// `table.update({..})` on a local dispatch table adds to it.
+    fn table_update(&mut self, e: &Expr) {
+        if let Expr::Call(c) = e
+            && let Expr::Attribute(a) = &*c.func
+            && let Expr::Name(n) = &*a.value
+            && a.attr.id.as_str() == "update"
+            && let Some(arg) = c.arguments.args.first()
+            && let Some(f) = self.fns.last_mut()
+            && let Some(entry) = f.tables.get_mut(n.id.as_str())
+        {
+            add_entries(entry, table_entries(arg));
+        }
+    }
+
+    /// A function that returns a dispatch table (`return plugins`, `return {..}`): its
+    /// entries become a synthetic function `<fn>::{table}` that a caller's subscript reads.
+    fn returned_table(&mut self, v: &Expr) {
+        let Some(f) = self.fns.last_mut() else { return };
+        if f.is_module {
+            return;
+        }
+        let entries = match v {
+            Expr::Name(n) => f.tables.get(n.id.as_str()).cloned().unwrap_or_default(),
+            other => table_entries(other),
+        };
+        add_entries(&mut f.returned_table, entries);
     }
 
     /// A returned response class names what the handler returns (`StreamingResponse`).
@@ -394,6 +439,33 @@ impl Extractor {
             .or_else(|| state.returns.as_deref().map(TypeNames::from));
         let end_line = self.pos(f.range().end()).line;
         let provides = self.markers_for(first_line, pos.line);
+        if !state.returned_table.is_empty() {
+            // What the returned table holds, as references a caller's read of it reaches.
+            let refs = state
+                .returned_table
+                .iter()
+                .map(|(_, f)| crate::facts::Event {
+                    kind: EventKind::FnRef {
+                        path: f.as_str().into(),
+                    },
+                    pos,
+                });
+            self.facts.functions.push(Function {
+                path: format!("{path}::{{table}}"),
+                name: "{table}".into(),
+                self_type: None,
+                module: self.module.as_str().into(),
+                pos,
+                end_line: pos.line,
+                is_test,
+                provides: Vec::new(),
+                denies: Vec::new(),
+                trait_name: None,
+                params: Vec::new(),
+                returns: None,
+                events: refs.collect(),
+            });
+        }
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
         self.facts.functions.push(Function {
@@ -405,6 +477,11 @@ impl Extractor {
             end_line,
             is_test,
             provides,
+            denies: if static_keys::compares_with_settings_keys(&f.body) {
+                vec![genai_gate_policy::Capability::UserCheck.to_string()]
+            } else {
+                Vec::new()
+            },
             trait_name: class.and_then(|(_, base)| base).map(Name::from),
             params: sig,
             returns,
@@ -624,44 +701,10 @@ impl Extractor {
     /// The functions a module-level dict, list or tuple literal holds (in nested literals too),
     /// recorded as a dispatch table of that name.
     fn table(&mut self, name: &str, value: &Expr) {
-        fn collect(e: &Expr, key: &str, out: &mut Vec<(String, String)>, depth: usize) {
-            if depth > 4 || out.len() >= MAX_TABLE {
-                return;
-            }
-            match e {
-                Expr::Dict(d) => {
-                    for i in &d.items {
-                        let k = match &i.key {
-                            Some(Expr::StringLiteral(s)) => s.value.to_str(),
-                            _ => key,
-                        };
-                        collect(&i.value, k, out, depth + 1);
-                    }
-                }
-                Expr::List(l) => l.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
-                Expr::Tuple(t) => t.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
-                Expr::Name(n) if !super::is_upper(n.id.as_str()) && depth > 0 => {
-                    let entry = (key.to_owned(), n.id.to_string());
-                    if !out.contains(&entry) && !matches!(n.id.as_str(), "None" | "True" | "False")
-                    {
-                        out.push(entry);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !matches!(value, Expr::Dict(_) | Expr::List(_) | Expr::Tuple(_)) {
-            return;
-        }
-        let mut found = Vec::new();
-        collect(value, "", &mut found, 0);
+        let found = table_entries(value);
         if !found.is_empty() {
             let entry = self.tables.entry(name.to_owned()).or_default();
-            for f in found {
-                if entry.len() < MAX_TABLE && !entry.contains(&f) {
-                    entry.push(f);
-                }
-            }
+            add_entries(entry, found);
         }
     }
 
@@ -685,6 +728,57 @@ impl Extractor {
             self.consts.insert(key, v);
         } else if let Some(t) = self.ctor_type(value) {
             self.types.insert(key, t);
+        }
+    }
+}
+
+/// The functions a dict, list or tuple literal holds (in nested literals too, and passed to a
+/// wrapper such as `HotReload(f)` or `partial(f, ..)`), each with the string key it is held
+/// under (`"fn"` in `{"gpt": {"fn": chat_gpt}}`); empty for anything else.
+pub(super) fn table_entries(value: &Expr) -> Vec<(String, String)> {
+    fn collect(e: &Expr, key: &str, out: &mut Vec<(String, String)>, depth: usize) {
+        if depth > 4 || out.len() >= MAX_TABLE {
+            return;
+        }
+        match e {
+            Expr::Dict(d) => {
+                for i in &d.items {
+                    let k = match &i.key {
+                        Some(Expr::StringLiteral(s)) => s.value.to_str(),
+                        _ => key,
+                    };
+                    collect(&i.value, k, out, depth + 1);
+                }
+            }
+            Expr::List(l) => l.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
+            Expr::Tuple(t) => t.elts.iter().for_each(|x| collect(x, key, out, depth + 1)),
+            // A wrapper around a held function: its first argument.
+            Expr::Call(c) if depth > 0 => {
+                if let Some(a) = c.arguments.args.first() {
+                    collect(a, key, out, depth + 1);
+                }
+            }
+            Expr::Name(n) if !super::is_upper(n.id.as_str()) && depth > 0 => {
+                let entry = (key.to_owned(), n.id.to_string());
+                if !out.contains(&entry) && !matches!(n.id.as_str(), "None" | "True" | "False") {
+                    out.push(entry);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if matches!(value, Expr::Dict(_) | Expr::List(_) | Expr::Tuple(_)) {
+        collect(value, "", &mut found, 0);
+    }
+    found
+}
+
+/// Adds table entries not yet held, up to [`MAX_TABLE`].
+pub(super) fn add_entries(entry: &mut Vec<(String, String)>, found: Vec<(String, String)>) {
+    for f in found {
+        if entry.len() < MAX_TABLE && !entry.contains(&f) {
+            entry.push(f);
         }
     }
 }

@@ -28,7 +28,13 @@
 //!   router- and app-level `dependencies`, Flask `before_request` and HTTP middleware are
 //!   middleware of the router ([`crate::analysis::endpoints`]).
 //! - A nested function is inlined where it is defined, a nested generator where it is first
-//!   used, so a `yield` loop returned as a `StreamingResponse` runs after the model call.
+//!   used, so a `yield` loop returned as a `StreamingResponse` runs after the model call. A
+//!   closure naming a sibling closure (one of an enclosing function) calls it by its path.
+//! - Dispatch tables: a dict, list or tuple of functions at the module level, or built in a
+//!   function and returned (a synthetic `<fn>::{table}` function referencing its entries),
+//!   read by subscript, references what it holds.
+//! - A function whose body compares a key with keys from configuration
+//!   (`static_keys`) lists `user.check` in [`Function::denies`](crate::facts::Function::denies).
 //! - ORM writes (`session.add(Message(..))`, `Message.objects.create(..)`, Tortoise
 //!   `Message.create(..)`, `insert(Message)`, `db.messages.insert_one(..)`) are read as the
 //!   SQL they stand for (`INSERT INTO message`), so the record detectors apply unchanged.
@@ -52,6 +58,7 @@ mod items;
 mod lines;
 mod records;
 mod routes;
+mod static_keys;
 #[cfg(test)]
 mod tests;
 
@@ -229,6 +236,13 @@ pub(super) struct FnState {
     tables_read: HashSet<String>,
     /// Local keyword dicts naming a handler (`args = dict(fn=predict, ..)`), as written.
     handlers: HashMap<String, String>,
+    /// Local dispatch tables (`plugins = {"a": {"Function": f}}`, `.update({..})`).
+    tables: HashMap<String, Vec<(String, String)>>,
+    /// The table the function returns, when it returns one of them (or a literal).
+    returned_table: Vec<(String, String)>,
+    /// Locals assigned the result of a call (`plugins = get_plugins()`): the callee as
+    /// written, `::`-joined.
+    from_calls: HashMap<String, String>,
 }
 
 impl FnState {
@@ -246,6 +260,9 @@ impl FnState {
             returns: None,
             tables_read: HashSet::new(),
             handlers: HashMap::new(),
+            tables: HashMap::new(),
+            returned_table: Vec::new(),
+            from_calls: HashMap::new(),
         }
     }
 }
@@ -342,6 +359,46 @@ impl Extractor {
             .is_some_and(|f| !f.is_module && f.locals.contains(name))
     }
 
+    /// The path of a function nested in an enclosing function that `name` names from the
+    /// current one (Python's closure scope): a sibling closure calling another
+    /// (`yield from predict(..)` in `regenerate`, both defined in `_launch_demo`). `None` when
+    /// the name is bound in the current function or a nearer enclosing one binds it otherwise.
+    fn enclosing_nested(&self, name: &str) -> Option<String> {
+        let (current, outer) = self.fns.split_last()?;
+        if current.is_module || current.locals.contains(name) || current.nested.contains_key(name) {
+            return None;
+        }
+        for f in outer.iter().rev() {
+            if f.is_module {
+                return None;
+            }
+            if let Some(n) = f.nested.get(name) {
+                return Some(n.path.clone());
+            }
+            if f.locals.contains(name) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The callee whose result a name holds (`plugins = get_plugins()`), in the current
+    /// function or, for a name it does not bind, an enclosing one.
+    fn table_source(&self, name: &str) -> Option<String> {
+        for f in self.fns.iter().rev() {
+            if f.is_module {
+                return None;
+            }
+            if let Some(c) = f.from_calls.get(name) {
+                return Some(c.clone());
+            }
+            if f.locals.contains(name) {
+                return None;
+            }
+        }
+        None
+    }
+
     fn finish(mut self) -> FileFacts {
         if self.module_fn_used {
             let path = format!("{}::{{module}}", self.module);
@@ -354,6 +411,7 @@ impl Extractor {
                 end_line: self.facts.lines,
                 is_test: self.test_file,
                 provides: Vec::new(),
+                denies: Vec::new(),
                 trait_name: None,
                 params: Vec::new(),
                 returns: None,
@@ -372,6 +430,7 @@ impl Extractor {
                 end_line: r.pos.line,
                 is_test: self.test_file,
                 provides: Vec::new(),
+                denies: Vec::new(),
                 trait_name: None,
                 params: Vec::new(),
                 returns: None,

@@ -225,3 +225,65 @@ fn relative_imports_resolve_against_the_package() {
     assert!(t.contains(&("*".into(), "x".into())), "{t:?}");
     assert!(t.contains(&("*".into(), "pkg::sub::x".into())), "{t:?}");
 }
+
+#[test]
+fn a_closure_calls_its_sibling_closure() {
+    // `regenerate` delegates to `predict`, both nested in `launch`: the call names the
+    // sibling, not a module-level `predict`; a local of the caller shadows it.
+    let f = facts(
+        "demo",
+        "def launch(model):\n    def predict(q):\n        yield from model.chat_stream(q)\n    def regenerate(h):\n        yield from predict(h.pop())\n    def shadowed(predict):\n        predict(1)\n    btn.click(regenerate)\n",
+    );
+    let ev = events(&f, "regenerate");
+    assert!(
+        ev.contains(&"call demo::launch::predict".to_owned()),
+        "{ev:?}"
+    );
+    let ev = events(&f, "shadowed");
+    assert!(!ev.iter().any(|e| e.contains("launch::predict")), "{ev:?}");
+}
+
+#[test]
+fn a_key_compared_with_settings_is_no_key_lookup() {
+    // The body of `check_api_key` only compares the bearer token with keys from the settings
+    // (a shared secret): calls of it are no user check by name. A lookup in a store, or a
+    // comparison with something that is not configuration, keeps the name's meaning.
+    let f = facts(
+        "api::auth",
+        "async def check_api_key(auth = Depends(bearer)):\n    if not SETTINGS.api_keys:\n        return None\n    if auth is None or (token := auth.credentials) not in SETTINGS.api_keys:\n        raise HTTPException(status_code=401)\n    return token\n\ndef verify_key(key):\n    if key != os.environ[\"API_KEY\"]:\n        raise Unauthorized()\n\ndef check_api_key_db(token):\n    row = db.get_key(token)\n    if row is None or row.disabled:\n        raise HTTPException(401)\n\ndef validate_api_key(token, allowed):\n    if token not in allowed:\n        raise HTTPException(401)\n",
+    );
+    let denies = |name: &str| {
+        f.functions
+            .iter()
+            .find(|x| x.name.as_str() == name)
+            .map(|x| x.denies.clone())
+            .unwrap()
+    };
+    assert_eq!(denies("check_api_key"), ["user.check"]);
+    assert_eq!(denies("verify_key"), ["user.check"]);
+    assert!(denies("check_api_key_db").is_empty());
+    assert!(denies("validate_api_key").is_empty());
+}
+
+#[test]
+fn a_table_a_function_returns_is_read_where_its_result_is_subscripted() {
+    // `get_plugins` builds a dict of plugin functions (one wrapped in `HotReload`) and returns
+    // it; a closure of `main` calls whatever `plugins[k]["Function"]` holds.
+    let f = facts(
+        "ui",
+        "def get_plugins():\n    from app.plugins import summarise, translate\n    table = {\"Sum\": {\"Function\": summarise, \"Color\": \"stop\"}}\n    table.update({\"Tr\": {\"Function\": HotReload(translate)}})\n    return table\n\ndef main():\n    plugins = get_plugins()\n    def route(k, *args):\n        yield from Wrapper(plugins[k][\"Function\"])(*args)\n    btn.click(route)\n",
+    );
+    assert_eq!(
+        events(&f, "{table}"),
+        ["ref summarise", "ref translate"],
+        "the returned table's functions"
+    );
+    let ev = events(&f, "route");
+    assert!(
+        ev.contains(&"ref get_plugins::{table}".to_owned()),
+        "{ev:?}"
+    );
+    // A table that is not returned gives no synthetic function.
+    let g = facts("ui", "def f():\n    t = {\"a\": g}\n    return 1\n");
+    assert!(g.functions.iter().all(|x| x.name.as_str() != "{table}"));
+}

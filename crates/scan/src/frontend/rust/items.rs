@@ -254,6 +254,7 @@ impl Extractor<'_> {
             end_line,
             is_test: state.is_test,
             provides: sig.provides,
+            denies: Vec::new(),
             trait_name: sig.trait_name.map(Name::from),
             params: sig.params,
             returns: sig.returns,
