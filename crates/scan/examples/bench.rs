@@ -13,7 +13,8 @@
 //!
 //! 1. **parse-only**: the scanner's walk, then read every selected `.rs` file and
 //!    `syn::parse_file` it, keeping nothing (the syntax tree is dropped and proc-macro2's span
-//!    table reset per file, as the scanner does);
+//!    table reset per file, as the scanner does), and every `.py` file through ruff's
+//!    `parse_module`;
 //! 2. **check**: the full scan (`scan_with`, no cache);
 //! 3. **check, pre-pass**: the full scan with the lexical pre-pass
 //!    ([`genai_gate_scan::ScanOptions::prefilter`]), which parses only the files that can
@@ -307,11 +308,23 @@ fn run_phase(phase: &str, dir: &Path, jobs: usize) {
             walked
                 .files
                 .par_iter()
-                .filter(|f| f.kind == genai_gate_scan::walk::FileKind::Rust)
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        genai_gate_scan::walk::FileKind::Rust
+                            | genai_gate_scan::walk::FileKind::Python
+                    )
+                })
                 .map(|f| {
                     let text = std::fs::read_to_string(&f.abs).unwrap_or_default();
-                    let ok = syn::parse_file(&text).is_ok();
-                    proc_macro2::extra::invalidate_current_thread_spans();
+                    let ok = if f.kind == genai_gate_scan::walk::FileKind::Python {
+                        // The Python floor: ruff's parser, the tree dropped.
+                        ruff_python_parser::parse_module(&text).is_ok()
+                    } else {
+                        let ok = syn::parse_file(&text).is_ok();
+                        proc_macro2::extra::invalidate_current_thread_spans();
+                        ok
+                    };
                     usize::from(ok)
                 })
                 .sum()
