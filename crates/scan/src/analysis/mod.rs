@@ -232,10 +232,13 @@ pub fn analyse(
             .collect();
         let report_generation = decision.as_ref().map(|d| Generation {
             signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
+            // The first site is the `site` before and after are judged from; the others
+            // come after it.
             sites: summary
                 .sites
                 .iter()
-                .map(|h| hit_evidence(&paths, h, None))
+                .enumerate()
+                .map(|(i, h)| hit_evidence(&paths, h, Some(if i == 0 { "site" } else { "after" })))
                 .collect(),
             path: summary
                 .first_generation
@@ -430,7 +433,7 @@ pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, 
     if let Some(g) = &s.first_generation {
         out.entry(Capability::Generation.to_string())
             .or_default()
-            .push(hit_evidence(paths, g, None));
+            .push(hit_evidence(paths, g, Some("site")));
     }
     for (c, h) in &s.before {
         out.entry(c.to_string()).or_default().push(hit_evidence(

@@ -78,6 +78,10 @@ pub enum EventKind {
     Str {
         /// The string value.
         value: String,
+        /// The call it is passed to, as written (`post`, `requests.post`), when it is an
+        /// argument of one (also through `format!`/f-strings): names a URL template's call.
+        #[serde(default)]
+        call: Option<Name>,
     },
     /// A reference to a function by path without calling it (`.map(screen_chunk)`,
     /// `post(chat)`): the graph treats it as a possible call.
@@ -96,7 +100,8 @@ pub enum EventKind {
 
 impl EventKind {
     /// A short label for messages: what was called (`chat().create_stream`,
-    /// `green::text_moderation`, `stream!`, `"…/chat/completions"`).
+    /// `green::text_moderation`, `stream!`, `post("{}/chat/completions")`: a string names the
+    /// call it is passed to).
     ///
     /// ```
     /// use genai_gate_scan::facts::{Chain, EventKind};
@@ -114,7 +119,11 @@ impl EventKind {
                 last.join("().")
             }
             EventKind::Macro { name } => format!("{name}!"),
-            EventKind::Str { value } => format!("\"{value}\""),
+            EventKind::Str { value, call: None } => format!("\"{value}\""),
+            EventKind::Str {
+                value,
+                call: Some(call),
+            } => format!("{call}(\"{value}\")"),
             EventKind::Message { variant } => format!("send({variant})"),
         }
     }

@@ -36,7 +36,8 @@ pub struct Evidence {
     pub line: u32,
     /// What was found: a detector id, `marker`, a config key or a document.
     pub what: String,
-    /// `before` / `after` generation, for endpoint flow evidence.
+    /// `before` / `after` generation, for endpoint flow evidence; `site` for the first
+    /// generation site itself (later sites are `after` it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
 }

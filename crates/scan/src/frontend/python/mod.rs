@@ -147,6 +147,7 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         routers: Vec::new(),
         classes: Vec::new(),
         fns: Vec::new(),
+        arg_call: None,
         module_fn_used: false,
         test_file: input.is_test_file,
         tortoise: source.contains("tortoise"),
@@ -282,6 +283,9 @@ pub(super) struct Extractor {
     routers: Vec<RouterVar>,
     classes: Vec<ClassCtx>,
     fns: Vec<FnState>,
+    /// The call whose arguments are being walked (`requests.post`, `post`): what a string
+    /// argument is passed to.
+    arg_call: Option<crate::facts::Name>,
     /// The module's synthetic function (routes registered at the top level) is needed.
     module_fn_used: bool,
     test_file: bool,
