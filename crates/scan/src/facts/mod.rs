@@ -284,6 +284,34 @@ pub struct Function {
     pub returns: Option<TypeNames>,
     /// Body events in source order (macro bodies that parse included).
     pub events: Vec<Event>,
+    /// Calls whose result decides an exit of the body (see [`Guard`]), in no set order.
+    #[serde(default)]
+    pub guards: Vec<Guard>,
+}
+
+/// A call whose result decides whether the body goes on: the event at `pos` (a `Call` or
+/// `Method`) is read by the condition of an `if`, `match` or `let … else` one of whose
+/// branches returns, breaks or yields an error (`if check(&text)? { return refusal }`,
+/// `let v = screen(&out).await; if v.flagged { break }`), or its error is propagated by `?`.
+/// The flow counts output moderation whose result decides an exit after generation as a
+/// stop (a refusal instead of the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guard {
+    /// Position of the call's event.
+    pub pos: Pos,
+    /// How the result decides.
+    pub kind: GuardKind,
+}
+
+/// How a call's result decides an exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum GuardKind {
+    /// Only its error does: `call()?`, `if let Err(e) = call() { return .. }`. A catalogue
+    /// API's error is a failed request, not a verdict on the content; a workspace function's
+    /// error counts when that function's own exit is decided by moderation.
+    Error,
+    /// Its value does: a condition reads it and a branch exits.
+    Value,
 }
 
 /// The names in a type as written, outermost first, space-separated: `Json<ChatRequest>` is

@@ -33,7 +33,9 @@ use std::collections::{HashMap, HashSet};
 use compact_str::CompactString;
 
 use crate::facts::matcher::Hit;
-use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
+use crate::facts::{
+    ConstString, EventKind, FileFacts, GuardKind, MountFact, Pos, RouteFact, UseAlias,
+};
 use genai_gate_policy::Capability;
 use rustc_hash::FxBuildHasher;
 
@@ -315,6 +317,8 @@ struct Step {
     pos: Pos,
     name: Sym,
     kind: StepKind,
+    /// Whether and how the step's result decides an exit (see [`crate::facts::Guard`]).
+    guard: Option<GuardKind>,
 }
 
 /// A detector hit on a step.
@@ -391,6 +395,9 @@ pub struct StepRef<'a> {
     /// The callee path as written (calls and references), the method name (method calls),
     /// or empty (marks).
     pub name: &'a str,
+    /// Whether and how the call's result decides an exit of the body (see
+    /// [`crate::facts::Guard`]).
+    pub guard: Option<GuardKind>,
 }
 
 /// A function of a [`SlimFile`], with access to the file's strings.
@@ -519,6 +526,7 @@ impl<'a> Func<'a> {
             pos: s.pos,
             kind: s.kind,
             name: strings.get(s.name),
+            guard: s.guard,
         })
     }
 
@@ -610,10 +618,17 @@ impl SlimFile {
                         });
                     }
                 }
+                let decides = func
+                    .guards
+                    .iter()
+                    .filter(|g| g.pos == ev.pos && matches!(kind, StepKind::Call | StepKind::Method | StepKind::SelfMethod))
+                    .map(|g| g.kind)
+                    .max();
                 steps.push(Step {
                     pos: ev.pos,
                     name,
                     kind,
+                    guard: decides,
                 });
             }
             let spelled = spelled_out(

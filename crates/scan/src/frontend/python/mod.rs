@@ -47,6 +47,7 @@
 //! ```
 
 mod body;
+mod guards;
 mod imports;
 mod items;
 mod lines;
@@ -230,6 +231,8 @@ pub(super) struct FnState {
     tables_read: HashSet<String>,
     /// Local keyword dicts naming a handler (`args = dict(fn=predict, ..)`), as written.
     handlers: HashMap<String, String>,
+    /// Calls whose result decides an exit, and locals bound to calls (see `guards.rs`).
+    pub(super) guards: guards::GuardState,
 }
 
 impl FnState {
@@ -247,6 +250,7 @@ impl FnState {
             returns: None,
             tables_read: HashSet::new(),
             handlers: HashMap::new(),
+            guards: Default::default(),
         }
     }
 }
@@ -362,6 +366,7 @@ impl Extractor {
                 params: Vec::new(),
                 returns: None,
                 events: Vec::new(),
+                guards: Vec::new(),
             });
         }
         for r in std::mem::take(&mut self.routers) {
@@ -380,6 +385,7 @@ impl Extractor {
                 params: Vec::new(),
                 returns: None,
                 events,
+                guards: Vec::new(),
             });
         }
         let mut facts = self.facts;

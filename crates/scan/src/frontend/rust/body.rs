@@ -369,9 +369,11 @@ impl Extractor<'_> {
             self.local_table(&name.ident, &init.expr);
             self.local_variant(&name.ident, &init.expr);
         }
-        if !self.router_local(l) {
-            visit::visit_local(self, l);
-        }
+        self.guarded_local(l, |this| {
+            if !this.router_local(l) {
+                visit::visit_local(this, l);
+            }
+        });
     }
 
     /// The synthetic path of a closure handler in the current function.
@@ -470,6 +472,7 @@ impl Extractor<'_> {
             service_call: false,
             self_type: self_type.clone(),
             is_test,
+            guards: Default::default(),
         });
         walk(self);
         let state = self.fns.pop().expect("pushed above");

@@ -27,6 +27,7 @@
 
 mod body;
 pub(crate) mod depth;
+mod guards;
 mod items;
 mod macros;
 mod markers;
@@ -277,6 +278,8 @@ pub(crate) struct FnState {
     self_type: Option<String>,
     /// In test code.
     is_test: bool,
+    /// Calls whose result decides an exit, and locals bound to calls (see `guards.rs`).
+    guards: guards::GuardState,
 }
 
 /// The state of one file's extraction.
@@ -401,6 +404,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             syn::Expr::If(i) => self.if_expr(i),
             syn::Expr::ForLoop(f) => self.for_expr(f),
             syn::Expr::Assign(a) => self.assign_expr(a),
+            syn::Expr::Try(t) => self.guarded_try(t),
             // A string in a closure or block is not an argument of the call around it.
             syn::Expr::Closure(_) | syn::Expr::Block(_) | syn::Expr::Async(_) => {
                 let outer = self.arg_call.take();
