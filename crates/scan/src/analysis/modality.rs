@@ -75,7 +75,14 @@ pub fn named(text: &str) -> Vec<Modality> {
     }
     if !to_text
         && has(&[
-            "speech", "tts", "audio", "voice", "music", "song", "t2a", "text2speech",
+            "speech",
+            "tts",
+            "audio",
+            "voice",
+            "music",
+            "song",
+            "t2a",
+            "text2speech",
         ])
     {
         out.push(Modality::Audio);

@@ -621,7 +621,13 @@ impl SlimFile {
                 let decides = func
                     .guards
                     .iter()
-                    .filter(|g| g.pos == ev.pos && matches!(kind, StepKind::Call | StepKind::Method | StepKind::SelfMethod))
+                    .filter(|g| {
+                        g.pos == ev.pos
+                            && matches!(
+                                kind,
+                                StepKind::Call | StepKind::Method | StepKind::SelfMethod
+                            )
+                    })
                     .map(|g| g.kind)
                     .max();
                 steps.push(Step {
@@ -958,7 +964,7 @@ mod tests {
     fn keeps_calls_methods_and_hits_only() {
         let file = slim(
             "struct S;\nimpl S {\n fn f(&self) {\n  self.g(\"a string\");\n  println!(\"x\");\n  check(\"bad\");\n  client.chat().create(r);\n }\n fn g(&self, _: &str) {}\n}",
-            "\"bad\"",
+            "check(\"bad\")",
         );
         let f = file.func(0);
         assert_eq!(
@@ -978,7 +984,7 @@ mod tests {
             ]
         );
         let hits: Vec<_> = f.hits().map(|(s, _, l)| (s, l)).collect();
-        assert_eq!(hits, [(2, "\"bad\"")]);
+        assert_eq!(hits, [(2, "check(\"bad\")")]);
         assert_eq!(f.step_pos(2).line, 6);
     }
 

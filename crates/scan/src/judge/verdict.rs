@@ -289,7 +289,11 @@ fn judge_endpoints(
                 continue;
             }
             let met = match (site, req.order) {
-                (Some(_), _) | (None, None) => endpoint_req_met(req, s),
+                // A refusal stops only while the moderation that decides it runs.
+                (Some(_), _) | (None, None) => endpoint_req_met(req, s).filter(|h| {
+                    &*h.detector != crate::analysis::flow::REFUSAL
+                        || inp.repo.disabled(Capability::ModerationOutput).is_none()
+                }),
                 // Without a located site, before and after mean nothing: evidence anywhere
                 // on the path can be judged neither way.
                 (None, Some(_)) => match s.reaches(req.capability) {

@@ -145,10 +145,9 @@ impl Extractor {
     /// receiver's constructor type), so that a call on the result extends them.
     pub(super) fn call(&mut self, c: &ExprCall) -> (Chain, Name, Option<String>) {
         let callee = match &*c.func {
-            Expr::Attribute(a) => Some(
-                dotted(&c.func)
-                    .map_or_else(|| a.attr.id.to_string(), |names| names.join(".")),
-            ),
+            Expr::Attribute(a) => {
+                Some(dotted(&c.func).map_or_else(|| a.attr.id.to_string(), |names| names.join(".")))
+            }
             Expr::Name(n) => Some(n.id.to_string()),
             _ => None,
         };

@@ -177,7 +177,7 @@ impl Extractor<'_> {
         );
         let route_path_arg = ROUTE_PATH_METHODS.contains(&name.as_str());
         let plan = self.route_method(m, &name);
-        let outer = std::mem::replace(&mut self.arg_call, Some(name.as_str().into()));
+        let outer = self.arg_call.replace(name.as_str().into());
         for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),

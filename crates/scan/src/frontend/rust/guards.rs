@@ -91,10 +91,7 @@ impl Extractor<'_> {
         self.visit_expr(&m.expr);
         let exiting: Vec<&syn::Arm> = m.arms.iter().filter(|a| expr_exits(&a.body)).collect();
         if !exiting.is_empty() {
-            let kind = if exiting
-                .iter()
-                .all(|a| result_pattern(&a.pat))
-            {
+            let kind = if exiting.iter().all(|a| result_pattern(&a.pat)) {
                 GuardKind::Error
             } else {
                 GuardKind::Value
@@ -225,7 +222,9 @@ fn expr_exits(e: &Expr) -> bool {
 /// `Err(..)`, or a block ending in one.
 fn is_err_value(e: &Expr) -> bool {
     match e {
-        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
         Expr::Block(b) => b.block.stmts.last().is_some_and(|s| match s {
             syn::Stmt::Expr(e, None) => is_err_value(e),
             _ => false,
