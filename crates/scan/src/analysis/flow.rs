@@ -22,8 +22,20 @@ use std::sync::Arc;
 use genai_gate_policy::Capability;
 
 use crate::analysis::graph::{FnId, Workspace};
-use crate::facts::Pos;
 use crate::facts::matcher::MARKER;
+use crate::facts::{GuardKind, Pos};
+
+/// The detector name of a stop the flow finds: output moderation, after generation, whose
+/// result decides an exit (a refusal returned instead of the output, a stream broken off).
+pub const REFUSAL: &str = "flow.refusal";
+
+/// Moderation of either side (sides are settled once an endpoint's flow is complete).
+fn is_moderation(cap: Capability) -> bool {
+    matches!(
+        cap,
+        Capability::ModerationInput | Capability::ModerationOutput
+    )
+}
 
 /// How deep callees are inlined.
 pub const MAX_DEPTH: usize = 16;
@@ -57,6 +69,11 @@ pub struct Summary {
     /// The generation calls reached, in flow order, each position once (at most
     /// [`MAX_SITES`]); the first is [`Summary::first_generation`].
     pub sites: Vec<FlowHit>,
+    /// A moderation hit whose result decides an exit of this function before any generation
+    /// in it: the function refuses when moderation flags, so a caller that propagates its
+    /// error (`screen(&out)?`) or branches on its result refuses too. Not composed: it
+    /// describes this function's own result.
+    pub decides: Option<FlowHit>,
 }
 
 /// The first hit of each capability, ordered by capability: a sorted vector, since a scan
@@ -301,6 +318,8 @@ pub struct Flow<'w, 'a> {
     /// Count weak generation hits as generation.
     with_weak: bool,
     marker: Arc<str>,
+    /// The detector name of a refusal found in the flow ([`REFUSAL`]).
+    refusal: Arc<str>,
     /// Shared, so that reading a memoised summary copies nothing.
     memo: HashMap<FnId, Arc<Summary>, rustc_hash::FxBuildHasher>,
     on_stack: Vec<FnId>,
@@ -317,6 +336,7 @@ impl<'w, 'a> Flow<'w, 'a> {
             weak: weak.to_vec(),
             with_weak: false,
             marker: Arc::from("marker"),
+            refusal: Arc::from(REFUSAL),
             memo: HashMap::default(),
             on_stack: Vec::new(),
         }
@@ -330,6 +350,7 @@ impl<'w, 'a> Flow<'w, 'a> {
             weak: self.weak.clone(),
             with_weak: true,
             marker: self.marker.clone(),
+            refusal: self.refusal.clone(),
             memo: HashMap::default(),
             on_stack: Vec::new(),
         }
@@ -381,22 +402,26 @@ impl<'w, 'a> Flow<'w, 'a> {
             if !callees.is_empty() || step.pos != named.0 {
                 named = (step.pos, callees.clone());
             }
+            // Moderation called at this step, for a guard on its result.
+            let mut screened: Option<FlowHit> = None;
             while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
                 if !self.counts(h.detector, h.capability) || denied(ws, &named.1, h.capability) {
                     continue;
                 }
-                s.push(
-                    h.capability,
-                    FlowHit {
-                        file: id.file,
-                        pos: step.pos,
-                        detector: self.name(h.detector),
-                        label: label.into(),
-                    },
-                );
+                let hit = FlowHit {
+                    file: id.file,
+                    pos: step.pos,
+                    detector: self.name(h.detector),
+                    label: label.into(),
+                };
+                if screened.is_none() && is_moderation(h.capability) {
+                    screened = Some(hit.clone());
+                }
+                s.push(h.capability, hit);
             }
             // One callee runs in sequence; several are alternatives (dynamic dispatch).
             let mut alternatives: Option<Summary> = None;
+            let mut callee_decides: Option<FlowHit> = None;
             for callee in callees.iter().copied() {
                 let cf = ws.func(callee);
                 let mut call = Summary::default();
@@ -415,13 +440,51 @@ impl<'w, 'a> Flow<'w, 'a> {
                 }
                 let inner = self.summary(callee);
                 call.then(&inner);
+                if callee_decides.is_none() {
+                    callee_decides = inner.decides.clone();
+                }
                 match &mut alternatives {
                     None => alternatives = Some(call),
                     Some(alt) => alt.either(&call),
                 }
             }
+            let decided = match step.guard {
+                // A condition reads the result: moderation called here or inside the callee.
+                // Inside a callee that generates, only moderation after its generation counts.
+                Some(GuardKind::Value) => screened.or_else(|| {
+                    alternatives.as_ref().and_then(|a| {
+                        let side = if a.first_generation.is_some() {
+                            &a.after
+                        } else {
+                            &a.before
+                        };
+                        [Capability::ModerationOutput, Capability::ModerationInput]
+                            .into_iter()
+                            .find_map(|c| side.get(&c).cloned())
+                    })
+                }),
+                // Only the error is propagated: it means a verdict when the callee's own exit
+                // is decided by moderation (a catalogue API's error is a failed request).
+                Some(GuardKind::Error) => callee_decides,
+                None => None,
+            };
             if let Some(alt) = alternatives {
                 s.then(&alt);
+            }
+            if let Some(m) = decided {
+                if s.first_generation.is_some() {
+                    s.push(
+                        Capability::GenerationStop,
+                        FlowHit {
+                            file: id.file,
+                            pos: step.pos,
+                            detector: self.refusal.clone(),
+                            label: format!("refusal when `{}` flags", m.label).into(),
+                        },
+                    );
+                } else if s.decides.is_none() {
+                    s.decides = Some(m);
+                }
             }
         }
         self.on_stack.pop();

@@ -223,7 +223,12 @@ const NAME_WORDS: &[&str] = &[
 
 /// The words of an identifier: `snake_case`, `kebab-case`, `camelCase` and `CamelCase`
 /// split, lower-cased.
-fn words(ident: &str) -> Vec<String> {
+///
+/// ```
+/// use genai_gate_scan::analysis::generation::words;
+/// assert_eq!(words("ChatCompletionRequest"), ["chat", "completion", "request"]);
+/// ```
+pub fn words(ident: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;

@@ -4,6 +4,7 @@
 //! - [`endpoints`] — route registrations joined with their mounts and middleware;
 //! - [`flow`] — what each handler reaches before and after its first generation call;
 //! - [`generation`] — whether an endpoint generates, from its calls, route, request and response;
+//! - [`modality`] — what a generation endpoint outputs (text, image, audio, video);
 //! - [`evidence`] — repository-level evidence from code hits, config and documents;
 //! - [`trace`] — one endpoint's call paths, for `genai-gate trace`.
 //!
@@ -15,11 +16,12 @@ pub mod evidence;
 pub mod flow;
 pub mod generation;
 pub mod graph;
+pub mod modality;
 pub mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use genai_gate_policy::{Capability, Detector, GenerationSignal};
+use genai_gate_policy::{Capability, Detector, GenerationSignal, Modality};
 
 use crate::facts::Pos;
 use crate::facts::slim::SlimFile;
@@ -49,6 +51,9 @@ pub struct AnalysedEndpoint {
     pub summary: Option<Summary>,
     /// Why the endpoint generates, when it does.
     pub generation: Option<Decision>,
+    /// What a generating endpoint outputs (see [`modality`]); empty when undecided (every
+    /// modality of the profile then applies).
+    pub modalities: Vec<Modality>,
 }
 
 impl AnalysedEndpoint {
@@ -230,12 +235,26 @@ pub fn analyse(
             .chain(ws.extractors(f))
             .chain([id])
             .collect();
+        let modalities = if decision.is_some() {
+            modality::decide(
+                &e.route,
+                f.params(),
+                f.name(),
+                summary.sites.iter().map(|h| &*h.label),
+            )
+        } else {
+            Vec::new()
+        };
         let report_generation = decision.as_ref().map(|d| Generation {
+            modalities: modalities.iter().map(|m| m.as_str().to_owned()).collect(),
             signals: d.signals.iter().map(|s| (*s).to_owned()).collect(),
+            // The first site is the `site` before and after are judged from; the others
+            // come after it.
             sites: summary
                 .sites
                 .iter()
-                .map(|h| hit_evidence(&paths, h, None))
+                .enumerate()
+                .map(|(i, h)| hit_evidence(&paths, h, Some(if i == 0 { "site" } else { "after" })))
                 .collect(),
             path: summary
                 .first_generation
@@ -283,6 +302,7 @@ pub fn analyse(
             offset,
             summary: Some(summary),
             generation: decision,
+            modalities,
         });
     }
     out.unreachable_generation = unreachable_generation(&ws, &flow, &paths, &weak);
@@ -359,6 +379,7 @@ impl Analysis {
             offset: 0,
             summary,
             generation: None,
+            modalities: Vec::new(),
         });
     }
 }
@@ -430,7 +451,7 @@ pub fn endpoint_capabilities(paths: &[String], s: &Summary) -> BTreeMap<String, 
     if let Some(g) = &s.first_generation {
         out.entry(Capability::Generation.to_string())
             .or_default()
-            .push(hit_evidence(paths, g, None));
+            .push(hit_evidence(paths, g, Some("site")));
     }
     for (c, h) in &s.before {
         out.entry(c.to_string()).or_default().push(hit_evidence(

@@ -279,7 +279,7 @@ impl PatternSet {
             }
         };
         match event {
-            EventKind::Str { value } => {
+            EventKind::Str { value, .. } => {
                 // An SQL statement is also tried as `sql:<verb>:<table>` (see `facts::sql`).
                 let sigs = crate::facts::sql::signatures(value);
                 for text in std::iter::once(value.as_str()).chain(sigs.iter().map(String::as_str)) {
@@ -379,7 +379,7 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
                 .all(|g| names.next().is_some_and(|m| g.matches(m)))
         }
         (Pat::Macro(g), EventKind::Macro { name }) => g.matches(name.trim_end_matches('!')),
-        (Pat::Str(g), EventKind::Str { value }) => g.matches(value),
+        (Pat::Str(g), EventKind::Str { value, .. }) => g.matches(value),
         (Pat::Message(g), EventKind::Message { variant }) => g.matches(variant),
         _ => false,
     }

@@ -78,6 +78,10 @@ pub enum EventKind {
     Str {
         /// The string value.
         value: String,
+        /// The call it is passed to, as written (`post`, `requests.post`), when it is an
+        /// argument of one (also through `format!`/f-strings): names a URL template's call.
+        #[serde(default)]
+        call: Option<Name>,
     },
     /// A reference to a function by path without calling it (`.map(screen_chunk)`,
     /// `post(chat)`): the graph treats it as a possible call.
@@ -96,7 +100,8 @@ pub enum EventKind {
 
 impl EventKind {
     /// A short label for messages: what was called (`chat().create_stream`,
-    /// `green::text_moderation`, `stream!`, `"…/chat/completions"`).
+    /// `green::text_moderation`, `stream!`, `post("{}/chat/completions")`: a string names the
+    /// call it is passed to).
     ///
     /// ```
     /// use genai_gate_scan::facts::{Chain, EventKind};
@@ -114,7 +119,11 @@ impl EventKind {
                 last.join("().")
             }
             EventKind::Macro { name } => format!("{name}!"),
-            EventKind::Str { value } => format!("\"{value}\""),
+            EventKind::Str { value, call: None } => format!("\"{value}\""),
+            EventKind::Str {
+                value,
+                call: Some(call),
+            } => format!("{call}(\"{value}\")"),
             EventKind::Message { variant } => format!("send({variant})"),
         }
     }
@@ -281,6 +290,34 @@ pub struct Function {
     pub returns: Option<TypeNames>,
     /// Body events in source order (macro bodies that parse included).
     pub events: Vec<Event>,
+    /// Calls whose result decides an exit of the body (see [`Guard`]), in no set order.
+    #[serde(default)]
+    pub guards: Vec<Guard>,
+}
+
+/// A call whose result decides whether the body goes on: the event at `pos` (a `Call` or
+/// `Method`) is read by the condition of an `if`, `match` or `let … else` one of whose
+/// branches returns, breaks or yields an error (`if check(&text)? { return refusal }`,
+/// `let v = screen(&out).await; if v.flagged { break }`), or its error is propagated by `?`.
+/// The flow counts output moderation whose result decides an exit after generation as a
+/// stop (a refusal instead of the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guard {
+    /// Position of the call's event.
+    pub pos: Pos,
+    /// How the result decides.
+    pub kind: GuardKind,
+}
+
+/// How a call's result decides an exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum GuardKind {
+    /// Only its error does: `call()?`, `if let Err(e) = call() { return .. }`. A catalogue
+    /// API's error is a failed request, not a verdict on the content; a workspace function's
+    /// error counts when that function's own exit is decided by moderation.
+    Error,
+    /// Its value does: a condition reads it and a branch exits.
+    Value,
 }
 
 /// The names in a type as written, outermost first, space-separated: `Json<ChatRequest>` is

@@ -33,7 +33,9 @@ use std::collections::{HashMap, HashSet};
 use compact_str::CompactString;
 
 use crate::facts::matcher::Hit;
-use crate::facts::{ConstString, EventKind, FileFacts, MountFact, Pos, RouteFact, UseAlias};
+use crate::facts::{
+    ConstString, EventKind, FileFacts, GuardKind, MountFact, Pos, RouteFact, UseAlias,
+};
 use genai_gate_policy::Capability;
 use rustc_hash::FxBuildHasher;
 
@@ -315,6 +317,8 @@ struct Step {
     pos: Pos,
     name: Sym,
     kind: StepKind,
+    /// Whether and how the step's result decides an exit (see [`crate::facts::Guard`]).
+    guard: Option<GuardKind>,
 }
 
 /// A detector hit on a step.
@@ -393,6 +397,9 @@ pub struct StepRef<'a> {
     /// The callee path as written (calls and references), the method name (method calls),
     /// or empty (marks).
     pub name: &'a str,
+    /// Whether and how the call's result decides an exit of the body (see
+    /// [`crate::facts::Guard`]).
+    pub guard: Option<GuardKind>,
 }
 
 /// A function of a [`SlimFile`], with access to the file's strings.
@@ -531,6 +538,7 @@ impl<'a> Func<'a> {
             pos: s.pos,
             kind: s.kind,
             name: strings.get(s.name),
+            guard: s.guard,
         })
     }
 
@@ -622,10 +630,23 @@ impl SlimFile {
                         });
                     }
                 }
+                let decides = func
+                    .guards
+                    .iter()
+                    .filter(|g| {
+                        g.pos == ev.pos
+                            && matches!(
+                                kind,
+                                StepKind::Call | StepKind::Method | StepKind::SelfMethod
+                            )
+                    })
+                    .map(|g| g.kind)
+                    .max();
                 steps.push(Step {
                     pos: ev.pos,
                     name,
                     kind,
+                    guard: decides,
                 });
             }
             let spelled = spelled_out(
@@ -955,7 +976,7 @@ mod tests {
     fn keeps_calls_methods_and_hits_only() {
         let file = slim(
             "struct S;\nimpl S {\n fn f(&self) {\n  self.g(\"a string\");\n  println!(\"x\");\n  check(\"bad\");\n  client.chat().create(r);\n }\n fn g(&self, _: &str) {}\n}",
-            "\"bad\"",
+            "check(\"bad\")",
         );
         let f = file.func(0);
         assert_eq!(
@@ -975,7 +996,7 @@ mod tests {
             ]
         );
         let hits: Vec<_> = f.hits().map(|(s, _, l)| (s, l)).collect();
-        assert_eq!(hits, [(2, "\"bad\"")]);
+        assert_eq!(hits, [(2, "check(\"bad\")")]);
         assert_eq!(f.step_pos(2).line, 6);
     }
 

@@ -90,6 +90,14 @@ fn endpoint_req_met(req: &Requirement, s: &Summary) -> Option<FlowHit> {
     }
 }
 
+/// Whether an endpoint outputs one of `modalities` (any, when the list is empty or the
+/// endpoint's output was not decided).
+fn outputs_any(e: &AnalysedEndpoint, modalities: &[genai_gate_policy::Modality]) -> bool {
+    modalities.is_empty()
+        || e.modalities.is_empty()
+        || e.modalities.iter().any(|m| modalities.contains(m))
+}
+
 /// Judges every control.
 pub fn judge(inp: &Inputs) -> (Vec<ControlVerdict>, Vec<Finding>) {
     let mut verdicts = Vec::new();
@@ -174,9 +182,37 @@ fn judge_endpoints(
     findings: &mut Vec<Finding>,
 ) {
     let c = &ec.control;
-    let generating: Vec<&AnalysedEndpoint> =
-        inp.endpoints.iter().filter(|e| e.generates()).collect();
+    let all_generating = inp.endpoints.iter().filter(|e| e.generates()).count();
+    // A control scoped to some modalities is judged on the endpoints that output one of them,
+    // or whose output could not be decided.
+    let generating: Vec<&AnalysedEndpoint> = inp
+        .endpoints
+        .iter()
+        .filter(|e| e.generates() && outputs_any(e, &c.applies.modalities))
+        .collect();
     let unobservable = inp.endpoints.iter().any(|e| e.summary.is_none());
+    if generating.is_empty() && all_generating > 0 {
+        let list: Vec<&str> = c.applies.modalities.iter().map(|m| m.as_str()).collect();
+        (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
+            (
+                Status::NotObservable,
+                Some(
+                    inp.blind_spot
+                        .clone()
+                        .unwrap_or_else(|| "some handlers could not be followed".into()),
+                ),
+            )
+        } else {
+            (
+                Status::NotApplicable,
+                Some(format!(
+                    "applies to {} output; no generation endpoint outputs it (by route, request type, handler name or generation call)",
+                    list.join("/")
+                )),
+            )
+        };
+        return;
+    }
     if generating.is_empty() {
         (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
             (
@@ -253,7 +289,11 @@ fn judge_endpoints(
                 continue;
             }
             let met = match (site, req.order) {
-                (Some(_), _) | (None, None) => endpoint_req_met(req, s),
+                // A refusal stops only while the moderation that decides it runs.
+                (Some(_), _) | (None, None) => endpoint_req_met(req, s).filter(|h| {
+                    &*h.detector != crate::analysis::flow::REFUSAL
+                        || inp.repo.disabled(Capability::ModerationOutput).is_none()
+                }),
                 // Without a located site, before and after mean nothing: evidence anywhere
                 // on the path can be judged neither way.
                 (None, Some(_)) => match s.reaches(req.capability) {

@@ -36,7 +36,8 @@ pub struct Evidence {
     pub line: u32,
     /// What was found: a detector id, `marker`, a config key or a document.
     pub what: String,
-    /// `before` / `after` generation, for endpoint flow evidence.
+    /// `before` / `after` generation, for endpoint flow evidence; `site` for the first
+    /// generation site itself (later sites are `after` it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
 }
@@ -104,6 +105,10 @@ pub struct Generation {
     /// The signals that held: `call`, `route`, `request-type`, `handler-name`,
     /// `streaming-response`, `forward`, `handoff`.
     pub signals: Vec<String>,
+    /// What the endpoint outputs (`text`, `image`, `audio`, `video`), from its route, request
+    /// type, handler name and generation calls; empty when none of them says (every modality
+    /// of the profile then applies to it).
+    pub modalities: Vec<String>,
     /// The generation sites reached, in flow order (empty when none could be located: the
     /// order-sensitive controls of the endpoint are then `not-observable`).
     pub sites: Vec<Evidence>,

@@ -155,6 +155,21 @@ impl Extractor {
     /// `Method` with its chain, then the arguments. Returns the chain and receiver (and the
     /// receiver's constructor type), so that a call on the result extends them.
     pub(super) fn call(&mut self, c: &ExprCall) -> (Chain, Name, Option<String>) {
+        let callee = match &*c.func {
+            Expr::Attribute(a) => {
+                Some(dotted(&c.func).map_or_else(|| a.attr.id.to_string(), |names| names.join(".")))
+            }
+            Expr::Name(n) => Some(n.id.to_string()),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.arg_call, callee.map(Name::from));
+        let out = self.call_and_args(c);
+        self.arg_call = outer;
+        out
+    }
+
+    /// [`Self::call`] with [`Extractor::arg_call`] set.
+    fn call_and_args(&mut self, c: &ExprCall) -> (Chain, Name, Option<String>) {
         let none = (Chain::default(), Name::default(), None);
         let mut mode = RouteArgs::Normal;
         let out = match &*c.func {
@@ -314,7 +329,8 @@ impl Extractor {
     pub(super) fn arg(&mut self, e: &Expr) {
         if let Some(value) = self.string_value(e) {
             let pos = self.pos_of(e);
-            self.emit(EventKind::Str { value }, pos);
+            let call = self.arg_call.clone();
+            self.emit(EventKind::Str { value, call }, pos);
         }
         match e {
             Expr::Name(n) => {

@@ -117,6 +117,15 @@ impl<'a> Visitor<'a> for Extractor {
     fn visit_annotation(&mut self, _: &'a Expr) {}
 }
 
+/// A call, awaited or not: a statement or value made for its effect or result.
+fn is_call(e: &Expr) -> bool {
+    match e {
+        Expr::Call(_) => true,
+        Expr::Await(a) => is_call(&a.value),
+        _ => false,
+    }
+}
+
 impl Extractor {
     /// One statement.
     pub(super) fn stmt(&mut self, s: &Stmt) {
@@ -125,23 +134,51 @@ impl Extractor {
             Stmt::ClassDef(c) => self.class_def(c),
             Stmt::Import(i) => self.import(i),
             Stmt::ImportFrom(i) => self.import_from(i),
-            Stmt::Assign(a) => self.assign(&a.targets, &a.value),
+            Stmt::Assign(a) => {
+                let from = self.event_count();
+                self.assign(&a.targets, &a.value);
+                if is_call(&a.value) {
+                    self.guard_call_stmt(from, &a.targets);
+                }
+            }
             Stmt::AnnAssign(a) => {
                 if let Some(v) = &a.value {
+                    let from = self.event_count();
                     self.assign(std::slice::from_ref(&*a.target), v);
+                    if is_call(v) {
+                        self.guard_call_stmt(from, std::slice::from_ref(&*a.target));
+                    }
                 }
             }
             Stmt::Expr(e) if self.at_top() => self.top_level_expr(&e.value),
             Stmt::Expr(e) => {
+                let from = self.event_count();
                 self.table_update(&e.value);
                 self.expr(&e.value);
+                if is_call(&e.value) {
+                    self.guard_call_stmt(from, &[]);
+                }
             }
             Stmt::If(i) => {
+                // The first test decides when its body or the final `else` exits; an `elif`
+                // test when its own body does.
+                let from = self.event_count();
                 self.condition(&i.test);
+                let else_exits = i
+                    .elif_else_clauses
+                    .last()
+                    .is_some_and(|c| c.test.is_none() && super::guards::exits(&c.body));
+                if super::guards::exits(&i.body) || else_exits {
+                    self.guard_test(from, &i.test);
+                }
                 i.body.iter().for_each(|s| self.stmt(s));
                 for clause in &i.elif_else_clauses {
                     if let Some(t) = &clause.test {
+                        let from = self.event_count();
                         self.condition(t);
+                        if super::guards::exits(&clause.body) {
+                            self.guard_test(from, t);
+                        }
                     }
                     clause.body.iter().for_each(|s| self.stmt(s));
                 }
@@ -464,6 +501,7 @@ impl Extractor {
                 params: Vec::new(),
                 returns: None,
                 events: refs.collect(),
+                guards: Vec::new(),
             });
         }
         let mut events = state.events;
@@ -486,6 +524,7 @@ impl Extractor {
             params: sig,
             returns,
             events,
+            guards: state.guards.found,
         });
         // A nested function runs where it is defined (a decorator's wrapper, a helper), a
         // nested generator where it is first used; a nested route handler is not called here.

@@ -53,6 +53,7 @@
 //! ```
 
 mod body;
+mod guards;
 mod imports;
 mod items;
 mod lines;
@@ -154,6 +155,7 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         routers: Vec::new(),
         classes: Vec::new(),
         fns: Vec::new(),
+        arg_call: None,
         module_fn_used: false,
         test_file: input.is_test_file,
         tortoise: source.contains("tortoise"),
@@ -243,6 +245,8 @@ pub(super) struct FnState {
     /// Locals assigned the result of a call (`plugins = get_plugins()`): the callee as
     /// written, `::`-joined.
     from_calls: HashMap<String, String>,
+    /// Calls whose result decides an exit, and locals bound to calls (see `guards.rs`).
+    pub(super) guards: guards::GuardState,
 }
 
 impl FnState {
@@ -263,6 +267,7 @@ impl FnState {
             tables: HashMap::new(),
             returned_table: Vec::new(),
             from_calls: HashMap::new(),
+            guards: Default::default(),
         }
     }
 }
@@ -299,6 +304,9 @@ pub(super) struct Extractor {
     routers: Vec<RouterVar>,
     classes: Vec<ClassCtx>,
     fns: Vec<FnState>,
+    /// The call whose arguments are being walked (`requests.post`, `post`): what a string
+    /// argument is passed to.
+    arg_call: Option<crate::facts::Name>,
     /// The module's synthetic function (routes registered at the top level) is needed.
     module_fn_used: bool,
     test_file: bool,
@@ -416,6 +424,7 @@ impl Extractor {
                 params: Vec::new(),
                 returns: None,
                 events: Vec::new(),
+                guards: Vec::new(),
             });
         }
         for r in std::mem::take(&mut self.routers) {
@@ -435,6 +444,7 @@ impl Extractor {
                 params: Vec::new(),
                 returns: None,
                 events,
+                guards: Vec::new(),
             });
         }
         let mut facts = self.facts;

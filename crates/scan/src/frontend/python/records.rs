@@ -33,6 +33,7 @@ impl Extractor {
         self.emit(
             EventKind::Str {
                 value: format!("INSERT INTO {table}"),
+                call: None,
             },
             pos,
         );

@@ -35,7 +35,7 @@ pub(super) fn events(f: &FileFacts, name: &str) -> Vec<String> {
             }
             EventKind::FnRef { path } => format!("ref {path}"),
             EventKind::TypeRef { path } => format!("type {path}"),
-            EventKind::Str { value } => format!("str {value}"),
+            EventKind::Str { value, .. } => format!("str {value}"),
             EventKind::Macro { name } => format!("macro {name}"),
             EventKind::Message { variant } => format!("msg {variant}"),
         })

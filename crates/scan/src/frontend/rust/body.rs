@@ -122,9 +122,11 @@ impl Extractor<'_> {
     pub(super) fn call_expr(&mut self, c: &syn::ExprCall) {
         let mut handler_fn = false;
         let mut route_path_arg = false;
+        let mut callee = None;
         match &*c.func {
             Expr::Path(p) => {
                 let path = path_string(&p.path);
+                callee = Some(path.as_str().into());
                 if !p.path.segments.is_empty() {
                     // Idents hold no `:`, so the last `::` piece is the last segment.
                     let name = path.rsplit("::").next().unwrap_or("");
@@ -137,6 +139,7 @@ impl Extractor<'_> {
             other => self.visit_expr(other),
         }
         let walked = self.route_call(c);
+        let outer = std::mem::replace(&mut self.arg_call, callee);
         for (i, arg) in c.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if handler_fn => self.closure_handler(closure),
@@ -146,6 +149,7 @@ impl Extractor<'_> {
                 _ => self.arg(arg),
             }
         }
+        self.arg_call = outer;
     }
 
     /// `recv.m(args)`: the receiver, a `Method` event, route recognition, then the args.
@@ -173,6 +177,7 @@ impl Extractor<'_> {
         );
         let route_path_arg = ROUTE_PATH_METHODS.contains(&name.as_str());
         let plan = self.route_method(m, &name);
+        let outer = self.arg_call.replace(name.as_str().into());
         for (i, arg) in m.args.iter().enumerate() {
             match arg {
                 Expr::Closure(closure) if plan.closure_handlers => self.closure_handler(closure),
@@ -182,6 +187,7 @@ impl Extractor<'_> {
                 _ => self.arg(arg),
             }
         }
+        self.arg_call = outer;
         if plan.pushed > 0
             && let Some(f) = self.fns.last_mut()
         {
@@ -252,7 +258,8 @@ impl Extractor<'_> {
 
     /// A string argument: a `Str` event.
     pub(super) fn emit_str(&mut self, value: String, span: Span) {
-        self.emit(EventKind::Str { value }, span);
+        let call = self.arg_call.clone();
+        self.emit(EventKind::Str { value, call }, span);
     }
 
     /// A path used as a value: variants/constants are `TypeRef`, function paths `FnRef`;
@@ -362,9 +369,11 @@ impl Extractor<'_> {
             self.local_table(&name.ident, &init.expr);
             self.local_variant(&name.ident, &init.expr);
         }
-        if !self.router_local(l) {
-            visit::visit_local(self, l);
-        }
+        self.guarded_local(l, |this| {
+            if !this.router_local(l) {
+                visit::visit_local(this, l);
+            }
+        });
     }
 
     /// The synthetic path of a closure handler in the current function.
@@ -463,6 +472,7 @@ impl Extractor<'_> {
             service_call: false,
             self_type: self_type.clone(),
             is_test,
+            guards: Default::default(),
         });
         walk(self);
         let state = self.fns.pop().expect("pushed above");

@@ -227,6 +227,7 @@ impl Extractor<'_> {
             service_call: service && name == "call",
             self_type: self_type.clone(),
             is_test,
+            guards: Default::default(),
         });
         self.visit_block(block);
         let state = self.fns.pop().expect("pushed above");
@@ -259,6 +260,7 @@ impl Extractor<'_> {
             params: sig.params,
             returns: sig.returns,
             events,
+            guards: state.guards.found,
         });
     }
 

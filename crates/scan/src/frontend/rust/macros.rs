@@ -23,7 +23,13 @@ impl Extractor<'_> {
             },
             path_span(&m.path),
         );
+        // A string of `format!(..)` outside any call is named by the macro.
+        let outer = self.arg_call.clone();
+        if outer.is_none() {
+            self.arg_call = Some(format!("{}!", path_string(&m.path)).into());
+        }
         self.macro_body(&m.tokens, 0);
+        self.arg_call = outer;
     }
 
     /// Parse a macro body as comma-separated expressions (arguments), else as a block of
@@ -39,9 +45,12 @@ impl Extractor<'_> {
             return;
         }
         if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
+            // Statements (`stream! { .. }`) are no arguments of a call around the macro.
+            let outer = self.arg_call.take();
             for s in &stmts {
                 self.visit_stmt(s);
             }
+            self.arg_call = outer;
             return;
         }
         self.token_soup(tokens, depth);

@@ -27,6 +27,7 @@
 
 mod body;
 pub(crate) mod depth;
+mod guards;
 mod items;
 mod macros;
 mod markers;
@@ -169,6 +170,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
         quiet_router_use: false,
         impl_routers: Vec::new(),
         fns: Vec::new(),
+        arg_call: None,
         facts,
     };
     let source = &text[skip..];
@@ -276,6 +278,8 @@ pub(crate) struct FnState {
     self_type: Option<String>,
     /// In test code.
     is_test: bool,
+    /// Calls whose result decides an exit, and locals bound to calls (see `guards.rs`).
+    guards: guards::GuardState,
 }
 
 /// The state of one file's extraction.
@@ -310,6 +314,9 @@ pub(crate) struct Extractor<'t> {
     impl_routers: Vec<String>,
     /// Functions being walked, innermost last.
     fns: Vec<FnState>,
+    /// The call whose arguments are being walked (its path as written, or the method's
+    /// name): what a string argument is passed to.
+    arg_call: Option<crate::facts::Name>,
     facts: FileFacts,
 }
 
@@ -397,6 +404,13 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             syn::Expr::If(i) => self.if_expr(i),
             syn::Expr::ForLoop(f) => self.for_expr(f),
             syn::Expr::Assign(a) => self.assign_expr(a),
+            syn::Expr::Try(t) => self.guarded_try(t),
+            // A string in a closure or block is not an argument of the call around it.
+            syn::Expr::Closure(_) | syn::Expr::Block(_) | syn::Expr::Async(_) => {
+                let outer = self.arg_call.take();
+                visit::visit_expr(self, e);
+                self.arg_call = outer;
+            }
             _ => visit::visit_expr(self, e),
         }
     }

@@ -42,7 +42,7 @@ fn ev(f: &FileFacts, path: &str) -> Vec<String> {
             }
             EventKind::Macro { name } => format!("macro {name}"),
             EventKind::TypeRef { path } => format!("type {path}"),
-            EventKind::Str { value } => format!("str {value}"),
+            EventKind::Str { value, .. } => format!("str {value}"),
             EventKind::FnRef { path } => format!("fnref {path}"),
             EventKind::Message { variant } => format!("message {variant}"),
         })
@@ -622,7 +622,8 @@ fn offsets_count_bytes_after_multibyte_characters() {
     assert_eq!(
         e[1].kind,
         EventKind::Str {
-            value: "内容审核".into()
+            value: "内容审核".into(),
+            call: Some("log".into()),
         }
     );
 }

@@ -4,7 +4,7 @@
 //! an `impl Service<..>` the framework is `tower`.
 
 use proc_macro2::Span;
-use syn::visit::{self, Visit};
+use syn::visit::Visit;
 use syn::{BinOp, Expr, ExprIf, ExprMatch, Lit, Pat, Stmt};
 
 use super::method_name;
@@ -245,7 +245,7 @@ impl Extractor<'_> {
             });
         if !routed {
             if !self.receiving_match(m) {
-                visit::visit_expr_match(self, m);
+                self.guarded_match(m);
             }
             return;
         }
@@ -270,7 +270,7 @@ impl Extractor<'_> {
         let (mut paths, mut methods) = (Vec::new(), Vec::new());
         cond_route(&i.cond, &mut paths, &mut methods);
         if paths.is_empty() {
-            return visit::visit_expr_if(self, i);
+            return self.guarded_if(i);
         }
         self.visit_expr(&i.cond);
         let handler = single_call_stmts(&i.then_branch.stmts);

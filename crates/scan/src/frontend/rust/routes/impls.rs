@@ -91,6 +91,7 @@ impl Extractor<'_> {
             service_call: false,
             self_type: Some(self_type.to_owned()),
             is_test: self.test_depth > 0,
+            guards: Default::default(),
         };
         self.finish_function(
             state,
