@@ -4,6 +4,8 @@
 //! cargo run --release -p genai-gate-scan --example bench -- [LINES | DIR] [JOBS] [ROUNDS]
 //! ```
 //!
+//! With `py:LINES`, generates a FastAPI service of about that many lines of Python instead
+//! (routers included by `app/main.py`, handlers that screen, call the model and write a row).
 //! With a number (default 500 000), generates a synthetic service workspace of about that
 //! many lines of realistic handler, client and model code in a temporary directory (removed
 //! afterwards). With a directory (e.g. `~/.cargo/registry/src`, the sweep corpus), uses the
@@ -224,6 +226,91 @@ fn generate(root: &Path, lines: usize) -> std::io::Result<(usize, usize)> {
     Ok((n, n * per))
 }
 
+/// One Python module of the synthetic FastAPI service: a router, chat handlers that screen
+/// the prompt, call the model, screen the answer and write a row, and plain helpers.
+fn python_module_source(i: usize) -> String {
+    let mut out = format!(
+        "from fastapi import APIRouter, Depends, HTTPException\n\
+         from openai import OpenAI\n\
+         from app.db import session, ChatLog\n\
+         from app.moderation import screen\n\
+         from app.auth import get_current_user\n\n\
+         router = APIRouter(prefix=\"/m{i}\")\n\
+         client = OpenAI()\n\n"
+    );
+    for h in 0..8 {
+        let _ = write!(
+            out,
+            "@router.post(\"/chat{h}\")\n\
+             def chat{h}(body: dict, user=Depends(get_current_user)):\n\
+             \x20   prompt = normalise_{h}(body[\"messages\"])\n\
+             \x20   if not screen(prompt):\n\
+             \x20       raise HTTPException(status_code=400, detail=\"refused\")\n\
+             \x20   answer = client.chat.completions.create(model=\"m\", messages=prompt)\n\
+             \x20   text = answer.choices[0].message.content\n\
+             \x20   if not screen(text):\n\
+             \x20       raise HTTPException(status_code=451, detail=\"withheld\")\n\
+             \x20   session.add(ChatLog(user=user.id, prompt=str(prompt), answer=text))\n\
+             \x20   session.commit()\n\
+             \x20   return {{\"answer\": text, \"n\": score_{h}(text)}}\n\n\n\
+             def normalise_{h}(messages):\n\
+             \x20   out = []\n\
+             \x20   for m in messages:\n\
+             \x20       role = m.get(\"role\", \"user\")\n\
+             \x20       content = str(m.get(\"content\", \"\")).strip()\n\
+             \x20       if len(content) > 4000:\n\
+             \x20           content = content[:4000]\n\
+             \x20       out.append({{\"role\": role, \"content\": content}})\n\
+             \x20   return out\n\n\n\
+             def score_{h}(text):\n\
+             \x20   words = [w for w in text.split() if w]\n\
+             \x20   total = sum(len(w) for w in words)\n\
+             \x20   return total / max(len(words), 1)\n\n\n\
+             class Cache{h}:\n\
+             \x20   def __init__(self, size=128):\n\
+             \x20       self.size = size\n\
+             \x20       self.items = {{}}\n\n\
+             \x20   def get(self, key):\n\
+             \x20       return self.items.get(key)\n\n\
+             \x20   def put(self, key, value):\n\
+             \x20       if len(self.items) >= self.size:\n\
+             \x20           self.items.pop(next(iter(self.items)))\n\
+             \x20       self.items[key] = value\n\n\n"
+        );
+    }
+    out
+}
+
+/// A FastAPI service of about `lines` lines of Python: modules under `app/api/`, each router
+/// included by `app/main.py`. Returns the modules and lines written.
+fn generate_python(root: &Path, lines: usize) -> std::io::Result<(usize, usize)> {
+    let per = python_module_source(0).lines().count();
+    let n = (lines / per).max(1);
+    let api = root.join("app").join("api");
+    std::fs::create_dir_all(&api)?;
+    let mut main = String::from("from fastapi import FastAPI\n\napp = FastAPI()\n\n");
+    for i in 0..n {
+        std::fs::write(api.join(format!("m{i}.py")), python_module_source(i))?;
+        let _ = writeln!(main, "from app.api import m{i}\napp.include_router(m{i}.router)");
+    }
+    std::fs::write(api.join("__init__.py"), "")?;
+    std::fs::write(root.join("app").join("__init__.py"), "")?;
+    std::fs::write(root.join("app").join("main.py"), main)?;
+    std::fs::write(
+        root.join("app").join("moderation.py"),
+        "from app.filters import SensitiveWordFilter\n\n_filter = SensitiveWordFilter()\n\n\ndef screen(text):\n    return not _filter.contains(str(text))\n",
+    )?;
+    std::fs::write(
+        root.join("app").join("auth.py"),
+        "from fastapi import Header, HTTPException\nfrom app.db import session, User\n\n\ndef get_current_user(authorization: str = Header(...)):\n    user = session.query(User).filter_by(token=authorization).first()\n    if user is None or user.disabled:\n        raise HTTPException(status_code=401)\n    return user\n",
+    )?;
+    std::fs::write(
+        root.join("app").join("db.py"),
+        "from sqlalchemy.orm import declarative_base, sessionmaker\n\nBase = declarative_base()\nsession = sessionmaker()()\n\n\nclass User(Base):\n    __tablename__ = \"users\"\n\n\nclass ChatLog(Base):\n    __tablename__ = \"chat_logs\"\n",
+    )?;
+    Ok((n, n * per))
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -391,7 +478,17 @@ fn main() {
             .unwrap_or(1)
     });
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
+    let python = target.strip_prefix("py:").and_then(|n| n.parse::<usize>().ok());
     let (dir, generated): (PathBuf, bool) = match target.parse::<usize>() {
+        _ if python.is_some() => {
+            let lines = python.unwrap_or_default();
+            let dir = std::env::temp_dir().join(format!("genai-gate-bench-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let (files, total) =
+                generate_python(&dir, lines).expect("generate the synthetic Python service");
+            println!("service: {files} generated modules, {total} lines of Python");
+            (dir, true)
+        }
         Ok(lines) => {
             let dir = std::env::temp_dir().join(format!("genai-gate-bench-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
