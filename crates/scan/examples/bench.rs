@@ -291,7 +291,10 @@ fn generate_python(root: &Path, lines: usize) -> std::io::Result<(usize, usize)>
     let mut main = String::from("from fastapi import FastAPI\n\napp = FastAPI()\n\n");
     for i in 0..n {
         std::fs::write(api.join(format!("m{i}.py")), python_module_source(i))?;
-        let _ = writeln!(main, "from app.api import m{i}\napp.include_router(m{i}.router)");
+        let _ = writeln!(
+            main,
+            "from app.api import m{i}\napp.include_router(m{i}.router)"
+        );
     }
     std::fs::write(api.join("__init__.py"), "")?;
     std::fs::write(root.join("app").join("__init__.py"), "")?;
@@ -478,7 +481,9 @@ fn main() {
             .unwrap_or(1)
     });
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3).max(1);
-    let python = target.strip_prefix("py:").and_then(|n| n.parse::<usize>().ok());
+    let python = target
+        .strip_prefix("py:")
+        .and_then(|n| n.parse::<usize>().ok());
     let (dir, generated): (PathBuf, bool) = match target.parse::<usize>() {
         _ if python.is_some() => {
             let lines = python.unwrap_or_default();
