@@ -126,7 +126,7 @@ pub fn from_commit(
         } else {
             format!("{dir}/{entry}")
         };
-        let Some(rel) = normalise(&joined) else {
+        let Some(rel) = genai_gate_scan::read::normalise_rel(&joined) else {
             anyhow::bail!(
                 "`{rev}:{profile_rel}`: `load` entry `{}` is outside the scanned root: not read",
                 crate::render::neutral::line(entry)
@@ -142,22 +142,4 @@ pub fn from_commit(
         extra,
         Some(profile_rel.to_owned()),
     )
-}
-
-/// `a/b/../c` as `a/c`; `None` for an absolute path or one that climbs above the root.
-pub fn normalise(rel: &str) -> Option<String> {
-    if rel.starts_with('/') || rel.starts_with('\\') || rel.contains(':') {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in rel.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }

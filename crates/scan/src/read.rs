@@ -99,3 +99,30 @@ pub fn in_root(root: &Path, rel: &str, cap: u64) -> Result<Vec<u8>, ReadError> {
     }
     capped(&resolve_in_root(root, &joined)?, cap)
 }
+
+/// `a/b/../c` as `a/c`, `/`-separated; `None` for an absolute path (or one with a drive or
+/// scheme) and for one that climbs above the root. The walker resolves module paths and
+/// crate members with it, the CLI the `load` entries of a profile read from a commit.
+///
+/// ```
+/// use genai_gate_scan::read::normalise_rel;
+/// assert_eq!(normalise_rel("src/./api/../chat.rs").as_deref(), Some("src/chat.rs"));
+/// assert_eq!(normalise_rel("../etc/passwd"), None);
+/// assert_eq!(normalise_rel("/etc/passwd"), None);
+/// ```
+pub fn normalise_rel(rel: &str) -> Option<String> {
+    if rel.starts_with('/') || rel.starts_with('\\') || rel.contains(':') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}

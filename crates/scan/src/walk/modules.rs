@@ -325,23 +325,7 @@ pub(super) fn inside(root: &Path, rel: &str) -> Inside {
     }
 }
 
-/// `a/b/../c` as `a/c`; `None` when it climbs above the root or is absolute.
-pub(super) fn normalise(rel: &str) -> Option<String> {
-    if rel.starts_with('/') || rel.starts_with('\\') || rel.contains(':') {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in rel.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
-}
+pub(super) use crate::read::normalise_rel as normalise;
 
 pub(super) fn join(dir: &str, rest: &str) -> String {
     // An absolute path stays one (and `normalise` refuses it).
