@@ -204,8 +204,17 @@ fn analysed(
     if let Some(p) = progress {
         p.stage("files", walked.files.len() as u64);
     }
-    let extracted =
-        pool.install(|| extract_all(&walked, &matcher, cache.as_ref(), keep.as_deref(), progress));
+    let wanted = crate::frontend::Wanted::of(policy);
+    let extracted = pool.install(|| {
+        extract_all(
+            &walked,
+            &matcher,
+            &wanted,
+            cache.as_ref(),
+            keep.as_deref(),
+            progress,
+        )
+    });
     let detectors: Vec<String> = policy.detectors.iter().map(|d| d.id.clone()).collect();
     let mut gathered = Gathered::new(extracted, &detectors, opts.profile_file.as_deref());
     gathered.stats.files = walked.files.len();

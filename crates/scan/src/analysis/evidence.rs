@@ -28,17 +28,6 @@ pub struct RepoEvidence {
     docs: Vec<DocFacts>,
 }
 
-/// The longest run of a key pattern without `*`, dots at its ends trimmed (a leading `*.`
-/// also matches the bare rest); `None` when the pattern is all wildcard.
-fn longest_literal(pattern: &str) -> Option<String> {
-    pattern
-        .split('*')
-        .map(|piece| piece.trim_matches('.'))
-        .max_by_key(|piece| piece.len())
-        .filter(|piece| !piece.is_empty())
-        .map(str::to_owned)
-}
-
 fn is_enable_flag(p: &genai_gate_policy::ConfigPredicate) -> bool {
     p.op == CmpOp::Eq && p.value == ConfigValue::Bool(true)
 }
@@ -114,7 +103,9 @@ impl RepoEvidence {
         let mut always: Vec<usize> = Vec::new();
         for (i, (_, p, _)) in preds.iter().enumerate() {
             for key in &p.keys {
-                match longest_literal(&crate::frontend::config::normalise_key(key)) {
+                match crate::frontend::config::longest_literal(
+                    &crate::frontend::config::normalise_key(key),
+                ) {
                     Some(lit) => {
                         needles.push(lit);
                         owners.push(i);

@@ -123,7 +123,24 @@ pub fn extract_config(
     text: &str,
     kind: FileKind,
 ) -> Result<Vec<ConfigEntry>, ConfigProblem> {
-    let mut out = Flattener::default();
+    extract_config_for(rel, text, kind, &KeyWords::every())
+}
+
+/// [`extract_config`] for a scan whose config predicates read only keys that spell one of
+/// `words`: an entry whose key path spells none is not made — a tokenizer's vocabulary of
+/// 65,000 keys is parsed, not turned into 65,000 entries that nothing reads. Parse errors and
+/// nesting too deep are reported as before.
+pub(crate) fn extract_config_for(
+    rel: &str,
+    text: &str,
+    kind: FileKind,
+    words: &KeyWords,
+) -> Result<Vec<ConfigEntry>, ConfigProblem> {
+    let mut out = Flattener {
+        words,
+        entries: Vec::new(),
+        too_deep: None,
+    };
     match kind {
         FileKind::Toml => out.node(&toml_tree(text)?, &mut Vec::new(), 0),
         FileKind::Yaml => {
@@ -300,6 +317,82 @@ impl<'p> CompiledPredicate<'p> {
     }
 }
 
+/// The words that config predicates need in a key, to tell files whose entries nothing reads.
+///
+/// A key pattern matches a normalised key only if the key contains the pattern's longest
+/// literal ([`longest_literal`]), and so that literal's longest dot-free part, which lies within
+/// one normalised word: the lowercased form of a run of letters and digits of one segment of
+/// the raw key path (a map key, or the name of an environment entry). An entry none of whose
+/// segments contains one of these words, lowercased, is one that no predicate matches, and the
+/// flattener does not make it. A pattern without a literal (`*`) reads every key.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyWords {
+    /// `None`: every key may be read.
+    finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl KeyWords {
+    /// Every key may matter (the library's [`extract_config`]).
+    pub(crate) fn every() -> Self {
+        KeyWords { finder: None }
+    }
+
+    /// The words of every key pattern of `preds`.
+    pub(crate) fn of<'a>(preds: impl IntoIterator<Item = &'a ConfigPredicate>) -> Self {
+        let mut words: Vec<String> = Vec::new();
+        for p in preds {
+            for key in &p.keys {
+                let word = longest_literal(&normalise_key(key)).and_then(|lit| {
+                    lit.split('.')
+                        .max_by_key(|w| w.len())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_owned)
+                });
+                match word {
+                    Some(w) => words.push(w),
+                    None => return KeyWords::every(),
+                }
+            }
+        }
+        if words.is_empty() {
+            // No predicate at all: no entry is ever read. An automaton of no pattern matches
+            // nothing, which is what that means.
+            return KeyWords {
+                finder: aho_corasick::AhoCorasick::new(Vec::<String>::new()).ok(),
+            };
+        }
+        KeyWords {
+            finder: aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&words)
+                .ok(),
+        }
+    }
+
+    /// Whether `s`, lowercased character by character as [`normalise_key`] does, holds a word.
+    pub(crate) fn spelt_in(&self, s: &str) -> bool {
+        let Some(ac) = &self.finder else {
+            return true;
+        };
+        if s.is_ascii() {
+            ac.is_match(s)
+        } else {
+            ac.is_match(&s.chars().flat_map(char::to_lowercase).collect::<String>())
+        }
+    }
+}
+
+/// The longest run of a normalised key pattern without `*`, dots at its ends trimmed (a
+/// leading `*.` also matches the bare rest); `None` when the pattern is all wildcard.
+pub(crate) fn longest_literal(pattern: &str) -> Option<String> {
+    pattern
+        .split('*')
+        .map(|piece| piece.trim_matches('.'))
+        .max_by_key(|piece| piece.len())
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+}
+
 /// A format-neutral config tree with the line of every key and array item.
 #[derive(Debug, Clone, PartialEq)]
 enum Tree {
@@ -309,30 +402,37 @@ enum Tree {
 }
 
 /// Turns trees into entries.
-#[derive(Default)]
-struct Flattener {
+struct Flattener<'w> {
+    /// Entries are made only for key paths that spell one of these.
+    words: &'w KeyWords,
     entries: Vec<ConfigEntry>,
     /// The line of the first node nested deeper than [`MAX_DEPTH`].
     too_deep: Option<u32>,
 }
 
-impl Flattener {
+impl Flattener<'_> {
     fn node(&mut self, tree: &Tree, path: &mut Vec<String>, depth: usize) {
-        self.at(tree, path, 1, depth);
+        self.at(tree, path, 1, depth, false);
     }
 
-    fn at(&mut self, tree: &Tree, path: &mut Vec<String>, line: u32, depth: usize) {
+    /// `spelt`: a segment of `path` spells one of the words.
+    fn at(&mut self, tree: &Tree, path: &mut Vec<String>, line: u32, depth: usize, spelt: bool) {
         if depth > MAX_DEPTH {
             self.too_deep.get_or_insert(line);
             return;
         }
         match tree {
-            Tree::Scalar(value) if !path.is_empty() => self.push(path, value.clone(), line),
+            Tree::Scalar(value) if !path.is_empty() => {
+                if spelt || self.words.finder.is_none() {
+                    self.push(path, value.clone(), line);
+                }
+            }
             Tree::Scalar(_) => {}
             Tree::Map(entries) => {
                 for (key, line, value) in entries {
+                    let spelt = spelt || self.words.spelt_in(key);
                     path.push(key.clone());
-                    self.at(value, path, *line, depth + 1);
+                    self.at(value, path, *line, depth + 1, spelt);
                     path.pop();
                 }
             }
@@ -345,6 +445,7 @@ impl Flattener {
                         Tree::Scalar(ConfigValue::Text(s)) if environment => {
                             if let Some((k, v)) = s.split_once('=')
                                 && !k.trim().is_empty()
+                                && (spelt || self.words.spelt_in(k))
                             {
                                 path.push(k.trim().to_owned());
                                 self.push(path, ConfigValue::Text(v.to_owned()), *line);
@@ -352,14 +453,16 @@ impl Flattener {
                             }
                         }
                         Tree::Map(fields) => {
-                            if let Some((name, value)) = name_value(fields) {
+                            if let Some((name, value)) = name_value(fields)
+                                && (spelt || self.words.spelt_in(&name))
+                            {
                                 path.push(name);
                                 self.push(path, value, *line);
                                 path.pop();
                             }
-                            self.at(item, path, *line, depth + 1);
+                            self.at(item, path, *line, depth + 1, spelt);
                         }
-                        _ => self.at(item, path, *line, depth + 1),
+                        _ => self.at(item, path, *line, depth + 1, spelt),
                     }
                 }
             }
@@ -772,7 +875,12 @@ mod json {
                     b'\\' => self.pos += 2,
                     b'"' => {
                         self.pos += 1;
-                        return serde_json::from_str(self.text.get(start..self.pos)?).ok();
+                        let quoted = self.text.get(start..self.pos)?;
+                        // Without escapes the text is the string (serde_json accepted it).
+                        if !quoted.contains('\\') {
+                            return Some(quoted[1..quoted.len() - 1].to_owned());
+                        }
+                        return serde_json::from_str(quoted).ok();
                     }
                     _ => self.pos += 1,
                 }
@@ -874,6 +982,92 @@ fn closing_double_quote(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The entries each predicate matches, as `(predicate, raw key, line)`.
+    fn matched(preds: &[ConfigPredicate], entries: &[ConfigEntry]) -> Vec<(usize, String, u32)> {
+        let compiled: Vec<CompiledPredicate> = preds.iter().map(CompiledPredicate::new).collect();
+        let mut out = Vec::new();
+        for (i, c) in compiled.iter().enumerate() {
+            for e in entries {
+                if c.check(e).is_some() {
+                    out.push((i, e.raw_key.clone(), e.line));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn entries_no_predicate_reads_are_not_made_and_the_rest_are_the_same() {
+        let preds: Vec<ConfigPredicate> = [
+            "moderation.enabled = true",
+            "*.audit.retention_days >= 184",
+            "content_filter.*.enabled = true",
+        ]
+        .iter()
+        .map(|p| p.parse().unwrap())
+        .collect();
+        let words = KeyWords::of(&preds);
+        let cases = [
+            (
+                "tokenizer.json",
+                r#"{"model": {"vocab": {"a": 1, "\u00e9t\u00e9": 2, "Moder": 3, "ation": 4}},
+                   "moderation": {"enabled": false}, "Settings": {"Audit": {"RetentionDays": 30}}}"#,
+                FileKind::Json,
+            ),
+            (
+                "compose.yaml",
+                "services:\n  api:\n    environment:\n      - MODERATION_ENABLED=true\n      - FOO=1\n    env:\n      - name: CONTENT_FILTER_OUTPUT_ENABLED\n        value: 'true'\n      - name: OTHER\n        value: x\n",
+                FileKind::Yaml,
+            ),
+            (
+                "config.toml",
+                "[ModerationService]\nendpoint = 'x'\n[moderation]\nenabled = true\n[server]\nport = 8080\n",
+                FileKind::Toml,
+            ),
+            // Case folding beyond ASCII: the Kelvin sign lowercases to `k`, as in normalise_key.
+            (
+                "odd.json",
+                "{\"\u{212A}ey\": 1, \"MODERATION\": {\"ENABLED\": true}}",
+                FileKind::Json,
+            ),
+        ];
+        for (rel, text, kind) in cases {
+            let all = extract_config(rel, text, kind).unwrap();
+            let some = extract_config_for(rel, text, kind, &words).unwrap();
+            assert!(some.len() < all.len(), "{rel}: nothing was left out");
+            assert!(!some.is_empty(), "{rel}: everything was left out");
+            assert_eq!(matched(&preds, &all), matched(&preds, &some), "{rel}");
+            assert!(some.iter().all(|e| all.contains(e)), "{rel}");
+        }
+        // A pattern without a literal reads every key.
+        let every = KeyWords::of(&["* = 1".parse::<ConfigPredicate>().unwrap()]);
+        let (rel, text, kind) = cases[0];
+        assert_eq!(
+            extract_config_for(rel, text, kind, &every).unwrap(),
+            extract_config(rel, text, kind).unwrap()
+        );
+        // No predicate at all: no entry is read.
+        assert!(
+            extract_config_for(rel, text, kind, &KeyWords::of(&[]))
+                .unwrap()
+                .is_empty()
+        );
+        // Nesting too deep is still reported, whatever the keys spell.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(extract_config_for("deep.json", &deep, FileKind::Json, &words).is_err());
+    }
+
+    #[test]
+    fn json_strings_without_escapes_read_as_written() {
+        let got = entries(
+            "a.json",
+            r#"{"a b": "c\"d", "e": "f\u00e9", "g": ""}"#,
+            FileKind::Json,
+        );
+        let values: Vec<ConfigValue> = got.into_iter().map(|(_, _, v, _)| v).collect();
+        assert_eq!(values, [text("c\"d"), text("fé"), text("")]);
+    }
 
     fn entries(rel: &str, text: &str, kind: FileKind) -> Vec<(String, String, ConfigValue, u32)> {
         extract_config(rel, text, kind)

@@ -46,6 +46,14 @@ impl DocMatch {
     }
 }
 
+/// A document rule's path glob as rules match it: case-insensitive, `*` within a segment.
+pub(crate) fn doc_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .literal_separator(true)
+        .build()
+}
+
 /// Reads a document's headings and text. `rel` decides the dialect (`.adoc`, `.rst`, or
 /// Markdown for everything else).
 ///
@@ -120,11 +128,7 @@ impl CompiledDocumentRule {
     pub fn new(rule: &DocumentRule) -> Self {
         let mut globs = GlobSetBuilder::new();
         for p in &rule.paths {
-            if let Ok(g) = GlobBuilder::new(p)
-                .case_insensitive(true)
-                .literal_separator(true)
-                .build()
-            {
+            if let Ok(g) = doc_glob(p) {
                 globs.add(g);
             }
         }

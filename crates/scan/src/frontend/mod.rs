@@ -28,7 +28,7 @@ use crate::facts::matcher::Matcher;
 use crate::facts::slim::SlimFile;
 use crate::report::ScanDiagnostic;
 use crate::walk::{FileKind, SourceFile, WalkResult};
-use config::{ConfigEntry, extract_config};
+use config::ConfigEntry;
 use docs::{DocFacts, extract_doc};
 use rust::{RustInput, extract};
 
@@ -158,6 +158,7 @@ pub(crate) const RELEVANT: &[&str] = &[
 pub(crate) fn extract_all(
     walked: &WalkResult,
     matcher: &Matcher,
+    wanted: &Wanted,
     cache: Option<&FactCache>,
     keep: Option<&[bool]>,
     progress: Option<&dyn crate::Progress>,
@@ -169,7 +170,7 @@ pub(crate) fn extract_all(
         .map(|(i, f)| {
             let out = match keep {
                 Some(keep) if !keep[i] => vec![unparsed(f, matcher)],
-                _ => extract_one(f, matcher, cache),
+                _ => extract_one(f, matcher, wanted, cache),
             };
             if let Some(p) = progress {
                 p.tick();
@@ -178,6 +179,55 @@ pub(crate) fn extract_all(
         })
         .collect();
     per_file.into_iter().flatten().collect()
+}
+
+/// What of the configuration and documents a policy can read: the documents its rules' path
+/// globs name (the others are not read at all) and the words its config predicates need in a
+/// key ([`config::KeyWords`]). Data shipped beside a service — a tokenizer's vocabulary, a
+/// word list as `.txt` — costs a parse at most.
+pub(crate) struct Wanted {
+    /// `None`: no document rule, or none whose globs compile.
+    docs: Option<globset::GlobSet>,
+    keys: config::KeyWords,
+}
+
+impl Wanted {
+    /// Everything a policy's detectors and controls (active or not) read.
+    pub(crate) fn of(policy: &genai_gate_policy::EffectivePolicy) -> Self {
+        let requirements = || {
+            policy
+                .controls
+                .iter()
+                .flat_map(|c| c.control.requirements.iter())
+        };
+        let mut globs = globset::GlobSetBuilder::new();
+        let rules = policy
+            .detectors
+            .iter()
+            .flat_map(|d| d.documents.iter())
+            .chain(requirements().filter_map(|r| r.document.as_ref()));
+        // The globs exactly as `docs::CompiledDocumentRule` compiles them.
+        for p in rules.flat_map(|r| r.paths.iter()) {
+            if let Ok(g) = docs::doc_glob(p) {
+                globs.add(g);
+            }
+        }
+        let keys = config::KeyWords::of(
+            policy
+                .detectors
+                .iter()
+                .flat_map(|d| d.config.iter())
+                .chain(requirements().filter_map(|r| r.config.as_ref())),
+        );
+        Wanted {
+            docs: globs.build().ok().filter(|g| !g.is_empty()),
+            keys,
+        }
+    }
+
+    fn doc(&self, rel: &str) -> bool {
+        self.docs.as_ref().is_some_and(|g| g.is_match(rel))
+    }
 }
 
 /// What per-file work produces.
@@ -236,9 +286,14 @@ impl RustOut {
 /// Per-file work with panics caught: a panic becomes an `internal-error` diagnostic for the
 /// file, which blinds the endpoint controls (like an unparsable file that may hold routes) and
 /// fails the check (see [`crate::judge::fail_closed`]).
-fn extract_one(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+fn extract_one(
+    f: &SourceFile,
+    matcher: &Matcher,
+    wanted: &Wanted,
+    cache: Option<&FactCache>,
+) -> Vec<Extracted> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        extract_file(f, matcher, cache)
+        extract_file(f, matcher, wanted, cache)
     }))
     .unwrap_or_else(|payload| {
         let what = payload
@@ -282,10 +337,19 @@ fn unusable(
     }
 }
 
-fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) -> Vec<Extracted> {
+fn extract_file(
+    f: &SourceFile,
+    matcher: &Matcher,
+    wanted: &Wanted,
+    cache: Option<&FactCache>,
+) -> Vec<Extracted> {
     #[cfg(test)]
     if f.rel.ends_with("panics-in-test.rs") {
         panic!("a panic planted by a test");
+    }
+    // A document no rule names cannot be evidence of anything: not read at all.
+    if matches!(f.kind, FileKind::Markdown | FileKind::Text) && !wanted.doc(&f.rel) {
+        return Vec::new();
     }
     let bytes = match std::fs::read(&f.abs) {
         Ok(b) => b,
@@ -316,7 +380,7 @@ fn extract_file(f: &SourceFile, matcher: &Matcher, cache: Option<&FactCache>) ->
         FileKind::Rust | FileKind::Python => source_file(f, text, matcher, cache),
         FileKind::Markdown | FileKind::Text => vec![Extracted::Doc(extract_doc(&f.rel, text))],
         FileKind::Toml | FileKind::Yaml | FileKind::Json | FileKind::Env => {
-            match extract_config(&f.rel, text, f.kind) {
+            match config::extract_config_for(&f.rel, text, f.kind, &wanted.keys) {
                 Ok(entries) => vec![Extracted::Config(f.rel.clone(), entries)],
                 // A template or commented JSON is not configuration the service reads: a note.
                 Err(p) => match config::not_config(text, f.kind) {
@@ -451,4 +515,50 @@ fn unparsed(f: &SourceFile, matcher: &Matcher) -> Extracted {
         false,
         "Rust",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use genai_gate_policy::{PolicySet, Profile, resolve};
+
+    use crate::{ScanOptions, scan_with};
+
+    #[test]
+    fn documents_no_rule_names_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(root.join("assets")).unwrap();
+        std::fs::write(
+            root.join("docs/complaints.md"),
+            "# Complaints\n\nWrite to us.\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("NOTES.md"), "# Notes\n").unwrap();
+        // Not UTF-8: read, it would be a `skipped` diagnostic.
+        std::fs::write(root.join("assets/vocab.txt"), b"\xff\xfe tokens\n").unwrap();
+        let set = PolicySet::embedded().unwrap();
+        let policy = resolve(&set, Profile::default_profile(), true, None).unwrap();
+        let report = scan_with(&policy, root, &ScanOptions::default()).unwrap();
+        assert_eq!(report.stats.documents, 1, "{:?}", report.stats);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.file != "assets/vocab.txt"),
+            "{:?}",
+            report.diagnostics
+        );
+        // The document a rule names is still read and judged.
+        std::fs::write(root.join("docs/complaints.md"), b"\xff\xfe\n").unwrap();
+        let report = scan_with(&policy, root, &ScanOptions::default()).unwrap();
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.file == "docs/complaints.md"),
+            "{:?}",
+            report.diagnostics
+        );
+    }
 }

@@ -365,7 +365,7 @@ pub struct Stats {
     pub python_lines: u64,
     /// Config files read.
     pub config_files: usize,
-    /// Documents read.
+    /// Documents read: those a document rule of the policy names (no other is read).
     pub documents: usize,
     /// Rust files the lexical pre-pass left unparsed (`check --prefilter`); absent when 0.
     #[serde(skip_serializing_if = "is_zero")]
