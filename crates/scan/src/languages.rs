@@ -284,9 +284,16 @@ fn looks_like_service(f: &OtherSource, anchors: &aho_corasick::AhoCorasick) -> b
 /// Counts the walk's files of languages not analysed, and which look like service code (on
 /// the current rayon pool).
 pub fn survey(files: &[OtherSource]) -> BTreeMap<String, NotAnalysed> {
+    // Only the languages present: an automaton of every anchor costs millions of
+    // instructions to build, and most repositories have files of none or one of them.
+    let present: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| language_of(&f.rel))
+        .map(|l| l.name)
+        .collect();
     let automata: Vec<(&'static str, aho_corasick::AhoCorasick)> = LANGUAGES
         .iter()
-        .filter(|l| !l.analysed)
+        .filter(|l| !l.analysed && present.contains(l.name))
         .filter_map(|l| {
             let patterns = l.service_anchors.iter().chain(MODEL_ANCHORS.iter());
             aho_corasick::AhoCorasick::new(patterns)

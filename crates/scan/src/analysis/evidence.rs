@@ -47,7 +47,8 @@ impl RepoEvidence {
             ..Default::default()
         };
         ev.config_hits(detectors);
-        for d in detectors {
+        // Compiling a rule's globs costs more than matching them: none when no document was read.
+        for d in detectors.iter().filter(|_| !ev.docs.is_empty()) {
             for rule in &d.documents {
                 let rule = CompiledDocumentRule::new(rule);
                 for doc in &ev.docs {
@@ -224,9 +225,12 @@ impl RepoEvidence {
             };
         }
         if let Some(rule) = &req.document {
-            let compiled = CompiledDocumentRule::new(rule);
+            let compiled = (!self.docs.is_empty()).then(|| CompiledDocumentRule::new(rule));
             let mut partial = None;
-            for doc in &self.docs {
+            for (compiled, doc) in compiled
+                .iter()
+                .flat_map(|c| self.docs.iter().map(move |d| (c, d)))
+            {
                 if let Some(m) = compiled.matches(doc) {
                     if m.missing.is_empty() {
                         return Ok(vec![Evidence {

@@ -66,9 +66,10 @@ impl Prefilter {
         }
         let automaton = (!needles.is_empty())
             .then(|| {
-                // A DFA: the needles are few and short, and each event's text is searched.
+                // A contiguous NFA: a DFA searched each event's text a little faster but took
+                // 35 M instructions to build, a tenth of a small repository's whole scan.
                 AhoCorasick::builder()
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .build(&needles)
                     .ok()
             })

@@ -823,6 +823,19 @@ pub fn is_guard(path: &str) -> bool {
         "censor",
         "censorship",
     ];
+    // Every word holds one of these (ASCII, case aside): most paths hold none, and are
+    // answered without splitting into words.
+    static STEMS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let stems = STEMS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["moderat", "guard", "safety", "censor"])
+            .ok()
+    });
+    if stems.as_ref().is_some_and(|ac| !ac.is_match(path)) {
+        return false;
+    }
     path.split("::").any(|seg| {
         seg.split(|c: char| c == '_' || !c.is_alphanumeric())
             .flat_map(split_camel)

@@ -47,11 +47,54 @@ impl DocMatch {
 }
 
 /// A document rule's path glob as rules match it: case-insensitive, `*` within a segment.
-pub(crate) fn doc_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+fn doc_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
     GlobBuilder::new(pattern)
         .case_insensitive(true)
         .literal_separator(true)
         .build()
+}
+
+/// Which paths some document rule may name, decided before a file is read, without compiling
+/// the rules' globs: each glob is widened to one whose `*` also crosses `/` (`**/` may match
+/// nothing, `/**` anything), compared case-insensitively. Every path a rule matches is
+/// accepted; a few more may be (`legal/*.md` accepts `legal/old/x.md`), which are then read
+/// and matched for real. A glob with `?`, `[…]`, `{…}` or an escape, or a path or glob that
+/// is not ASCII, accepts everything.
+#[derive(Debug, Clone)]
+pub(crate) struct DocPaths {
+    /// `None`: every path.
+    globs: Option<Vec<genai_gate_policy::pattern::Glob>>,
+}
+
+impl DocPaths {
+    /// The paths the rules may name.
+    pub(crate) fn of<'a>(rules: impl IntoIterator<Item = &'a DocumentRule>) -> Self {
+        let mut globs = Vec::new();
+        for p in rules.into_iter().flat_map(|r| r.paths.iter()) {
+            if !p.is_ascii() || p.contains(['?', '[', ']', '{', '}', '\\']) {
+                return DocPaths { globs: None };
+            }
+            let mut wide = p.to_ascii_lowercase();
+            if let Some(rest) = wide.strip_suffix("/**") {
+                wide = format!("{rest}*");
+            }
+            let wide = wide.replace("**/", "*").replace("**", "*");
+            globs.push(genai_gate_policy::pattern::Glob::new(&wide, ""));
+        }
+        DocPaths { globs: Some(globs) }
+    }
+
+    /// Whether a rule may name `rel`.
+    pub(crate) fn may_name(&self, rel: &str) -> bool {
+        let Some(globs) = &self.globs else {
+            return true;
+        };
+        if !rel.is_ascii() {
+            return true;
+        }
+        let rel = rel.to_ascii_lowercase();
+        globs.iter().any(|g| g.matches(&rel))
+    }
 }
 
 /// Reads a document's headings and text. `rel` decides the dialect (`.adoc`, `.rst`, or
@@ -302,6 +345,64 @@ fn is_list_or_quote(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_paths_accept_every_path_a_rule_matches() {
+        let globs = [
+            "docs/complaints*.md",
+            "**/complaints*.md",
+            "COMPLAINTS*.md",
+            "docs/**/complaint*.md",
+            "legal/*.md",
+            "docs/**",
+        ];
+        let rule = DocumentRule {
+            paths: globs.iter().map(|g| (*g).to_owned()).collect(),
+            headings: vec![],
+            phrases: vec![],
+        };
+        let exact = CompiledDocumentRule::new(&rule);
+        let wide = DocPaths::of([&rule]);
+        let paths = [
+            "docs/complaints.md",
+            "docs/Complaints-Policy.MD",
+            "complaints.md",
+            "svc/docs/complaints.md",
+            "COMPLAINTS.md",
+            "complaints_zh.md",
+            "docs/a/b/complaint.md",
+            "docs/complaint.md",
+            "legal/terms.md",
+            "legal/old/terms.md",
+            "docs/guide.txt",
+            "README.md",
+            "assets/vocab.txt",
+            "src/complaints.rs",
+        ];
+        for p in paths {
+            let doc = extract_doc(p, "# x\n");
+            if exact.matches(&doc).is_some() {
+                assert!(wide.may_name(p), "{p}");
+            }
+        }
+        assert!(!wide.may_name("README.md"));
+        assert!(!wide.may_name("assets/vocab.txt"));
+        // What the widening cannot follow accepts everything.
+        for odd in [
+            "docs/complaint?.md",
+            "docs/{a,b}.md",
+            "docs/[ab].md",
+            "文档/*.md",
+        ] {
+            let rule = DocumentRule {
+                paths: vec![odd.to_owned()],
+                headings: vec![],
+                phrases: vec![],
+            };
+            assert!(DocPaths::of([&rule]).may_name("README.md"), "{odd}");
+        }
+        assert!(wide.may_name("docs/投诉.md"));
+    }
 
     fn heads(rel: &str, text: &str) -> Vec<(String, u32)> {
         extract_doc(rel, text).headings

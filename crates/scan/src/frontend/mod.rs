@@ -182,12 +182,11 @@ pub(crate) fn extract_all(
 }
 
 /// What of the configuration and documents a policy can read: the documents its rules' path
-/// globs name (the others are not read at all) and the words its config predicates need in a
+/// globs may name ([`docs::DocPaths`]; the others are not read at all) and the words its config predicates need in a
 /// key ([`config::KeyWords`]). Data shipped beside a service — a tokenizer's vocabulary, a
 /// word list as `.txt` — costs a parse at most.
 pub(crate) struct Wanted {
-    /// `None`: no document rule, or none whose globs compile.
-    docs: Option<globset::GlobSet>,
+    docs: docs::DocPaths,
     keys: config::KeyWords,
 }
 
@@ -200,18 +199,13 @@ impl Wanted {
                 .iter()
                 .flat_map(|c| c.control.requirements.iter())
         };
-        let mut globs = globset::GlobSetBuilder::new();
-        let rules = policy
-            .detectors
-            .iter()
-            .flat_map(|d| d.documents.iter())
-            .chain(requirements().filter_map(|r| r.document.as_ref()));
-        // The globs exactly as `docs::CompiledDocumentRule` compiles them.
-        for p in rules.flat_map(|r| r.paths.iter()) {
-            if let Ok(g) = docs::doc_glob(p) {
-                globs.add(g);
-            }
-        }
+        let docs = docs::DocPaths::of(
+            policy
+                .detectors
+                .iter()
+                .flat_map(|d| d.documents.iter())
+                .chain(requirements().filter_map(|r| r.document.as_ref())),
+        );
         let keys = config::KeyWords::of(
             policy
                 .detectors
@@ -219,14 +213,11 @@ impl Wanted {
                 .flat_map(|d| d.config.iter())
                 .chain(requirements().filter_map(|r| r.config.as_ref())),
         );
-        Wanted {
-            docs: globs.build().ok().filter(|g| !g.is_empty()),
-            keys,
-        }
+        Wanted { docs, keys }
     }
 
     fn doc(&self, rel: &str) -> bool {
-        self.docs.as_ref().is_some_and(|g| g.is_match(rel))
+        self.docs.may_name(rel)
     }
 }
 

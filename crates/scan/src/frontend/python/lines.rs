@@ -45,6 +45,18 @@ impl LineIndex {
 /// Longest operator or attribute chain parsed (see [`too_deep`]).
 pub(super) const MAX_CHAIN: usize = 10_000;
 
+/// The bytes [`too_deep`] acts on outside a line start.
+const MATTERS: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"\n\"'\\#([{)]},:;+-*/%|&^@.<>";
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// The first line at which brackets or indentation nest deeper than `max` levels, or an
 /// operator or attribute chain (`1 + 1 + …`, `a.b().b()…`, which parse as trees as deep as
 /// they are long) runs longer than [`MAX_CHAIN`] without a `,`, `:` or `;`, if any. Strings
@@ -59,6 +71,16 @@ pub(super) fn too_deep(text: &str, max: usize) -> Option<u32> {
     let mut chain = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        // Runs of bytes that change nothing (letters, digits, spaces, `=`, `_`) are skipped
+        // in a tight loop; a line start is handled below.
+        if !at_line_start {
+            while i < bytes.len() && !MATTERS[bytes[i] as usize] {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+        }
         let b = bytes[i];
         if at_line_start && quote.is_none() && depth == 0 {
             let width = bytes[i..]
@@ -202,6 +224,135 @@ pub(super) fn allows_and_problems(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The guard as first written, byte by byte, for the test below.
+    fn byte_by_byte(text: &str, max: usize) -> Option<u32> {
+        let bytes = text.as_bytes();
+        let mut depth = 0usize;
+        let mut line = 1u32;
+        let mut quote: Option<u8> = None;
+        let mut indents: Vec<usize> = vec![0];
+        let mut at_line_start = true;
+        let mut chain = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if at_line_start && quote.is_none() && depth == 0 {
+                let width = bytes[i..]
+                    .iter()
+                    .take_while(|c| **c == b' ' || **c == b'\t')
+                    .map(|c| if *c == b'\t' { 8 } else { 1 })
+                    .sum::<usize>();
+                let rest = &bytes[i..];
+                let content = rest.iter().position(|c| *c != b' ' && *c != b'\t');
+                let blank = content.is_none_or(|p| matches!(rest[p], b'\n' | b'\r' | b'#'));
+                if !blank {
+                    while indents.last().is_some_and(|w| *w > width) {
+                        indents.pop();
+                    }
+                    if indents.last().is_none_or(|w| *w < width) {
+                        indents.push(width);
+                    }
+                    if indents.len() > max {
+                        return Some(line);
+                    }
+                }
+            }
+            at_line_start = false;
+            match (quote, b) {
+                (_, b'\n') => {
+                    line += 1;
+                    at_line_start = true;
+                }
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), b'\\') => i += 1,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'#') => {
+                    while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                        i += 1;
+                    }
+                }
+                (None, b'(' | b'[' | b'{') => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(line);
+                    }
+                }
+                (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+                (None, b',' | b':' | b';') => chain = 0,
+                (
+                    None,
+                    b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'^' | b'@' | b'.' | b'<'
+                    | b'>',
+                ) => {
+                    chain += 1;
+                    if chain > MAX_CHAIN {
+                        return Some(line);
+                    }
+                }
+                _ => {}
+            }
+            if b == b'\n' && quote.is_none() && depth == 0 {
+                chain = 0;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn skipping_runs_finds_what_the_byte_by_byte_guard_found() {
+        let pieces = [
+            "def f(x):\n",
+            "    ",
+            "\t",
+            "return ",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "'",
+            "\"",
+            "\\",
+            "# (((\n",
+            "\n",
+            "a.b",
+            " + 1",
+            ", ",
+            ":",
+            ";",
+            "x = 1\n",
+            "if y:\n",
+            "        z\n",
+            "\r\n",
+            "-",
+            "@d\n",
+            "é",
+            "\u{1F600}",
+        ];
+        // A deterministic walk over concatenations of the pieces (no randomness in tests).
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..(state % 60) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            for max in [1, 2, 3, 8] {
+                assert_eq!(
+                    too_deep(&text, max),
+                    byte_by_byte(&text, max),
+                    "{text:?} {max}"
+                );
+            }
+            state = state.wrapping_add(0x2545_F491_4F6C_DD1D);
+        }
+    }
 
     #[test]
     fn lines_of_offsets() {
