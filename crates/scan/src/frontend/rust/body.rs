@@ -476,6 +476,9 @@ impl Extractor<'_> {
         });
         walk(self);
         let state = self.fns.pop().expect("pushed above");
+        if !state.bindings.is_empty() {
+            self.keep_rebound_routers(&state.bindings);
+        }
         let pos = self.idx.at(at);
         let last_event = state.events.iter().map(|e| e.pos.line).max().unwrap_or(0);
         let end_line = end

@@ -15,6 +15,7 @@ mod hyper;
 pub(super) mod impls;
 mod locals;
 mod mcp;
+mod passed;
 mod paths;
 mod poem;
 mod rocket;
@@ -162,8 +163,11 @@ impl Extractor<'_> {
     }
 
     /// Route recognition for one call: `OpenApiService::new(Api, ..)` mounts the API's
-    /// routes, `Router::with_hoop(auth)` adds middleware. Returns an argument walked already.
+    /// routes, `Router::with_hoop(auth)` adds middleware, `attach_routes(web::scope("/v1"))`
+    /// mounts a helper that adds routes to the router it is given. Returns an argument walked
+    /// already.
     pub(super) fn route_call(&mut self, c: &syn::ExprCall) -> Option<usize> {
+        self.helper_call(c);
         let Expr::Path(p) = &*c.func else {
             return None;
         };
@@ -243,8 +247,16 @@ impl Extractor<'_> {
             kind,
             pos,
         };
-        // A router local used twice in one place (`.nest("/a", api.clone())`) is one mount.
-        if self.facts.mounts.last() != Some(&fact) {
+        // A router local used twice in one place (`.nest("/a", api.clone())`), or in several
+        // arms of a `match` that yields a router, is one mount.
+        let again = self
+            .facts
+            .mounts
+            .iter()
+            .rev()
+            .take_while(|m| m.in_fn == fact.in_fn)
+            .any(|m| m.prefix == fact.prefix && m.target == fact.target && m.kind == fact.kind);
+        if !again {
             self.facts.mounts.push(fact);
         }
     }

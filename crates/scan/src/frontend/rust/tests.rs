@@ -1954,3 +1954,182 @@ async fn engine(rx: Receiver<Req>) {
     assert_eq!(messages(arms[0]), Vec::<String>::new());
     assert_eq!(messages(arms[1]), s(&["message "]));
 }
+
+#[test]
+fn a_router_rebound_by_a_match_in_a_loop_keeps_the_routes_of_its_arms() {
+    // Regression: routes added in the arms of `router = match plugin {..}` were registered
+    // in arm functions mounted nowhere, so they lost the prefix the router is nested under.
+    let f = scan(
+        r#"
+fn pipeline(p: &Pipeline) -> Router {
+    let mut router = Router::new().route("/models", get(models));
+    for plugin in p.plugins.clone() {
+        router = match plugin {
+            Plugin::Tracing { endpoint } => {
+                Tracer::init(endpoint);
+                router
+            }
+            Plugin::Models { models } => match p.kind {
+                Kind::Chat => router.route("/chat/completions", post(move |b| chat(b, models))),
+                Kind::Embed => router.route("/embeddings", post(embed)),
+                _ => return Router::new(),
+            },
+            _ => router,
+        };
+    }
+    router.with_state(state)
+}
+fn app() -> Router { Router::new().nest("/api/v1", pipeline(&p)) }
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /models -> models [axum] in svc::api::pipeline::{let router@3}",
+            "POST /chat/completions -> svc::api::pipeline::{closure@11} [axum] in svc::api::pipeline::{let router@5}",
+            "POST /embeddings -> embed [axum] in svc::api::pipeline::{let router@5}",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => svc::api::pipeline::{let router@3} in svc::api::pipeline::{let router@5}",
+            " => svc::api::pipeline::{let router@5} in svc::api::pipeline",
+            "/api/v1 => pipeline in svc::api::app",
+        ])
+    );
+    // The arms' other calls stay in the flow; the arms are no message receivers.
+    assert!(ev(&f, "svc::api::pipeline::{let router@5}").contains(&"call Tracer::init".to_owned()));
+    assert!(!f.functions.iter().any(|x| x.path.contains("{arm@")));
+}
+
+#[test]
+fn a_router_rebound_by_an_if_or_inside_a_receiving_arm_is_the_same_router() {
+    let f = scan(
+        r#"
+fn api(cfg: Config, ev: Ev) -> Router {
+    let mut router = Router::new().route("/health", get(health));
+    router = if cfg.chat { router.route("/chat", post(chat)) } else { router };
+    match ev {
+        Ev::Admin => { router = router.route("/admin", post(admin)); }
+        Ev::Other => {}
+    }
+    router
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /health -> health [axum] in svc::api::api::{let router@3}",
+            "POST /chat -> chat [axum] in svc::api::api::{let router@4}",
+            "POST /admin -> admin [axum] in svc::api::api::{arm@6}::{let router@6}",
+        ])
+    );
+    // After the `match`, `router` is the router before it or the one its arm built: both are
+    // mounted where it is returned.
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            " => svc::api::api::{let router@3} in svc::api::api::{let router@4}",
+            " => svc::api::api::{let router@4} in svc::api::api::{arm@6}::{let router@6}",
+            " => svc::api::api::{let router@4} in svc::api::api",
+            " => svc::api::api::{arm@6}::{let router@6} in svc::api::api",
+        ])
+    );
+}
+
+#[test]
+fn a_match_or_if_that_yields_no_router_is_not_one() {
+    // Only a branch value that is a router makes the whole a router: a number, a call's
+    // result or an `if` without `else` leave the local as it was.
+    let f = scan(
+        r#"
+fn api(k: Kind) -> Router {
+    let router = Router::new().route("/a", get(a));
+    let n = match k { Kind::A => 1, _ => 2 };
+    let other = if k.big() { router.route("/b", get(b)) } else { build_other() };
+    if k.c() { other.clone(); }
+    router
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "GET /a -> a [axum] in svc::api::api::{let router@3}",
+            "GET /b -> b [axum] in svc::api::api",
+        ])
+    );
+    assert!(
+        mounts(&f).iter().all(|m| !m.contains("{let other")),
+        "{:?}",
+        mounts(&f)
+    );
+    assert!(
+        mounts(&f).iter().all(|m| !m.contains("{let n")),
+        "{:?}",
+        mounts(&f)
+    );
+}
+
+#[test]
+fn a_scope_or_router_passed_to_a_helper_mounts_the_helper_with_its_path() {
+    let f = scan(
+        r#"
+fn attach(scope: Scope) -> Scope {
+    scope.route("/chat/completions", web::post().to(chat))
+}
+fn add_routes(r: Router) -> Router { r.route("/generate", post(generate)) }
+fn app() {
+    let mut service = Self::attach(web::scope("/v1"));
+    service = service.app_data(data);
+    App::new().service(service.wrap(Limit));
+}
+fn axum_app() -> Router {
+    Router::new()
+        .nest("/api", add_routes(Router::new()))
+        .merge(add_routes(Router::new().nest("/x", other())))
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&[
+            "POST /chat/completions -> chat [actix] in svc::api::attach",
+            "POST /generate -> generate [axum] in svc::api::add_routes",
+        ])
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[
+            "/v1 => Self::attach in svc::api::app::{let service@7}",
+            " => svc::api::app::{let service@7} in svc::api::app::{let service@8}",
+            " => svc::api::app::{router@9} in svc::api::app",
+            " => svc::api::app::{let service@8} in svc::api::app::{router@9}",
+            "/api => add_routes in svc::api::axum_app",
+            " => add_routes in svc::api::axum_app",
+            "/x => other in svc::api::axum_app",
+        ])
+    );
+}
+
+#[test]
+fn calls_that_are_not_helpers_given_a_router_mount_nothing() {
+    // A variant or a smart pointer wrapping a router, a routing function, a call whose
+    // arguments are no router: no mount.
+    let f = scan(
+        r#"
+fn app(state: AppState) -> Router {
+    let router = Router::new().route("/a", get(a));
+    let shared = Arc::new(compute(state));
+    log_startup(&state, "ready");
+    Ok(router)
+}
+"#,
+    );
+    assert_eq!(
+        mounts(&f),
+        s(&[" => svc::api::app::{let router@3} in svc::api::app"])
+    );
+}

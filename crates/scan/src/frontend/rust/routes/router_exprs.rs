@@ -2,10 +2,13 @@
 //! a router type's constructor (`Router::new()`, `Route::new()`, `App::new()`,
 //! `web::scope(..)`, `OpenApiService::new(..)`) or at a warp filter, unless its outermost
 //! method turns it into something else (`into_make_service`, `swagger_ui`); a chain on a router local; a call's result with a router-building
-//! method on it (`build_ui_router(..).layer(..)`). Also what a local bound to something else
-//! holds: a call's result, a service value, a collection of routers.
+//! method on it (`build_ui_router(..).layer(..)`); a helper's result given a router
+//! (`attach_routes(web::scope("/v1"))`, see `passed.rs`); a `match`, `if`/`else` or block whose every
+//! branch is one of these or a router local (`match p { A => router.route(..), _ => router }`).
+//! Also what a local bound to something else holds: a call's result, a service value, a
+//! collection of routers.
 
-use syn::Expr;
+use syn::{Block, Expr, Stmt};
 
 use super::handlers::built_type;
 use super::is_builder;
@@ -31,7 +34,7 @@ const BUILD_METHODS: [&str; 16] = [
 
 /// Types whose constructors build routers.
 #[rustfmt::skip]
-const ROUTER_TYPES: [&str; 9] = [
+pub(super) const ROUTER_TYPES: [&str; 9] = [
     "Router", "Route", "App", "Scope", "Resource", "ApiRouter", "OpenApiRouter", "RouteMethod",
     "OpenApiService",
 ];
@@ -54,6 +57,65 @@ pub(super) enum Init {
 /// Whether a method turns a router into something else (`into_make_service`, `swagger_ui`).
 pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
     LEAVES_ROUTER.iter().any(|m| method == m)
+}
+
+/// Macros that never return (a branch ending in one yields no value).
+const DIVERGING_MACROS: [&str; 4] = ["panic", "unreachable", "todo", "unimplemented"];
+
+/// Whether an expression never yields a value: `return`, `break`, `continue`, `panic!(..)`.
+fn diverges(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn diverging_macro(m: &syn::Macro) -> bool {
+    m.path
+        .segments
+        .last()
+        .is_some_and(|s| DIVERGING_MACROS.iter().any(|d| s.ident == d))
+}
+
+/// The values a branching expression may yield: the arms of a `match`, both sides of an
+/// `if`/`else`, the tail of a block, through nested branches; a branch that diverges yields
+/// none. `None` when `e` does not branch, or some branch yields no value (an `if` without
+/// `else`, a block ending in a statement).
+pub(super) fn branch_values(e: &Expr) -> Option<Vec<&Expr>> {
+    let mut out = Vec::new();
+    match peel(e) {
+        Expr::Match(m) => {
+            for arm in &m.arms {
+                push_value(&arm.body, &mut out)?;
+            }
+        }
+        Expr::If(i) => {
+            push_block(&i.then_branch, &mut out)?;
+            push_value(&i.else_branch.as_ref()?.1, &mut out)?;
+        }
+        Expr::Block(b) => push_block(&b.block, &mut out)?,
+        _ => return None,
+    }
+    Some(out)
+}
+
+fn push_value<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> Option<()> {
+    match peel(e) {
+        d if diverges(d) => {}
+        Expr::Match(_) | Expr::If(_) | Expr::Block(_) => out.extend(branch_values(e)?),
+        other => out.push(other),
+    }
+    Some(())
+}
+
+fn push_block<'e>(b: &'e Block, out: &mut Vec<&'e Expr>) -> Option<()> {
+    match b.stmts.last()? {
+        Stmt::Expr(e, None) => push_value(e, out),
+        Stmt::Expr(e, Some(_)) if diverges(e) => Some(()),
+        Stmt::Macro(m) if diverging_macro(&m.mac) => Some(()),
+        _ => None,
+    }
 }
 
 /// The root of a method chain and its method names, innermost first (a block holding only
@@ -117,6 +179,11 @@ impl Extractor<'_> {
                 Init::Other
             };
         }
+        if methods.is_empty()
+            && let Some(values) = branch_values(root)
+        {
+            return self.classify_branches(&values);
+        }
         match root {
             Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
                 let name = path_string(&p.path);
@@ -141,6 +208,14 @@ impl Extractor<'_> {
                 let last = callee.rsplit("::").next().unwrap_or(&callee);
                 if callee.ends_with("Vec::new") || callee.ends_with("Vec::with_capacity") {
                     return Init::Collection(Vec::new());
+                }
+                // A helper given a router hands it back with its routes added.
+                if self.router_arg(c).is_some() {
+                    return if keeps(&methods) {
+                        Init::Router(Vec::new())
+                    } else {
+                        Init::Other
+                    };
                 }
                 if !is_upper(last) && !is_builder(&callee) && !callee.contains(char::is_uppercase) {
                     if builds(&methods) {
@@ -171,6 +246,24 @@ impl Extractor<'_> {
         }
     }
 
+    /// A branching expression is a router when every branch that yields a value yields a
+    /// router (`router.route(..)`, `Router::new()`) or a router local (`_ => router`).
+    fn classify_branches(&self, values: &[&Expr]) -> Init {
+        let mut roots = Vec::new();
+        for v in values {
+            match self.classify(v) {
+                Init::Router(r) => roots.extend(r),
+                Init::Alias(b) if b.router => {}
+                _ => return Init::Other,
+            }
+        }
+        if values.is_empty() {
+            Init::Other
+        } else {
+            Init::Router(roots)
+        }
+    }
+
     /// The routers an expression holds where a router is expected: a local's, a call's.
     pub(super) fn held(&self, e: &Expr) -> Vec<String> {
         let (root, _) = chain(e);
@@ -182,6 +275,8 @@ impl Extractor<'_> {
                 .binding(&path_string(&p.path))
                 .map(|b| b.targets.clone())
                 .unwrap_or_default(),
+            // A helper given a router is mounted by the call itself, with the argument's path.
+            Expr::Call(c) if self.router_arg(c).is_some() => Vec::new(),
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) => {
                     let callee = path_string(&p.path);
