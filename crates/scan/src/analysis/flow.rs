@@ -223,11 +223,13 @@ impl Summary {
     /// Screening has a side: a check before the model call is input moderation, one after it
     /// is output moderation. Catalogue detectors of moderation APIs evidence both (the same
     /// API screens prompts and outputs), so once an endpoint's flow is complete, drop
-    /// output moderation seen before generation and input moderation seen after it.
+    /// output moderation seen before generation and input moderation seen after it. A stop
+    /// seen before generation (a client `cancel()`ed after listing tools) stops nothing.
     pub fn settle_sides(&mut self) {
         if self.first_generation.is_some() {
             self.before.remove(&Capability::ModerationOutput);
             self.after.remove(&Capability::ModerationInput);
+            self.before.remove(&Capability::GenerationStop);
         }
         // The endpoint's summary is kept for the verdicts: no spare capacity.
         self.before.0.shrink_to_fit();
@@ -364,6 +366,13 @@ impl<'w, 'a> Flow<'w, 'a> {
             || !self.weak.get(detector as usize).copied().unwrap_or(false)
     }
 
+    /// Whether a hit is a weak generation signal (`forward`, `handoff`).
+    fn is_weak(&self, detector: u32, cap: Capability) -> bool {
+        cap == Capability::Generation
+            && detector != MARKER
+            && self.weak.get(detector as usize).copied().unwrap_or(false)
+    }
+
     fn name(&self, detector: u32) -> Arc<str> {
         if detector == MARKER {
             self.marker.clone()
@@ -402,23 +411,6 @@ impl<'w, 'a> Flow<'w, 'a> {
             if !callees.is_empty() || step.pos != named.0 {
                 named = (step.pos, callees.clone());
             }
-            // Moderation called at this step, for a guard on its result.
-            let mut screened: Option<FlowHit> = None;
-            while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
-                if !self.counts(h.detector, h.capability) || denied(ws, &named.1, h.capability) {
-                    continue;
-                }
-                let hit = FlowHit {
-                    file: id.file,
-                    pos: step.pos,
-                    detector: self.name(h.detector),
-                    label: label.into(),
-                };
-                if screened.is_none() && is_moderation(h.capability) {
-                    screened = Some(hit.clone());
-                }
-                s.push(h.capability, hit);
-            }
             // One callee runs in sequence; several are alternatives (dynamic dispatch).
             let mut alternatives: Option<Summary> = None;
             let mut callee_decides: Option<FlowHit> = None;
@@ -447,6 +439,33 @@ impl<'w, 'a> Flow<'w, 'a> {
                     None => alternatives = Some(call),
                     Some(alt) => alt.either(&call),
                 }
+            }
+            // A weak signal on a call of workspace code that reaches a generation site itself
+            // (`executor.execute(..)` of the crate's own executor) is no site: the flow goes on
+            // into that code. On a call that resolves to nothing, or to code that reaches no
+            // site (an engine's own `add_request` that queues the request), it stays one.
+            let followed_site = alternatives
+                .as_ref()
+                .is_some_and(|a| a.first_generation.is_some());
+            // Moderation called at this step, for a guard on its result.
+            let mut screened: Option<FlowHit> = None;
+            while let Some((_, h, label)) = hits.next_if(|(at, _, _)| *at == i) {
+                if !self.counts(h.detector, h.capability)
+                    || denied(ws, &named.1, h.capability)
+                    || (followed_site && self.is_weak(h.detector, h.capability))
+                {
+                    continue;
+                }
+                let hit = FlowHit {
+                    file: id.file,
+                    pos: step.pos,
+                    detector: self.name(h.detector),
+                    label: label.into(),
+                };
+                if screened.is_none() && is_moderation(h.capability) {
+                    screened = Some(hit.clone());
+                }
+                s.push(h.capability, hit);
             }
             let decided = match step.guard {
                 // A condition reads the result: moderation called here or inside the callee.
@@ -553,5 +572,82 @@ impl Flow<'_, '_> {
         }
         dead.insert(id);
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::EventKind;
+    use crate::facts::matcher::Hit;
+    use crate::facts::slim::SlimFile;
+    use crate::frontend::rust::{RustInput, extract};
+
+    /// Detectors of the test: 0 a weak `forward` on `execute` and `..send`, 1 a weak
+    /// `handoff` on `add_request`, 2 input moderation on `check_sensitive`.
+    fn hits(kind: &EventKind, out: &mut Vec<Hit>) {
+        let generation = |detector| Hit {
+            capability: Capability::Generation,
+            detector,
+        };
+        match kind {
+            EventKind::Method { chain, .. } | EventKind::TypedMethod { chain, .. } => {
+                match chain.last() {
+                    Some("execute" | "send") => out.push(generation(0)),
+                    Some("add_request") => out.push(generation(1)),
+                    _ => {}
+                }
+            }
+            EventKind::Call { path } if path.as_str() == "check_sensitive" => out.push(Hit {
+                capability: Capability::ModerationInput,
+                detector: 2,
+            }),
+            _ => {}
+        }
+    }
+
+    const SRC: &str = "\
+struct Executor { http: Client }
+impl Executor {
+    fn new(req: Req) -> Self { Executor { http: Client::new() } }
+    async fn execute(&self, prompt: String) -> Resp {
+        check_sensitive(&prompt);
+        self.http.post(UPSTREAM).json(&prompt).send().await
+    }
+}
+async fn chat(req: Req) -> Resp {
+    let executor = Executor::new(req);
+    executor.execute(req.prompt).await
+}
+struct Engine { queue: Vec<Req> }
+impl Engine { fn add_request(&mut self, r: Req) { self.queue.push(r); } }
+async fn generate(engine: Engine, req: Req) { engine.add_request(req); }
+";
+
+    #[test]
+    fn a_weak_signal_on_workspace_code_that_reaches_a_site_is_followed_into_it() {
+        let facts = extract(&RustInput {
+            rel_path: "src/api.rs",
+            text: SRC,
+            crate_name: "app",
+            module: "app::api",
+            is_test_file: false,
+        });
+        let files = [SlimFile::new(facts, hits)];
+        let ws = Workspace::new(&files, &[]);
+        let names = ["http.forward", "engine.handoff", "sensitive"].map(String::from);
+        let mut flow = Flow::new(&ws, &names, &[true, true, false]).with_weak_sites();
+        let id = |name: &str| ws.by_path(&format!("app::api::{name}"))[0];
+        // `executor.execute(..)` names the forward detector's method, but it is the crate's
+        // own executor, which screens the prompt and then sends it upstream: the site is the
+        // send, after the screening.
+        let chat = flow.summary(id("chat"));
+        let site = chat.first_generation.as_ref().expect("a site");
+        assert_eq!((&*site.detector, site.pos.line), ("http.forward", 6));
+        assert!(chat.before.contains_key(&Capability::ModerationInput));
+        // The engine's own `add_request` only queues the request: the hand-off stays the site.
+        let generate = flow.summary(id("generate"));
+        let site = generate.first_generation.as_ref().expect("a site");
+        assert_eq!((&*site.detector, site.pos.line), ("engine.handoff", 15));
     }
 }

@@ -535,6 +535,15 @@ impl<'a> Workspace<'a> {
             StepKind::Call | StepKind::FnRef => self.resolve_path(from, step.name),
             StepKind::Method => self.resolve_method(from, step.name, false),
             StepKind::SelfMethod => self.resolve_method(from, step.name, true),
+            StepKind::TypedMethod => {
+                let found = self.resolve_path(from, step.name);
+                if found.is_empty() {
+                    let method = step.name.rsplit("::").next().unwrap_or(step.name);
+                    self.resolve_method(from, method, false)
+                } else {
+                    found
+                }
+            }
             StepKind::Message => self.receivers(step.name),
             StepKind::Mark => Vec::new(),
         }

@@ -312,7 +312,7 @@ impl PatternSet {
                     test(i);
                 }
             }
-            EventKind::Method { chain, .. } => {
+            EventKind::Method { chain, .. } | EventKind::TypedMethod { chain, .. } => {
                 for &i in chain
                     .last()
                     .and_then(|m| self.by_last.get(m))
@@ -347,7 +347,9 @@ impl PatternSet {
             EventKind::Call { path } | EventKind::TypeRef { path } | EventKind::FnRef { path } => {
                 path.as_str()
             }
-            EventKind::Method { chain, .. } => chain.last().unwrap_or_default(),
+            EventKind::Method { chain, .. } | EventKind::TypedMethod { chain, .. } => {
+                chain.last().unwrap_or_default()
+            }
             EventKind::Macro { name } => name.as_str(),
             EventKind::Message { variant } => variant.as_str(),
             EventKind::Str { .. } => "",
@@ -367,7 +369,10 @@ fn pat_matches(pat: &Pat, event: &EventKind) -> bool {
             g.matches(path) || parent(path).is_some_and(|t| g.matches(t))
         }
         (Pat::Type(g), EventKind::TypeRef { path }) => g.matches(path),
-        (Pat::Method(globs), EventKind::Method { chain, .. }) => {
+        (
+            Pat::Method(globs),
+            EventKind::Method { chain, .. } | EventKind::TypedMethod { chain, .. },
+        ) => {
             if globs.iter().any(|g| g.source() == ANY_CALLS) {
                 let names: Vec<&str> = chain.iter().rev().collect();
                 return chain_suffix(globs, &names);

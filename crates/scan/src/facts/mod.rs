@@ -61,6 +61,15 @@ pub enum EventKind {
         /// Root receiver.
         receiver: Name,
     },
+    /// A method called directly on a local whose type its binding shows
+    /// (`let e = Executor::new(..); e.execute(req)`): matched as a [`EventKind::Method`] of
+    /// one name, resolved as `ty::method` first. Later calls of the chain are `Method`s.
+    TypedMethod {
+        /// The method's name (a chain of one).
+        chain: Chain,
+        /// The local's type as written (`Executor`, `exec::Executor`).
+        ty: Name,
+    },
     /// A macro invocation (name without `!`, last path segment kept qualified as written).
     Macro {
         /// Macro name.
@@ -113,7 +122,7 @@ impl EventKind {
             EventKind::Call { path } | EventKind::FnRef { path } | EventKind::TypeRef { path } => {
                 path.to_string()
             }
-            EventKind::Method { chain, .. } => {
+            EventKind::Method { chain, .. } | EventKind::TypedMethod { chain, .. } => {
                 let mut last: Vec<&str> = chain.iter().rev().take(2).collect();
                 last.reverse();
                 last.join("().")

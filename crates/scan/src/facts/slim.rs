@@ -303,6 +303,9 @@ pub enum StepKind {
     Method,
     /// A method call on `self`.
     SelfMethod,
+    /// A method call on a local of a known type; the name is `Type::method` (see
+    /// [`EventKind::TypedMethod`]).
+    TypedMethod,
     /// An enum variant sent on a channel; the name is `Enum::Variant`, resolved to the match
     /// arms that receive it.
     Message,
@@ -617,6 +620,11 @@ impl SlimFile {
                         };
                         (kind, names.intern(chain.last().unwrap_or_default()))
                     }
+                    EventKind::TypedMethod { chain, ty } => {
+                        let method = chain.last().unwrap_or_default();
+                        let path = format!("{ty}::{method}");
+                        (StepKind::TypedMethod, names.intern_owned(&path))
+                    }
                     _ if hit => (StepKind::Mark, names.intern("")),
                     _ => continue,
                 };
@@ -637,7 +645,10 @@ impl SlimFile {
                         g.pos == ev.pos
                             && matches!(
                                 kind,
-                                StepKind::Call | StepKind::Method | StepKind::SelfMethod
+                                StepKind::Call
+                                    | StepKind::Method
+                                    | StepKind::SelfMethod
+                                    | StepKind::TypedMethod
                             )
                     })
                     .map(|g| g.kind)
@@ -763,6 +774,14 @@ impl SlimFile {
                 is_common_method(strings.get(s.name)),
             ),
             StepKind::SelfMethod => method_may_resolve(named(s), true, declared(s), false),
+            // Resolved by its type first, else as a method of that name: either needs a
+            // workspace method of the name.
+            StepKind::TypedMethod => {
+                let name = strings.get(s.name);
+                methods
+                    .get(name.rsplit("::").next().unwrap_or(name))
+                    .is_some_and(|n| *n > 0)
+            }
             _ => true,
         };
         if self.steps.iter().all(keep_step) {

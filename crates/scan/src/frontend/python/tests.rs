@@ -38,6 +38,7 @@ pub(super) fn events(f: &FileFacts, name: &str) -> Vec<String> {
             EventKind::Str { value, .. } => format!("str {value}"),
             EventKind::Macro { name } => format!("macro {name}"),
             EventKind::Message { variant } => format!("msg {variant}"),
+            EventKind::TypedMethod { chain, ty } => format!("typed {ty}.{}", chain.as_str()),
         })
         .collect()
 }

@@ -168,13 +168,17 @@ impl Extractor<'_> {
         self.quiet_router_use &= !quiet;
         let name = m.method.to_string();
         chain.push(&name);
-        self.emit(
-            EventKind::Method {
+        let kind = match self.local_type(&chain, &receiver) {
+            Some(ty) => EventKind::TypedMethod {
+                chain: chain.clone(),
+                ty,
+            },
+            None => EventKind::Method {
                 chain: chain.clone(),
                 receiver: receiver.clone(),
             },
-            m.method.span(),
-        );
+        };
+        self.emit(kind, m.method.span());
         let route_path_arg = ROUTE_PATH_METHODS.contains(&name.as_str());
         let plan = self.route_method(m, &name);
         let outer = self.arg_call.replace(name.as_str().into());
@@ -196,6 +200,16 @@ impl Extractor<'_> {
         }
         self.message_send(&name, &m.receiver, m.method.span(), &m.args);
         (chain, receiver)
+    }
+
+    /// The type of the local a method is called on directly (`e.run()` after
+    /// `let e = Executor::new(..)`), when its binding shows it.
+    fn local_type(&self, chain: &Chain, receiver: &Name) -> Option<Name> {
+        if chain.len() != 1 || receiver.as_str().contains(['.', ':']) {
+            return None;
+        }
+        let ty = self.binding(receiver.as_str())?.value.as_deref()?;
+        Some(ty.into())
     }
 
     /// Walk the receiver of a method call as `visit_expr` would, and return the method

@@ -53,7 +53,14 @@ impl Extractor<'_> {
         let Some(f) = self.fns.last_mut() else { return };
         let mut at: Vec<Pos> = f.events[from.min(f.events.len())..]
             .iter()
-            .filter(|ev| matches!(ev.kind, EventKind::Call { .. } | EventKind::Method { .. }))
+            .filter(|ev| {
+                matches!(
+                    ev.kind,
+                    EventKind::Call { .. }
+                        | EventKind::Method { .. }
+                        | EventKind::TypedMethod { .. }
+                )
+            })
             .map(|ev| ev.pos)
             .collect();
         for n in &names.0 {
@@ -151,7 +158,14 @@ impl Extractor<'_> {
         let Some(f) = self.fns.last_mut() else { return };
         let calls: Vec<Pos> = f.events[from.min(f.events.len())..]
             .iter()
-            .filter(|ev| matches!(ev.kind, EventKind::Call { .. } | EventKind::Method { .. }))
+            .filter(|ev| {
+                matches!(
+                    ev.kind,
+                    EventKind::Call { .. }
+                        | EventKind::Method { .. }
+                        | EventKind::TypedMethod { .. }
+                )
+            })
             .map(|ev| ev.pos)
             .collect();
         for n in names {

@@ -40,6 +40,7 @@ fn ev(f: &FileFacts, path: &str) -> Vec<String> {
             EventKind::Method { chain, receiver } => {
                 format!("method {receiver}:{}", chain.as_str())
             }
+            EventKind::TypedMethod { chain, ty } => format!("typed {ty}:{}", chain.as_str()),
             EventKind::Macro { name } => format!("macro {name}"),
             EventKind::TypeRef { path } => format!("type {path}"),
             EventKind::Str { value, .. } => format!("str {value}"),
@@ -2131,5 +2132,36 @@ fn app(state: AppState) -> Router {
     assert_eq!(
         mounts(&f),
         s(&[" => svc::api::app::{let router@3} in svc::api::app"])
+    );
+}
+
+#[test]
+fn a_method_on_a_local_bound_to_a_constructor_names_its_type() {
+    // Only the first call on the local is typed; the rest of the chain is on its result.
+    let f = scan(
+        r#"
+async fn chat(req: Req, url: String) {
+    let executor = Executor::new(req);
+    executor.execute(&req).await.map(wrap);
+    let client = reqwest::Client::new();
+    client.post(url).send();
+    let other = make_executor();
+    other.execute(&req);
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::chat"),
+        s(&[
+            "call Executor::new",
+            "typed Executor:execute",
+            "method executor:execute.map",
+            "fnref wrap",
+            "call reqwest::Client::new",
+            "typed reqwest::Client:post",
+            "method client:post.send",
+            "call make_executor",
+            "method other:execute",
+        ])
     );
 }
