@@ -18,7 +18,8 @@
 //! request type that names something else — embeddings, tokenising, listing or loading
 //! models, health, metrics, uploads — vetoes every signal, a `call` included (the route wins
 //! over the request type); a handler name that does (`get_response`, `rename_chat`) vetoes
-//! generation by shape alone.
+//! generation by shape alone, and so does a handler whose whole flow is known to reach no
+//! model (a stub that answers a status, see [`crate::analysis::inert`]).
 
 /// What a route, request type, handler name or return type says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! - [`endpoints`] — route registrations joined with their mounts and middleware;
 //! - [`flow`] — what each handler reaches before and after its first generation call;
 //! - [`generation`] — whether an endpoint generates, from its calls, route, request and response;
+//! - [`inert`] — stub handlers, whose whole flow is known to reach no model;
 //! - [`modality`] — what a generation endpoint outputs (text, image, audio, video);
 //! - [`evidence`] — repository-level evidence from code hits, config and documents;
 //! - [`trace`] — one endpoint's call paths, for `genai-gate trace`.
@@ -16,6 +17,7 @@ pub mod evidence;
 pub mod flow;
 pub mod generation;
 pub mod graph;
+pub mod inert;
 pub mod modality;
 pub mod trace;
 
@@ -130,6 +132,7 @@ pub fn analyse(
     };
     let mut flow = Flow::new(&ws, &names, &weak);
     let mut weak_flow = flow.with_weak_sites();
+    let mut inert = inert::Inert::new(&ws);
 
     // Pass 1: each endpoint by its own evidence.
     let mut pending: Vec<Pending> = Vec::new();
@@ -177,6 +180,11 @@ pub fn analyse(
         }
         if p.decision.is_none() {
             p.decision = p.shape.decide(p.call, None);
+            // Generating by its shape alone, a handler whose whole flow is known to reach no
+            // model (a stub that answers a status) does not generate.
+            if p.decision.is_some() && !p.call && inert.is_inert(id) {
+                p.decision = None;
+            }
         }
         pending.push(p);
     }

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod inert;
 pub mod matcher;
 pub mod slim;
 pub mod sql;

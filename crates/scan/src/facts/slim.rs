@@ -343,6 +343,9 @@ struct SlimFn {
     module: Sym,
     pos: Pos,
     is_test: bool,
+    /// Some event of the body may reach a model whatever the workspace holds (see
+    /// [`crate::facts::inert::opaque`]).
+    opaque: bool,
     /// Index into the file's `provides` and `denies` lists, or `u32::MAX` (most functions
     /// have neither).
     provides: u32,
@@ -511,6 +514,13 @@ impl<'a> Func<'a> {
         self.f.is_test
     }
 
+    /// Some event of the body may reach a model whatever the workspace holds: a method call
+    /// that is no conversion, a macro that does not format or log, a message (see
+    /// [`crate::facts::inert::opaque`]).
+    pub fn opaque_body(&self) -> bool {
+        self.f.opaque
+    }
+
     /// Capabilities declared by `// genai-gate: provides` markers.
     pub fn provides(&self) -> &'a [String] {
         self.file
@@ -599,7 +609,9 @@ impl SlimFile {
         for func in &facts.functions {
             let (first_step, first_hit) = (steps.len(), slim_hits.len());
             let guard = is_guard(&func.path);
+            let mut opaque = false;
             for ev in &func.events {
+                opaque = opaque || crate::facts::inert::opaque(&ev.kind);
                 found.clear();
                 if !func.is_test {
                     hits_of(&ev.kind, &mut found);
@@ -677,6 +689,7 @@ impl SlimFile {
                 module: names.intern(&func.module),
                 pos: func.pos,
                 is_test: func.is_test,
+                opaque,
                 provides: if func.provides.is_empty() && func.denies.is_empty() {
                     u32::MAX
                 } else {
