@@ -370,6 +370,34 @@ async fn f(text: String) {
 }
 
 #[test]
+fn tracing_sigils_are_read_piece_by_piece() {
+    let f = scan(
+        r#"
+async fn f(user: User, e: Error) {
+    tracing::info!(user = %user.id(), err = ?e, "chat {}", client.chat(&text));
+    warn!(?e, %user, "refused: {}", screen(text));
+    let n = a % b;
+    let r = go()?;
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "macro tracing::info",
+            "str chat {}",
+            "method client:chat",
+            "fnref text",
+            "macro warn",
+            "str refused: {}",
+            "call screen",
+            "fnref text",
+            "call go",
+        ])
+    );
+}
+
+#[test]
 fn unparsable_macro_bodies_are_skipped_silently() {
     let f =
         scan("fn f() { weird!(@@ => ## $x:expr); html! { <div>{ render(x) }</div> }; after(); }");
