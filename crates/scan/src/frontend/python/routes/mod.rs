@@ -229,6 +229,7 @@ impl Extractor {
             registered_in: Some(registrar),
             framework: framework.to_owned(),
             value: false,
+            served: false,
             pos,
         });
     }
