@@ -7,6 +7,10 @@
 #   -v                              list every miss, false alarm and disagreement
 #   GENAI_GATE_BIN=path             use this binary instead of building target/release/genai-gate
 #
+# A reported endpoint matches a label of the same method (or ANY) whose route is the same,
+# parameters read as one segment each; a reported catch-all (`/{*path}`) covers one label whose
+# route it covers that nothing else matches.
+#
 # A development tool: CI has neither the network nor the trees. See tests/realworld/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +20,7 @@ names=()
 for a in "$@"; do
   case "$a" in
     -v|--verbose) verbose=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) names+=("$a") ;;
   esac
 done
@@ -60,6 +64,20 @@ def same_route(lr, rr):
 def same(lm, lr, rm, rr):
     return (lm == rm or "ANY" in (lm, rm)) and same_route(lr, rr)
 
+CATCH_ALL = re.compile(r"^(\{\*[^}]*\}|\*[A-Za-z_][A-Za-z0-9_]*)$")
+
+def covers(lm, lr, rm, rr):
+    # A reported catch-all (`/{*path}`, `/v1/{*rest}`) covers a label whose route starts with
+    # the segments before it and goes on; each catch-all stands for at most one label.
+    if not (lm == rm or "ANY" in (lm, rm)) or not rr.startswith("/") or not lr.startswith("/"):
+        return False
+    rs = rr.rstrip("/").split("/")
+    if not CATCH_ALL.match(rs[-1]):
+        return False
+    head = norm_route("/".join(rs[:-1]) or "/").rstrip("/").split("/")
+    ls = norm_route(lr).split("/")
+    return len(ls) > len(head) and all(x == y or y == "{}" for x, y in zip(ls, head))
+
 def present(ep, cap, side):
     ev = ep.get("capabilities", {}).get(cap, [])
     if side is None:
@@ -95,8 +113,19 @@ for f in labels:
     notes = []
     found = 0
     agree = judged = allagree = 0
-    for le in gen_lab:
+    # Labels no reported route matches as written may each be covered by one catch-all.
+    covering = {}
+    for i, le in enumerate(gen_lab):
+        if any(same(le["method"], le["route"], e["method"], e["route"]) for e in gen_rep):
+            continue
+        for j, e in enumerate(gen_rep):
+            if j not in covering.values() and covers(le["method"], le["route"], e["method"], e["route"]):
+                covering[i] = j
+                break
+    for i, le in enumerate(gen_lab):
         m = [e for e in gen_rep if same(le["method"], le["route"], e["method"], e["route"])]
+        if not m and i in covering:
+            m = [gen_rep[covering[i]]]
         if not m:
             any_ep = [e for e in eps if same(le["method"], le["route"], e["method"], e["route"])]
             why = "listed, not generating" if any_ep else "not found"
@@ -116,8 +145,10 @@ for f in labels:
                 notes.append(f"  differ {le['method']} {le['route']}: {key} labelled {want}, reported {got}")
         allagree += ok_all
     tp = 0
-    for e in gen_rep:
+    for j, e in enumerate(gen_rep):
         lm = [le for le in lab.get("endpoint", []) if same(le["method"], le["route"], e["method"], e["route"])]
+        if j in covering.values():
+            lm = lm + [gen_lab[i] for i, cj in covering.items() if cj == j]
         if any(le.get("generates") for le in lm):
             tp += 1
         else:

@@ -46,7 +46,13 @@
 //!   no workspace trait declares, to every workspace method of that name when there are at
 //!   most [`graph::MAX_METHOD_CANDIDATES`](analysis::graph::MAX_METHOD_CANDIDATES). Standard
 //!   library names ([`is_common_method`](facts::slim::is_common_method)) are never guessed for
-//!   a receiver other than `self`. A call with several callees merges their flows as
+//!   a receiver other than `self`. In a file that implements a tower or hyper `Service`,
+//!   `inner.call(req)` (or `.oneshot(req)`) on anything but `self` reaches every service that
+//!   answers requests and every tower-http authorizer
+//!   ([`Func::is_stack_callback`](facts::slim::Func::is_stack_callback)) of the caller's package
+//!   and its dependencies: the inner service of a layer or a boxed stack has a type the facts
+//!   do not name. A make-service's `call` reaches
+//!   them through the service it returns. A call with several callees merges their flows as
 //!   alternatives ([`flow::Summary::either`](analysis::flow::Summary::either)).
 //! - A variant sent on a channel reaches the match arms that receive it (at most
 //!   [`graph::MAX_RECEIVERS`](analysis::graph::MAX_RECEIVERS) of them).
@@ -72,7 +78,10 @@
 //!   router held in a local variable is a router function of its own, mounted wherever the
 //!   local is used (nested, merged, pushed, returned); one built in a `match`/`if` or kept in a
 //!   struct field is not followed. A route served by a value of a type outside the workspace
-//!   (`ServeDir`, `Redirect`) or by a constant is no endpoint; neither are mock servers.
+//!   (`ServeDir`, `Redirect`) or by a constant is no endpoint; neither are mock servers. A
+//!   workspace `Service` served with no route table (`axum_server::bind(..).serve(svc)`,
+//!   `axum::serve(listener, svc)`, a make-service) is one endpoint, `ANY /{*path}`, unless its
+//!   `call` matches paths itself or its package has a route table.
 //! - A branch is not a path: a moderation call in one `if` arm counts for the whole
 //!   handler. Whether the result of a moderation call is acted on is not checked.
 //! - Python maps onto the same facts (see [`python`](frontend::python)): module paths from file

@@ -12,6 +12,12 @@
 //! value of a type that is not in the workspace (`ServeDir::new(..)`, `Redirect::to(..)`:
 //! library code). A service value whose `call` matches paths itself is represented by those
 //! routes, mounted where the service is.
+//!
+//! A service served with no route table (`axum_server::bind(addr).serve(svc)`) is the
+//! endpoint `ANY /{*path}` of its type's `call` when that type implements `Service` in the
+//! workspace, its `call` matches no paths itself, and its package has no route table (then
+//! the served value is that router); two servers of one service (with and without TLS) are
+//! one endpoint.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -207,6 +213,31 @@ fn typed_path(ws: &Workspace, handler: Option<FnId>) -> Option<String> {
     Some(c.value.clone())
 }
 
+/// The packages (by the id their files carry, `None` for files of none) that register routes
+/// in a route table: any route of a framework's router, outside tests and mocks, other than
+/// a path matched in a service's `call` or a hyper function (framework `tower` or `hyper`)
+/// and a served service. A service served in such a package is that router's server.
+fn packages_with_route_tables(ws: &Workspace) -> BTreeSet<Option<u32>> {
+    let mut out = BTreeSet::new();
+    for (fi, file) in ws.files.iter().enumerate() {
+        if is_mock_path(&file.path) || out.contains(&file.package) {
+            continue;
+        }
+        let table = file.routes.iter().any(|r| {
+            !r.served
+                && !matches!(r.framework.as_str(), "tower" | "hyper")
+                && r.registered_in
+                    .as_deref()
+                    .and_then(|p| ws.in_file(fi, p))
+                    .is_none_or(|id| !ws.func(id).is_test())
+        });
+        if table {
+            out.insert(file.package);
+        }
+    }
+    out
+}
+
 /// Builds the endpoint inventory.
 pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
     let mut all = Vec::new();
@@ -244,6 +275,8 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 .filter_map(move |r| ws.in_file(fi, r.registered_in.as_deref()?))
         })
         .collect();
+    let tables = packages_with_route_tables(ws);
+    let mut served: BTreeSet<(FnId, String)> = BTreeSet::new();
     let mut out = BTreeSet::new();
     // Per mounted or router function, computed once (a router registers many routes): the
     // prefixes it is mounted under, the routers enclosing it, and its middleware.
@@ -268,6 +301,15 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             }
             // A value served by library code, or a service represented by its own routes.
             if r.value && handler_fn.is_none_or(|h| registrars.contains(&h)) {
+                continue;
+            }
+            // A service served with no route table: a workspace `Service` whose package
+            // routes no requests otherwise, listed once however many servers serve it.
+            if r.served
+                && (handler_fn.is_none_or(|h| !ws.func(h).is_service_call())
+                    || tables.contains(&file.package)
+                    || !served.insert((handler_fn.expect("checked above"), r.method.clone())))
+            {
                 continue;
             }
             let module = match (registrar, handler_fn) {
@@ -364,4 +406,93 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
         }
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::slim::SlimFile;
+    use crate::frontend::rust::{RustInput, extract};
+
+    fn file(path: &str, module: &str, text: &str) -> SlimFile {
+        let facts = extract(&RustInput {
+            rel_path: path,
+            text,
+            crate_name: "app",
+            module,
+            is_test_file: false,
+        });
+        let mut f = SlimFile::new(facts, |_, _| {});
+        f.package = Some(0);
+        f
+    }
+
+    fn listed(files: &[SlimFile]) -> Vec<String> {
+        let ws = Workspace::new(files, &[]);
+        endpoints(&ws)
+            .into_iter()
+            .map(|e| format!("{} {} {}", e.method, e.route, e.handler))
+            .collect()
+    }
+
+    const SERVICE: &str =
+        "impl Service<Request> for Proxy { fn call(&mut self, req: Request) { forward(req); } }";
+
+    #[test]
+    fn a_served_workspace_service_is_one_catch_all() {
+        let files = [
+            file("src/proxy.rs", "app::proxy", SERVICE),
+            file(
+                "src/main.rs",
+                "app",
+                "use crate::proxy::Proxy;\n\
+                 async fn main() { axum_server::bind(a).serve(Proxy::new()).await; axum_server::bind_rustls(a, t).serve(Proxy::new()).await; }",
+            ),
+        ];
+        assert_eq!(listed(&files), ["ANY /{*path} app::proxy::Proxy::call"]);
+    }
+
+    #[test]
+    fn no_catch_all_for_a_library_value_a_path_matching_service_or_a_router_s_package() {
+        // A library value (no workspace `call`), a type whose `call` is no `Service`'s.
+        let files = [
+            file(
+                "src/proxy.rs",
+                "app::proxy",
+                "impl Proxy { fn call(&self) {} }",
+            ),
+            file(
+                "src/main.rs",
+                "app",
+                "async fn main() { axum_server::bind(a).serve(Proxy::new()).await; axum::serve(l, Shared::new(Library::new())).await; }",
+            ),
+        ];
+        assert!(listed(&files).is_empty());
+        // A service whose `call` matches paths: those are its routes.
+        let files = [
+            file(
+                "src/proxy.rs",
+                "app::proxy",
+                "impl Service<Request> for Proxy { fn call(&mut self, req: Request) { match req.uri().path() { \"/v1/chat/completions\" => chat(req), _ => nf() } } }",
+            ),
+            file(
+                "src/main.rs",
+                "app",
+                "async fn main() { axum_server::bind(a).serve(Proxy::new()).await; }",
+            ),
+        ];
+        assert_eq!(listed(&files), ["ANY /v1/chat/completions chat"]);
+        // A package with a route table: the served service wraps that router.
+        let files = [
+            file("src/proxy.rs", "app::proxy", SERVICE),
+            file(
+                "src/main.rs",
+                "app",
+                "fn router() -> Router { Router::new().route(\"/admin\", get(admin)) }\n\
+                 fn admin() {}\n\
+                 async fn main() { axum::serve(l, Proxy::new()).await; }",
+            ),
+        ];
+        assert_eq!(listed(&files), ["GET /admin app::admin"]);
+    }
 }

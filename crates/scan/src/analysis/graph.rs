@@ -15,8 +15,13 @@
 //! `Box<dyn Trait>`, `Arc<dyn Trait>` or a generic bound), plus the inherent methods named `f`
 //! when there are at most [`MAX_METHOD_CANDIDATES`]; a name no workspace trait declares
 //! resolves to every workspace method of that name when there are at most
-//! [`MAX_METHOD_CANDIDATES`] (more means the name is too common to guess). Calls that do not
-//! resolve still match detectors by name; they just add no callee.
+//! [`MAX_METHOD_CANDIDATES`] (more means the name is too common to guess). In a file that
+//! implements a tower or hyper `Service`, `inner.call(req)` (or `.oneshot(req)`) on anything
+//! but `self` hands the request to an inner service whose type is a generic or a boxed
+//! service: it may reach the `call` of every service that answers requests, and every
+//! tower-http authorizer (an auth layer calls it before its inner service), of the caller's
+//! package and the packages it depends on (class-hierarchy analysis over the library traits).
+//! Calls that do not resolve still match detectors by name; they just add no callee.
 //!
 //! Names are scoped by Cargo package (see [`crate::packages`]): a dependency renamed in
 //! `Cargo.toml` is followed under its real crate name, and when two packages define the same
@@ -36,7 +41,7 @@ pub const MAX_RECEIVERS: usize = 4;
 
 /// How many re-exports (`pub use a::b;`, `pub use a::*;`) a path is followed through.
 pub const MAX_REEXPORTS: usize = 4;
-use crate::facts::slim::{Func, SlimFile, StepKind, StepRef, is_common_method};
+use crate::facts::slim::{Func, SlimFile, StepKind, StepRef, is_common_method, is_service_forward};
 use crate::facts::{ConstString, UseAlias};
 use crate::packages::Package;
 
@@ -73,6 +78,11 @@ pub struct Workspace<'a> {
     packages: &'a [Package],
     /// `Enum::Variant` → the match arms that receive it.
     receivers: HashMap<&'a str, Vec<FnId>, rustc_hash::FxBuildHasher>,
+    /// What a tower stack calls per request, in workspace order: the `call` of every
+    /// workspace service that answers requests and the callbacks of tower-http authorizers
+    /// ([`Func::is_stack_callback`]), outside mock servers; what a layer's `inner.call(req)`
+    /// may reach, in its own package and the packages it depends on.
+    services: Vec<FnId>,
 }
 
 /// A [`FnId`] packed in 8 bytes, as the indexes store it.
@@ -264,7 +274,19 @@ impl<'a> Workspace<'a> {
                 }
             }
         }
+        let services = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !crate::analysis::endpoints::is_mock_path(&f.path))
+            .flat_map(|(fi, f)| {
+                f.funcs()
+                    .enumerate()
+                    .filter(|(_, func)| func.is_stack_callback())
+                    .map(move |(i, _)| FnId { file: fi, func: i })
+            })
+            .collect();
         Workspace {
+            services,
             receivers,
             renames,
             files,
@@ -322,6 +344,19 @@ impl<'a> Workspace<'a> {
             })
             .collect();
         if deps.is_empty() { ids } else { deps }
+    }
+
+    /// Whether code in `from` can name `id`: both in one package, `id`'s package a dependency
+    /// of `from`'s, or either in no known package.
+    fn sees(&self, from: Func, id: FnId) -> bool {
+        let (Some(own), Some(theirs)) = (from.package(), self.files[id.file].package) else {
+            return true;
+        };
+        own == theirs
+            || match (self.packages.get(own as usize), self.package_of(id)) {
+                (Some(pkg), Some(dep)) => pkg.deps.iter().any(|(_, c)| *c == dep.name),
+                _ => true,
+            }
     }
 
     /// The function behind an id.
@@ -588,6 +623,16 @@ impl<'a> Workspace<'a> {
                 return ids;
             }
         }
+        // A layer or stack hands the request to its inner service, a generic or a boxed
+        // service: any service of the caller's package or its dependencies may answer it.
+        if !on_self && from.in_tower_module() && is_service_forward(name) {
+            return self
+                .services
+                .iter()
+                .copied()
+                .filter(|id| self.sees(from, *id))
+                .collect();
+        }
         if is_common_method(name) {
             return Vec::new();
         }
@@ -831,6 +876,51 @@ mod tests {
     }
 
     #[test]
+    fn a_layers_inner_call_reaches_every_service_and_authorizer() {
+        let files = [
+            file(
+                "src/layers.rs",
+                "app::layers",
+                "impl<S> Service<Request> for Timing<S> { fn call(&mut self, req: Request) { self.inner.call(req); } }\n\
+                 impl<S> Service<SocketAddr> for Factory<S> { fn call(&mut self, peer: SocketAddr) { ready(Ok(x)) } }\n\
+                 impl Timing<S> { fn helper(&self, svc: S) { svc.oneshot(req); } }",
+            ),
+            file(
+                "src/proxy.rs",
+                "app::proxy",
+                "impl Service<Request> for Proxy { fn call(&mut self, req: Request) { forward(req); } }",
+            ),
+            file(
+                "src/auth.rs",
+                "app::auth",
+                "impl<B> AsyncAuthorizeRequest<B> for KeyAuth { fn authorize(&mut self, r: Request<B>) { verify(r); } }",
+            ),
+            file(
+                "src/other.rs",
+                "app::other",
+                "fn elsewhere(rpc: Client) { rpc.call(x); }",
+            ),
+        ];
+        let ws = Workspace::new(&files, &[]);
+        // The make-service answers connections, not requests: it is left out.
+        let want = [
+            "app::layers::Timing::call",
+            "app::proxy::Proxy::call",
+            "app::auth::KeyAuth::authorize",
+        ];
+        let timing = ws.func(ws.by_path("app::layers::Timing::call")[0]);
+        assert_eq!(paths(&ws, &ws.resolve_method(timing, "call", false)), want);
+        let helper = ws.func(ws.by_path("app::layers::Timing::helper")[0]);
+        assert_eq!(
+            paths(&ws, &ws.resolve_method(helper, "oneshot", false)),
+            want
+        );
+        // Outside a file that implements a service, `call` is too common to guess.
+        let other = ws.func(ws.by_path("app::other::elsewhere")[0]);
+        assert!(ws.resolve_method(other, "call", false).is_empty());
+    }
+
+    #[test]
     fn glob_and_named_reexports_of_child_modules_are_followed() {
         let files = [
             file(
@@ -907,6 +997,41 @@ mod tests {
                 }]
             );
         }
+    }
+
+    #[test]
+    fn a_layers_inner_call_stays_in_its_package_and_dependencies() {
+        let service = |ty: &str| {
+            format!(
+                "impl Service<Request> for {ty} {{ fn call(&mut self, req: Request) {{ self.inner.call(req); }} }}"
+            )
+        };
+        let files = [
+            file_in(
+                "proxy/src/stack.rs",
+                "proxy::stack",
+                Some(0),
+                &service("Stack"),
+            ),
+            file_in("router/src/lib.rs", "router", Some(1), &service("Router")),
+            file_in("admin/src/main.rs", "admin", Some(2), &service("Console")),
+        ];
+        let packages = [
+            pkg("proxy", &[("router", "router")]),
+            pkg("router", &[]),
+            pkg("admin", &[]),
+        ];
+        let ws = Workspace::new(&files, &packages);
+        let stack = ws.func(ws.by_path("proxy::stack::Stack::call")[0]);
+        assert_eq!(
+            paths(&ws, &ws.resolve_method(stack, "call", false)),
+            ["proxy::stack::Stack::call", "router::Router::call"]
+        );
+        let console = ws.func(ws.by_path("admin::Console::call")[0]);
+        assert_eq!(
+            paths(&ws, &ws.resolve_method(console, "call", false)),
+            ["admin::Console::call"]
+        );
     }
 
     #[test]

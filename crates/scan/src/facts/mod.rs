@@ -427,6 +427,11 @@ pub struct RouteFact {
     /// library code (static files, redirects) and is not an endpoint of the service.
     #[serde(default)]
     pub value: bool,
+    /// The route is a server's only service, served with no route table
+    /// (`axum_server::bind(addr).serve(svc)`): `ANY /{*path}`, kept only when the value's
+    /// type implements `Service` in the workspace and its package has no route table.
+    #[serde(default)]
+    pub served: bool,
     /// Where.
     pub pos: Pos,
 }

@@ -205,12 +205,51 @@ pub fn is_common_method(name: &str) -> bool {
     COMMON_METHODS.binary_search(&name).is_ok()
 }
 
+/// The parameter types of a make-service's `call`: the connection it serves (the target of
+/// tower's `MakeService<Target, Request>`).
+const CONNECTION_TYPES: [&str; 8] = [
+    "SocketAddr",
+    "AddrStream",
+    "IncomingStream",
+    "TcpStream",
+    "UnixStream",
+    "TlsStream",
+    "AddrIncoming",
+    "Target",
+];
+
+/// Whether a parameter type (as [`crate::facts::TypeNames`] writes it, outermost first) is a
+/// connection: a `Service::call` taking it is a make-service's, which returns the service
+/// of that connection rather than answering a request.
+///
+/// ```
+/// use genai_gate_scan::facts::slim::is_connection_type;
+/// assert!(is_connection_type("SocketAddr"));
+/// assert!(is_connection_type("IncomingStream TcpListener"));
+/// assert!(!is_connection_type("Request Incoming"));
+/// ```
+pub fn is_connection_type(names: &str) -> bool {
+    names
+        .split(' ')
+        .next()
+        .is_some_and(|outer| CONNECTION_TYPES.contains(&outer))
+}
+
+/// Whether a method call of this name hands a request to a tower service (`inner.call(req)`,
+/// `svc.oneshot(req)`): in a file that implements `Service::call` (see
+/// [`Func::in_tower_module`]), such a call on anything but `self` reaches the inner service
+/// of a layer or a stack, whose type is a generic or a boxed service.
+pub fn is_service_forward(name: &str) -> bool {
+    matches!(name, "call" | "oneshot")
+}
+
 /// Whether a method call can resolve when `named` workspace methods bear its name: on
 /// `self`, to the caller's own method (or, failing that, as below); otherwise never for a
 /// common standard-library name ([`is_common_method`]); a method a workspace trait declares,
 /// to its implementations; otherwise only when there are at most [`MAX_METHOD_CANDIDATES`].
 /// [`crate::analysis::graph::Workspace::resolve_method`] resolves no call for which this is
-/// false, so [`prune`] may drop such calls.
+/// false, so [`prune`] may drop such calls — except a service forward in a tower module
+/// ([`is_service_forward`]), which [`prune`] keeps.
 pub(crate) fn method_may_resolve(
     named: usize,
     on_self: bool,
@@ -390,6 +429,9 @@ pub struct SlimFile {
     pub traits: Vec<crate::facts::TraitFact>,
     /// Match arms that receive an enum variant.
     pub receives: Vec<crate::facts::ReceiveFact>,
+    /// Some function of the file implements `Service::call` (tower, hyper): see
+    /// [`Func::in_tower_module`].
+    tower: bool,
     strings: Strings,
 }
 
@@ -564,6 +606,43 @@ impl<'a> Func<'a> {
             .map(move |h| (h.step as usize, h.hit, strings.get(h.label)))
     }
 
+    /// Whether this is a tower or hyper service's `call` (a method `call` of an impl of a
+    /// trait named `Service`), outside test code.
+    pub fn is_service_call(&self) -> bool {
+        !self.is_test() && self.name() == "call" && self.trait_name() == Some("Service")
+    }
+
+    /// Whether this is a make-service's `call`: a service `call` whose parameter is a
+    /// connection ([`is_connection_type`]), returning the service that answers its requests.
+    pub fn is_make_service(&self) -> bool {
+        self.is_service_call() && self.params().next().is_some_and(is_connection_type)
+    }
+
+    /// Whether a tower stack calls this for each request it serves: a service's `call` that
+    /// answers requests (not a make-service's), or a tower-http authorizer's callback
+    /// (`AsyncAuthorizeRequest::authorize`, `AuthorizeRequest::authorize`,
+    /// `ValidateRequest::validate`), which `AsyncRequireAuthorizationLayer`,
+    /// `RequireAuthorizationLayer` and `ValidateRequestHeaderLayer` call before the service
+    /// they wrap.
+    pub fn is_stack_callback(&self) -> bool {
+        if self.is_test() {
+            return false;
+        }
+        match (self.trait_name(), self.name()) {
+            (Some("Service"), "call") => !self.is_make_service(),
+            (Some("AsyncAuthorizeRequest" | "AuthorizeRequest"), "authorize") => true,
+            (Some("ValidateRequest"), "validate") => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the function's file implements `Service::call`: a tower layer, a service stack
+    /// or a hand-written router, where `inner.call(req)` hands the request on (see
+    /// [`is_service_forward`]).
+    pub fn in_tower_module(&self) -> bool {
+        self.file.tower
+    }
+
     /// The Cargo package of the function's file (see [`crate::packages`]), when known.
     pub fn package(&self) -> Option<u32> {
         self.file.package
@@ -599,6 +678,9 @@ impl SlimFile {
     /// outside test code, which is never evidence.
     pub fn new(facts: FileFacts, mut hits_of: impl FnMut(&EventKind, &mut Vec<Hit>)) -> SlimFile {
         let events: usize = facts.functions.iter().map(|f| f.events.len()).sum();
+        let tower = facts.functions.iter().any(|f| {
+            !f.is_test && f.name.as_str() == "call" && f.trait_name.as_deref() == Some("Service")
+        });
         let mut names = Interner::with_capacity(events / 2 + facts.functions.len());
         let mut functions = Vec::with_capacity(facts.functions.len());
         let mut steps = Vec::with_capacity(events);
@@ -742,6 +824,7 @@ impl SlimFile {
             params,
             traits,
             receives,
+            tower,
             strings,
         }
     }
@@ -777,9 +860,11 @@ impl SlimFile {
         trait_methods: &HashSet<CompactString, FxBuildHasher>,
     ) {
         let strings = &self.strings;
+        let tower = self.tower;
         let named = |s: &Step| methods.get(strings.get(s.name)).copied().unwrap_or(0);
         let declared = |s: &Step| trait_methods.contains(strings.get(s.name));
         let keep_step = |s: &Step| match s.kind {
+            StepKind::Method if tower && is_service_forward(strings.get(s.name)) => true,
             StepKind::Method => method_may_resolve(
                 named(s),
                 false,
@@ -788,12 +873,11 @@ impl SlimFile {
             ),
             StepKind::SelfMethod => method_may_resolve(named(s), true, declared(s), false),
             // Resolved by its type first, else as a method of that name: either needs a
-            // workspace method of the name.
+            // workspace method of the name (or, in a tower module, is a service forward).
             StepKind::TypedMethod => {
                 let name = strings.get(s.name);
-                methods
-                    .get(name.rsplit("::").next().unwrap_or(name))
-                    .is_some_and(|n| *n > 0)
+                let method = name.rsplit("::").next().unwrap_or(name);
+                (tower && is_service_forward(method)) || methods.get(method).is_some_and(|n| *n > 0)
             }
             _ => true,
         };

@@ -10,7 +10,8 @@
 //! - whether it is an **entry**: it may register routes: an identifier that route
 //!   recognition looks at (`route`, `nest`, `merge`, `service`, `configure`, `to`, `mount`,
 //!   `routes`, `at`, `with_path`, `hoop`, `route_service`, `nest_service`, `fallback`,
-//!   `typed_get`…, `warp`), a route attribute (`#[post`, `#[actix_web::`, `#[oai`, `#[tool`,
+//!   `typed_get`…, `warp`, a server's `serve`, the tower traits `Service` and tower-http's
+//!   authorizers), a route attribute (`#[post`, `#[actix_web::`, `#[oai`, `#[tool`,
 //!   `#[typed_path`, …), a GraphQL or poem-openapi impl attribute, a tonic service (`_server::`,
 //!   `tonic::async_trait`), or a `"/…"` literal together with `path`, `uri` or `route`
 //!   (hyper-style matching on the request path);
@@ -79,7 +80,10 @@ const ENTRY_SUBSTRINGS: &[&str] = &[
 ];
 
 /// Identifiers that make a file an entry: the method names route recognition starts from
-/// (`rust::routes::route_method`).
+/// (`rust::routes::route_method`), a server's `serve` (a service served with no route
+/// table), and the traits whose implementations a tower stack calls per request (`Service`,
+/// tower-http's authorizers): a layer's `inner.call(req)` may reach any of them, so every
+/// file implementing one is parsed.
 const ENTRY_IDENTS: &[&str] = &[
     "route",
     "nest",
@@ -104,6 +108,13 @@ const ENTRY_IDENTS: &[&str] = &[
     "typed_delete",
     "typed_patch",
     "warp",
+    "serve",
+    "serve_connection",
+    "serve_connection_with_upgrades",
+    "Service",
+    "AsyncAuthorizeRequest",
+    "AuthorizeRequest",
+    "ValidateRequest",
 ];
 
 /// Keywords after which the next identifier is a definition.
@@ -346,6 +357,13 @@ mod tests {
             "fn app(r: Router) -> Router { r.route(\"/x\", post(h)) }"
         ));
         assert!(entry("fn app(a: App) { a.service(chat); }"));
+        assert!(entry(
+            "async fn run(app: App) { axum_server::bind(addr).serve(app).await; }"
+        ));
+        assert!(
+            entry("impl<S> tower::Service<Request> for Auth<S> { fn call(&mut self) {} }"),
+            "a tower service: a layer's `inner.call(req)` may reach it"
+        );
         assert!(entry("#[post(\"/chat\")]\nasync fn chat() {}"));
         assert!(entry("#[actix_web::post(\"/chat\")]\nasync fn chat() {}"));
         assert!(entry(

@@ -237,6 +237,18 @@ impl Extractor {
                 (chain, receiver, ty)
             }
             other => {
+                // `router.post("/kb_chat")(kb_chat)`: a route decorator called on a function
+                // defined elsewhere registers it as a decorator on its `def` would.
+                if let (Expr::Call(_), [target]) = (other, &*c.arguments.args)
+                    && c.arguments.keywords.is_empty()
+                    && !self.in_test()
+                    && let Some(handler) = self.handler_of(target)
+                {
+                    let pos = self.pos_of(other);
+                    // Route `dependencies=[..]` run before a handler whose body is elsewhere:
+                    // not followed in this form.
+                    let _ = self.decorator_at(other, pos, &handler, &handler);
+                }
                 self.expr(other);
                 none
             }

@@ -230,6 +230,10 @@ impl Extractor<'_> {
             guards: Default::default(),
         });
         self.visit_block(block);
+        if service && name == "call" {
+            let first = sig_facts.params.first().map(TypeNames::as_str);
+            self.make_service_end(first, block);
+        }
         let state = self.fns.pop().expect("pushed above");
         let end_line = self.idx.end_line(block.brace_token.span.close());
         self.finish_function(state, name, pos, end_line, sig_facts);

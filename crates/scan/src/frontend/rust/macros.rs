@@ -38,6 +38,12 @@ impl Extractor<'_> {
         if tokens.is_empty() || depth > MAX_MACRO_DEPTH {
             return;
         }
+        // `info!(user = %id, "..")`: an operand led by `%` or `?` is no expression, so neither
+        // parse below can succeed; failing them costs two syntax errors a log line.
+        if sigil_led(tokens) {
+            self.token_soup(tokens, depth);
+            return;
+        }
         if let Ok(args) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
             for a in &args {
                 self.arg(a);
@@ -106,6 +112,17 @@ impl Extractor<'_> {
             }
             _ => {}
         }
+        if !as_pat
+            && matches!(piece.first(), Some(TokenTree::Punct(p)) if matches!(p.as_char(), '%' | '?'))
+        {
+            // `%id`: no expression (see `sigil_led`); only its groups can hold one.
+            for tt in piece {
+                if let TokenTree::Group(g) = tt {
+                    self.macro_body(&g.stream(), depth + 1);
+                }
+            }
+            return;
+        }
         let ts: TokenStream = piece.iter().cloned().collect();
         if as_pat {
             if let Ok(p) = Pat::parse_multi.parse2(ts) {
@@ -123,4 +140,26 @@ impl Extractor<'_> {
             }
         }
     }
+}
+
+/// Whether a top-level `%` or `?` leads an operand: at the start, after a `,`, or after a `=`
+/// (tracing's display and debug sigils, `user = %id`, `?err`). No Rust expression or statement
+/// has an operand that starts so, so the body parses neither as arguments nor as a block.
+fn sigil_led(tokens: &TokenStream) -> bool {
+    let mut prev: Option<char> = None;
+    let mut first = true;
+    for tt in tokens.clone() {
+        match &tt {
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                if matches!(c, '%' | '?') && (first || matches!(prev, Some(',' | '='))) {
+                    return true;
+                }
+                prev = Some(c);
+            }
+            _ => prev = None,
+        }
+        first = false;
+    }
+    false
 }

@@ -3,8 +3,9 @@
 //! Recognisers hook into the body walk: method calls named `route`, `nest`, `merge`,
 //! `service`, `configure`, `to`, `mount`, `at`, `push`, `hoop`, `route_service`,
 //! `nest_service`, `fallback`, `typed_get`…, warp's `and`/`or`/`and_then`/`map`/`then`
-//! (and method-router chains), `match`/`if` on a request path, `for` loops over route
-//! tables, routers bound to local names, route attributes on functions, endpoint impls
+//! (and method-router chains), a server's `serve`/`serve_connection` and `axum::serve` (a
+//! service served with no route table), `match`/`if` on a request path, `for` loops over
+//! route tables, routers bound to local names, route attributes on functions, endpoint impls
 //! (GraphQL, poem-openapi, tonic, rmcp) and route tables declared by attributes on types.
 
 mod actix;
@@ -21,6 +22,7 @@ mod poem;
 mod rocket;
 mod router_exprs;
 mod salvo;
+pub(super) mod served;
 mod table;
 mod tonic;
 mod tower;
@@ -144,6 +146,9 @@ impl Extractor<'_> {
             ("push", 1) => self.salvo_push(m),
             ("hoop", 1) => self.salvo_hoop(m),
             ("route_service" | "nest_service", 2) => self.tower_service_route(m, name),
+            ("serve", 1) | ("serve_connection" | "serve_connection_with_upgrades", 2) => {
+                self.served_method(m, name)
+            }
             ("fallback" | "fallback_service" | "default_service", 1) => self.fallback(m),
             ("typed_get" | "typed_post" | "typed_put" | "typed_delete" | "typed_patch", 1) => {
                 self.typed_route(m, name)
@@ -163,15 +168,18 @@ impl Extractor<'_> {
     }
 
     /// Route recognition for one call: `OpenApiService::new(Api, ..)` mounts the API's
-    /// routes, `Router::with_hoop(auth)` adds middleware, `attach_routes(web::scope("/v1"))`
-    /// mounts a helper that adds routes to the router it is given. Returns an argument walked
-    /// already.
+    /// routes, `Router::with_hoop(auth)` adds middleware, `axum::serve(listener, svc)` serves a
+    /// service, `attach_routes(web::scope("/v1"))` mounts a helper that adds routes to the
+    /// router it is given. Returns an argument walked already.
     pub(super) fn route_call(&mut self, c: &syn::ExprCall) -> Option<usize> {
         self.helper_call(c);
         let Expr::Path(p) = &*c.func else {
             return None;
         };
         let last = &p.path.segments.last()?.ident;
+        if last == "serve" {
+            self.served_call(c);
+        }
         if last == "new" || last == "with_hoop" {
             let callee = super::body::path_string(&p.path);
             self.poem_openapi_service(c, &callee);
@@ -222,6 +230,7 @@ impl Extractor<'_> {
             registered_in,
             framework: framework.to_owned(),
             value: handler.value,
+            served: false,
             pos,
         });
     }

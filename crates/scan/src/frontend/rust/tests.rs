@@ -371,6 +371,34 @@ async fn f(text: String) {
 }
 
 #[test]
+fn tracing_sigils_are_read_piece_by_piece() {
+    let f = scan(
+        r#"
+async fn f(user: User, e: Error) {
+    tracing::info!(user = %user.id(), err = ?e, "chat {}", client.chat(&text));
+    warn!(?e, %user, "refused: {}", screen(text));
+    let n = a % b;
+    let r = go()?;
+}
+"#,
+    );
+    assert_eq!(
+        ev(&f, "svc::api::f"),
+        s(&[
+            "macro tracing::info",
+            "str chat {}",
+            "method client:chat",
+            "fnref text",
+            "macro warn",
+            "str refused: {}",
+            "call screen",
+            "fnref text",
+            "call go",
+        ])
+    );
+}
+
+#[test]
 fn unparsable_macro_bodies_are_skipped_silently() {
     let f =
         scan("fn f() { weird!(@@ => ## $x:expr); html! { <div>{ render(x) }</div> }; after(); }");
@@ -1104,6 +1132,121 @@ impl Service<Request<Body>> for Dispatcher {
     assert_eq!(
         ev(&f, "svc::api::Dispatcher::call::{arm@7}"),
         s(&["method inner:chat"])
+    );
+}
+
+/// Served routes as `METHOD path -> handler [framework] in fn`.
+fn served(f: &FileFacts) -> Vec<String> {
+    let served: Vec<String> = f
+        .routes
+        .iter()
+        .filter(|r| r.served)
+        .map(|r| {
+            format!(
+                "{} {} -> {} [{}] in {}",
+                r.method,
+                rp(&r.path),
+                r.handler,
+                r.framework,
+                r.registered_in.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert!(
+        f.routes.iter().filter(|r| r.served).all(|r| r.value),
+        "a served route is a value's `call`"
+    );
+    served
+}
+
+#[test]
+fn a_service_served_with_no_route_table_is_a_catch_all() {
+    let f = scan(
+        r#"
+async fn run(state: AppState, tls: Tls) {
+    let factory = AppFactory::new_hyper_app(state);
+    axum_server::bind(addr).handle(handle.clone()).serve(factory).await;
+    axum_server::bind_rustls(addr, tls).acceptor(NoDelay).serve(factory.clone()).await;
+}
+async fn stack(state: AppState) {
+    axum::serve(listener, ServiceBuilder::new().layer(TraceLayer::new_for_http()).service(Gateway { state })).await;
+}
+async fn legacy(s: State) {
+    hyper::Server::bind(&addr).serve(tower::make::Shared::new(BoxCloneService::new(Proxy::new(s)))).await;
+}
+async fn conn(io: Io, s: State) {
+    let svc = TowerToHyperService::new(Proxy::new(s));
+    http1::Builder::new().serve_connection(io, svc).await;
+}
+"#,
+    );
+    assert_eq!(
+        served(&f),
+        s(&[
+            "ANY {*path} -> AppFactory::call [tower] in svc::api::run",
+            "ANY {*path} -> AppFactory::call [tower] in svc::api::run",
+            "ANY {*path} -> Gateway::call [tower] in svc::api::stack",
+            "ANY {*path} -> Proxy::call [hyper] in svc::api::legacy",
+            "ANY {*path} -> Proxy::call [hyper] in svc::api::conn",
+        ])
+    );
+}
+
+#[test]
+fn a_served_router_function_or_closure_is_no_catch_all() {
+    let f = scan(
+        r#"
+async fn main() {
+    let app = Router::new().route("/v1/chat/completions", post(chat));
+    axum::serve(listener, app).await;
+    axum::Server::bind(&addr).serve(app.into_make_service()).await;
+    axum::serve(listener, router(state)).await;
+    http1::Builder::new().serve_connection(io, service_fn(move |req| route(req))).await;
+    stream.serve(Proxy::new(s)).await;
+}
+"#,
+    );
+    assert_eq!(served(&f), Vec::<String>::new());
+    assert_eq!(
+        routes(&f),
+        s(&["POST /v1/chat/completions -> chat [axum] in svc::api::main::{let app@3}"])
+    );
+}
+
+#[test]
+fn a_make_service_call_ends_with_a_call_of_the_service_it_returns() {
+    let f = scan(
+        r#"
+impl<S: Clone> tower::Service<SocketAddr> for AppFactory<S> {
+    fn call(&mut self, peer: SocketAddr) -> Self::Future {
+        let svc = ServiceBuilder::new().layer(AddExtensionLayer::new(peer)).service(self.inner.clone());
+        ready(Ok(svc))
+    }
+}
+impl tower::Service<Request<Incoming>> for HyperApp {
+    fn call(&mut self, req: Request<Incoming>) -> Self::Future {
+        self.stack.call(req)
+    }
+}
+"#,
+    );
+    // The returned service answers each request: a `call` on it where it is returned.
+    assert_eq!(
+        ev(&f, "svc::api::AppFactory::call"),
+        s(&[
+            "call ServiceBuilder::new",
+            "method :layer",
+            "call AddExtensionLayer::new",
+            "method :layer.service",
+            "method self.inner:clone",
+            "call ready",
+            "method {connection service}:call",
+            "call Ok",
+        ])
+    );
+    assert_eq!(
+        ev(&f, "svc::api::HyperApp::call"),
+        s(&["method self.stack:call"])
     );
 }
 

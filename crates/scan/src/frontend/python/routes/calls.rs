@@ -77,11 +77,18 @@ impl Extractor {
 
     /// A mount of `target` under `prefix`. A name imported more than once (one router or
     /// another, by a setting) is mounted as each of its imports.
-    fn mount(&mut self, root: &str, prefix: Option<&Expr>, target: &Expr, at: &Expr) {
+    fn mount(&mut self, root: &str, prefix_expr: Option<&Expr>, target: &Expr, at: &Expr) {
         let Some(names) = dotted(target) else { return };
-        let prefix = prefix
-            .map(|p| vec![self.route_path(Some(p))])
+        // A router's own prefix is part of every route registered on it, and so of every
+        // router it includes (`kb_router.include_router(summary_router)`).
+        let mut prefix = self
+            .router_var(root)
+            .map(|r| r.prefix.clone())
             .unwrap_or_default();
+        if let Some(p) = prefix_expr {
+            let own = self.route_path(Some(p));
+            prefix.push(own);
+        }
         let registrar = self.registrar(root);
         let pos = self.pos_of(at);
         let rest = names[1..]

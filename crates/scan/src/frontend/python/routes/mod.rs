@@ -229,6 +229,7 @@ impl Extractor {
             registered_in: Some(registrar),
             framework: framework.to_owned(),
             value: false,
+            served: false,
             pos,
         });
     }
@@ -313,8 +314,21 @@ impl Extractor {
         fn_path: &str,
         qualified: bool,
     ) -> Option<DecoratorUse<'e>> {
-        let handler = if qualified { fn_path } else { fn_name }.to_owned();
-        let (call, names) = match &d.expression {
+        let handler = if qualified { fn_path } else { fn_name };
+        self.decorator_at(&d.expression, self.pos_of(d), handler, fn_path)
+    }
+
+    /// A decorator expression applied to `handler` at `pos`: on a `def`, or called on a
+    /// function defined elsewhere (`router.post("/kb_chat")(kb_chat)`).
+    pub(super) fn decorator_at<'e>(
+        &mut self,
+        expression: &'e Expr,
+        pos: Pos,
+        handler: &str,
+        fn_path: &str,
+    ) -> Option<DecoratorUse<'e>> {
+        let handler = handler.to_owned();
+        let (call, names) = match expression {
             Expr::Call(c) => (Some(c), dotted(&c.func)?),
             other => (None, dotted(other)?),
         };
@@ -322,7 +336,6 @@ impl Extractor {
             return None;
         }
         let (root, method) = (names[0], names[names.len() - 1]);
-        let pos = self.pos_of(d);
         if matches!(
             method,
             "before_request" | "before_app_request" | "middleware"

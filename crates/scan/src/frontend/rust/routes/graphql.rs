@@ -74,6 +74,7 @@ pub(in crate::frontend::rust) fn resolver_route(
         registered_in: None,
         framework: g.framework.to_owned(),
         value: false,
+        served: false,
         pos,
     }
 }

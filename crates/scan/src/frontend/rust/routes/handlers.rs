@@ -48,7 +48,8 @@ fn constant_name(s: &str) -> bool {
 }
 
 /// The type a value expression builds: `Type::new(..)`, `Type::default()`, `Type { .. }`,
-/// `Type(..)`, a unit struct `Type` (each maybe module-qualified), `Arc::new(x)` of one, a
+/// `Type(..)`, a unit struct `Type` (each maybe module-qualified), `Arc::new(x)` of one (also
+/// a service wrapper: `BoxCloneService::new(x)`, `Shared::new(x)`, `x.into_make_service()`), a
 /// local bound to one; `None` for anything else.
 pub(in crate::frontend::rust) fn built_type(ex: &Extractor, e: &Expr) -> Option<String> {
     match peel(e) {
@@ -72,8 +73,11 @@ pub(in crate::frontend::rust) fn built_type(ex: &Extractor, e: &Expr) -> Option<
             if !is_upper(ty) {
                 return None;
             }
-            let smart = matches!(ty.as_str(), "Arc" | "Box" | "Rc") && c.args.len() == 1;
-            if smart {
+            if is_wrapper(ty) && !c.args.is_empty() {
+                return built_type(ex, &c.args[0]);
+            }
+            // `ServiceExt::<Request>::into_make_service(svc)`.
+            if INTO_MAKE_SERVICE.contains(&last.as_str()) && c.args.len() == 1 {
                 return built_type(ex, &c.args[0]);
             }
             Some(ty_of(1))
@@ -92,7 +96,8 @@ pub(in crate::frontend::rust) fn built_type(ex: &Extractor, e: &Expr) -> Option<
             let name = m.method.to_string();
             match (name.as_str(), m.args.len()) {
                 ("service", 1) => built_type(ex, &m.args[0]),
-                ("clone" | "into" | "boxed", 0) => built_type(ex, &m.receiver),
+                ("clone" | "into" | "boxed" | "boxed_clone", 0) => built_type(ex, &m.receiver),
+                (n, 0) if INTO_MAKE_SERVICE.contains(&n) => built_type(ex, &m.receiver),
                 _ => None,
             }
         }
@@ -134,7 +139,7 @@ impl Extractor<'_> {
                 };
                 let last = p.path.segments.last()?.ident.to_string();
                 let wrapper = WRAPPERS.contains(&last.as_str()) && c.args.len() == 1;
-                let generic_wrapper = wrapper && (last != "new" || is_smart_pointer(p));
+                let generic_wrapper = wrapper && (last != "new" || is_wrapper_new(p));
                 if generic_wrapper {
                     return self.handler_of(&c.args[0], method);
                 }
@@ -158,11 +163,34 @@ impl Extractor<'_> {
     }
 }
 
-/// `Arc::new`, `Box::new`, `Rc::new`.
-fn is_smart_pointer(p: &ExprPath) -> bool {
+/// `Arc::new`, `Box::new`, `Rc::new`, and the tower and hyper-util wrappers of a service
+/// (`BoxCloneService::new(svc)`, `Shared::new(svc)`, `TowerToHyperService::new(svc)`).
+fn is_wrapper_new(p: &ExprPath) -> bool {
     let segs = &p.path.segments;
-    segs.len() >= 2 && {
-        let ty = segs[segs.len() - 2].ident.to_string();
-        matches!(ty.as_str(), "Arc" | "Box" | "Rc")
-    }
+    segs.len() >= 2 && is_wrapper(&segs[segs.len() - 2].ident.to_string())
 }
+
+/// Types whose constructor's first argument is the value they hold: smart pointers, and the
+/// library wrappers of a service, which serve what they wrap.
+fn is_wrapper(ty: &str) -> bool {
+    matches!(
+        ty,
+        "Arc"
+            | "Box"
+            | "Rc"
+            | "BoxCloneService"
+            | "BoxCloneSyncService"
+            | "BoxService"
+            | "UnsyncBoxService"
+            | "Shared"
+            | "TowerToHyperService"
+            | "Buffer"
+    )
+}
+
+/// Methods (and `ServiceExt` functions) that turn a service into a make-service of itself.
+const INTO_MAKE_SERVICE: [&str; 3] = [
+    "into_make_service",
+    "into_make_service_with_connect_info",
+    "into_service",
+];

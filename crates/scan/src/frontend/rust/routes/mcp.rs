@@ -45,6 +45,7 @@ impl Extractor<'_> {
             registered_in: None,
             framework: "rmcp".to_owned(),
             value: false,
+            served: false,
             pos,
         });
     }

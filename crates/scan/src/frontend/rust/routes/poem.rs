@@ -179,6 +179,7 @@ impl Extractor<'_> {
                     registered_in: Some(router.to_owned()),
                     framework: "poem-openapi".to_owned(),
                     value: false,
+                    served: false,
                     pos,
                 });
             }

@@ -79,6 +79,7 @@ impl Extractor<'_> {
                     registered_in: None,
                     framework: framework.to_owned(),
                     value: false,
+                    served: false,
                     pos,
                 });
             }

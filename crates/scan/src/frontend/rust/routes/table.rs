@@ -112,6 +112,7 @@ impl Extractor<'_> {
                     registered_in: Some(router.to_owned()),
                     framework: self.attr_framework.to_owned(),
                     value: false,
+                    served: false,
                     pos,
                 });
             }

@@ -57,6 +57,7 @@ impl Extractor<'_> {
             registered_in: None,
             framework: "tonic".to_owned(),
             value: false,
+            served: false,
             pos,
         });
     }

@@ -15,7 +15,7 @@ use crate::frontend::rust::body::{expr_start, path_string, peel};
 
 impl Extractor<'_> {
     /// Whether `e` is a router held in a local or built in place (then nested, not served).
-    fn is_router_value(&self, e: &Expr) -> bool {
+    pub(super) fn is_router_value(&self, e: &Expr) -> bool {
         match peel(e) {
             Expr::Path(p) => self
                 .binding(&path_string(&p.path))
