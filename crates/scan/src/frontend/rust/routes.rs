@@ -5,11 +5,13 @@
 //! `nest_service`, `fallback`, `typed_get`…, warp's `and`/`or`/`and_then`/`map`/`then`
 //! (and method-router chains), a server's `serve`/`serve_connection` and `axum::serve` (a
 //! service served with no route table), `match`/`if` on a request path, `for` loops over
-//! route tables, routers bound to local names, route attributes on functions, endpoint impls
+//! route tables, routers bound to local names (also by a `match` or `if` that yields one),
+//! routers and scopes passed to helpers, route attributes on functions, endpoint impls
 //! (GraphQL, poem-openapi, tonic, rmcp) and route tables declared by attributes on types.
 
 mod actix;
 mod axum;
+mod branches;
 pub(super) mod graphql;
 mod handlers;
 mod hyper;

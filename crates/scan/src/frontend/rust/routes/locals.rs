@@ -8,20 +8,14 @@
 //! the result of a call (`let ui = build_ui_router(..).await?`), a collection of routers
 //! (`vec![a(), b()]`, `routers.push(x)`) or a loop variable over one mounts what it holds
 //! only where a router is expected. `#[cfg]` alternatives of one name are kept together.
-//!
-//! A router local rebound by a `match` or `if` that yields a router
-//! (`router = match p { A => router.route(..), _ => router }`, in a loop or not) is walked as
-//! one router function, its branches in place, so the routes they add stay on that router;
-//! rebound inside an arm walked as a function of its own (`A => { router = router.route(..) }`
-//! in a `match` on enum variants), the new router is one more value the name may hold after
-//! the `match`.
+//! Locals rebound by a `match` or `if` are in `branches.rs`.
 
 use proc_macro2::Span;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprAssign, Local, Pat, Stmt};
+use syn::{Expr, ExprAssign, Local, Pat};
 
 use super::ArgPlan;
-use super::router_exprs::{Init, branch_values, chain};
+use super::router_exprs::{Init, chain};
 use crate::facts::{EventKind, Pos, RoutePath};
 use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::{path_string, peel};
@@ -139,65 +133,6 @@ impl Extractor<'_> {
             this.router_value(e);
         });
         path
-    }
-
-    /// Walks a router expression. The branches of a `match` or `if` that yields a router are
-    /// walked in place, not as arms of their own: the routes they add are this router's.
-    fn router_value(&mut self, e: &Expr) {
-        if branch_values(e).is_none() {
-            return self.visit_expr(e);
-        }
-        match peel(e) {
-            Expr::Match(m) => {
-                self.visit_expr(&m.expr);
-                for arm in &m.arms {
-                    self.visit_pat(&arm.pat);
-                    self.router_value(&arm.body);
-                }
-            }
-            Expr::If(i) => {
-                self.visit_expr(&i.cond);
-                self.router_block(&i.then_branch);
-                if let Some((_, e)) = &i.else_branch {
-                    self.router_value(e);
-                }
-            }
-            Expr::Block(b) => self.router_block(&b.block),
-            other => self.visit_expr(other),
-        }
-    }
-
-    /// A block yielding a router: its statements, then its tail as a router expression.
-    fn router_block(&mut self, b: &Block) {
-        let Some((last, rest)) = b.stmts.split_last() else {
-            return;
-        };
-        for stmt in rest {
-            self.visit_stmt(stmt);
-        }
-        match last {
-            Stmt::Expr(e, None) => self.router_value(e),
-            other => self.visit_stmt(other),
-        }
-    }
-
-    /// After a function of its own (an arm, a closure) was walked inside the current one: a
-    /// router local it rebound may hold the new router here too, besides what it held.
-    pub(in crate::frontend::rust) fn keep_rebound_routers(
-        &mut self,
-        inner: &std::collections::HashMap<String, Binding, rustc_hash::FxBuildHasher>,
-    ) {
-        let Some(f) = self.fns.last_mut() else { return };
-        for (name, b) in f.bindings.iter_mut().filter(|(_, b)| b.router) {
-            let Some(new) = inner.get(name).filter(|n| n.router) else {
-                continue;
-            };
-            for t in &new.targets {
-                if !b.targets.contains(t) {
-                    b.targets.push(t.clone());
-                }
-            }
-        }
     }
 
     /// Binds `name` to what `init` is, walking `init` (as a router function when it is one).

@@ -8,8 +8,9 @@
 //! Also what a local bound to something else holds: a call's result, a service value, a
 //! collection of routers.
 
-use syn::{Block, Expr, Stmt};
+use syn::Expr;
 
+use super::branches::branch_values;
 use super::handlers::built_type;
 use super::is_builder;
 use super::locals::Binding;
@@ -57,65 +58,6 @@ pub(super) enum Init {
 /// Whether a method turns a router into something else (`into_make_service`, `swagger_ui`).
 pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
     LEAVES_ROUTER.iter().any(|m| method == m)
-}
-
-/// Macros that never return (a branch ending in one yields no value).
-const DIVERGING_MACROS: [&str; 4] = ["panic", "unreachable", "todo", "unimplemented"];
-
-/// Whether an expression never yields a value: `return`, `break`, `continue`, `panic!(..)`.
-fn diverges(e: &Expr) -> bool {
-    match peel(e) {
-        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-        Expr::Macro(m) => diverging_macro(&m.mac),
-        _ => false,
-    }
-}
-
-fn diverging_macro(m: &syn::Macro) -> bool {
-    m.path
-        .segments
-        .last()
-        .is_some_and(|s| DIVERGING_MACROS.iter().any(|d| s.ident == d))
-}
-
-/// The values a branching expression may yield: the arms of a `match`, both sides of an
-/// `if`/`else`, the tail of a block, through nested branches; a branch that diverges yields
-/// none. `None` when `e` does not branch, or some branch yields no value (an `if` without
-/// `else`, a block ending in a statement).
-pub(super) fn branch_values(e: &Expr) -> Option<Vec<&Expr>> {
-    let mut out = Vec::new();
-    match peel(e) {
-        Expr::Match(m) => {
-            for arm in &m.arms {
-                push_value(&arm.body, &mut out)?;
-            }
-        }
-        Expr::If(i) => {
-            push_block(&i.then_branch, &mut out)?;
-            push_value(&i.else_branch.as_ref()?.1, &mut out)?;
-        }
-        Expr::Block(b) => push_block(&b.block, &mut out)?,
-        _ => return None,
-    }
-    Some(out)
-}
-
-fn push_value<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> Option<()> {
-    match peel(e) {
-        d if diverges(d) => {}
-        Expr::Match(_) | Expr::If(_) | Expr::Block(_) => out.extend(branch_values(e)?),
-        other => out.push(other),
-    }
-    Some(())
-}
-
-fn push_block<'e>(b: &'e Block, out: &mut Vec<&'e Expr>) -> Option<()> {
-    match b.stmts.last()? {
-        Stmt::Expr(e, None) => push_value(e, out),
-        Stmt::Expr(e, Some(_)) if diverges(e) => Some(()),
-        Stmt::Macro(m) if diverging_macro(&m.mac) => Some(()),
-        _ => None,
-    }
 }
 
 /// The root of a method chain and its method names, innermost first (a block holding only
@@ -243,24 +185,6 @@ impl Extractor<'_> {
                 Init::Collection(held.unwrap_or_default())
             }
             _ => Init::Other,
-        }
-    }
-
-    /// A branching expression is a router when every branch that yields a value yields a
-    /// router (`router.route(..)`, `Router::new()`) or a router local (`_ => router`).
-    fn classify_branches(&self, values: &[&Expr]) -> Init {
-        let mut roots = Vec::new();
-        for v in values {
-            match self.classify(v) {
-                Init::Router(r) => roots.extend(r),
-                Init::Alias(b) if b.router => {}
-                _ => return Init::Other,
-            }
-        }
-        if values.is_empty() {
-            Init::Other
-        } else {
-            Init::Router(roots)
         }
     }
 
