@@ -29,7 +29,14 @@ const INERT_METHODS: &[&str] = &[
     "to_string", "unwrap", "unwrap_or", "unwrap_or_default", "unwrap_or_else",
 ];
 
-/// Whether a method's name is one of [`INERT_METHODS`].
+/// Whether a method only converts, unwraps or builds a response (`into_response`, `status`,
+/// `body`, `unwrap`…), and so reaches no model whatever it is called on.
+///
+/// ```
+/// use genai_gate_scan::facts::inert::inert_method;
+/// assert!(inert_method("into_response"));
+/// assert!(!inert_method("create"));
+/// ```
 pub fn inert_method(name: &str) -> bool {
     INERT_METHODS.contains(&name)
 }
