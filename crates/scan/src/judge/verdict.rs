@@ -191,17 +191,17 @@ fn judge_endpoints(
         .filter(|e| e.generates() && outputs_any(e, &c.applies.modalities))
         .collect();
     let unobservable = inp.endpoints.iter().any(|e| e.summary.is_none());
+    let not_observable = || {
+        let why = inp.blind_spot.clone();
+        (
+            Status::NotObservable,
+            Some(why.unwrap_or_else(|| "some handlers could not be followed".into())),
+        )
+    };
     if generating.is_empty() && all_generating > 0 {
         let list: Vec<&str> = c.applies.modalities.iter().map(|m| m.as_str()).collect();
         (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
-            (
-                Status::NotObservable,
-                Some(
-                    inp.blind_spot
-                        .clone()
-                        .unwrap_or_else(|| "some handlers could not be followed".into()),
-                ),
-            )
+            not_observable()
         } else {
             (
                 Status::NotApplicable,
@@ -215,14 +215,7 @@ fn judge_endpoints(
     }
     if generating.is_empty() {
         (v.status, v.reason) = if unobservable || inp.blind_spot.is_some() {
-            (
-                Status::NotObservable,
-                Some(
-                    inp.blind_spot
-                        .clone()
-                        .unwrap_or_else(|| "some handlers could not be followed".into()),
-                ),
-            )
+            not_observable()
         } else if let Some((file, line)) = &inp.unreachable_generation {
             (
                 Status::NotObservable,

@@ -51,18 +51,7 @@ impl Extractor<'_> {
             names.visit_expr(e);
         }
         let Some(f) = self.fns.last_mut() else { return };
-        let mut at: Vec<Pos> = f.events[from.min(f.events.len())..]
-            .iter()
-            .filter(|ev| {
-                matches!(
-                    ev.kind,
-                    EventKind::Call { .. }
-                        | EventKind::Method { .. }
-                        | EventKind::TypedMethod { .. }
-                )
-            })
-            .map(|ev| ev.pos)
-            .collect();
+        let mut at: Vec<Pos> = calls_since(&f.events, from);
         for n in &names.0 {
             if let Some(calls) = f.guards.locals.get(n) {
                 at.extend(calls.iter().copied());
@@ -156,18 +145,7 @@ impl Extractor<'_> {
         let mut names = Vec::new();
         bound(&l.pat, &mut names);
         let Some(f) = self.fns.last_mut() else { return };
-        let calls: Vec<Pos> = f.events[from.min(f.events.len())..]
-            .iter()
-            .filter(|ev| {
-                matches!(
-                    ev.kind,
-                    EventKind::Call { .. }
-                        | EventKind::Method { .. }
-                        | EventKind::TypedMethod { .. }
-                )
-            })
-            .map(|ev| ev.pos)
-            .collect();
+        let calls: Vec<Pos> = calls_since(&f.events, from);
         for n in names {
             if calls.is_empty() {
                 f.guards.locals.remove(&n);
@@ -286,4 +264,18 @@ impl<'ast> Visit<'ast> for Exits {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Where the calls among the events emitted since `from` are.
+fn calls_since(events: &[crate::facts::Event], from: usize) -> Vec<Pos> {
+    events[from.min(events.len())..]
+        .iter()
+        .filter(|ev| {
+            matches!(
+                ev.kind,
+                EventKind::Call { .. } | EventKind::Method { .. } | EventKind::TypedMethod { .. }
+            )
+        })
+        .map(|ev| ev.pos)
+        .collect()
 }
