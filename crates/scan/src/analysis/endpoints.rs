@@ -23,7 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::analysis::graph::{FnId, Workspace};
 use crate::facts::slim::StepKind;
-use crate::facts::{MountFact, MountKind, RoutePath, TYPED_PATH_FIELD};
+use crate::facts::{MountKind, RoutePath, TYPED_PATH_FIELD};
 
 /// How deep mount chains are followed.
 const MAX_MOUNT_DEPTH: usize = 8;
@@ -82,7 +82,8 @@ struct Mounts<'w, 'a> {
 }
 
 struct Mount<'a> {
-    fact: &'a MountFact,
+    /// The prefix the mount adds (empty for a router a service dispatches to at run time).
+    prefix: &'a [RoutePath],
     in_fn: FnId,
     targets: Vec<FnId>,
 }
@@ -163,7 +164,7 @@ impl Mounts<'_, '_> {
                 continue;
             }
             let in_fn = m.in_fn;
-            let own = render(self.ws, self.ws.func(in_fn).module(), &m.fact.prefix);
+            let own = render(self.ws, self.ws.func(in_fn).module(), m.prefix);
             let own = if own == "/" { String::new() } else { own };
             let outer = self.prefixes(in_fn, depth + 1);
             if outer.is_empty() {
@@ -192,6 +193,112 @@ fn mount_targets(ws: &Workspace, in_fn: FnId, target: &str) -> Vec<FnId> {
         }
         _ => found,
     }
+}
+
+/// Routers a mounted service dispatches to at run time: a service (`nest_service("/api/v1",
+/// DynamicService::new(state))`) whose `call` hands the request to a router it does not
+/// build (`state.current_router().oneshot(req)`: a router rebuilt when configuration changes,
+/// or picked per request from a map) stands for the routers its package builds and mounts
+/// nowhere. Each such router is mounted at the service, so its routes get the service's
+/// prefixes — not the root, where no request reaches them.
+fn run_time_routers<'a>(
+    ws: &Workspace<'a>,
+    mounts: &[Mount<'a>],
+    registrars: &std::collections::HashSet<FnId>,
+) -> Vec<Mount<'a>> {
+    let forwards = |id: FnId| {
+        let f = ws.func(id);
+        let nested = format!("{}::", f.path());
+        f.is_service_call()
+            && f.in_tower_module()
+            && ws.files[id.file]
+                .funcs()
+                .filter(|g| g.path_is(&f.path()) || g.path().starts_with(&nested))
+                .any(|g| {
+                    g.steps().any(|s| {
+                        s.kind == StepKind::Method && crate::facts::slim::is_service_forward(s.name)
+                    })
+                })
+    };
+    let mounted: std::collections::HashSet<FnId> = mounts
+        .iter()
+        .flat_map(|m| m.targets.iter().copied())
+        .collect();
+    // Router roots: functions that register or mount routes and are mounted nowhere.
+    let mut orphans: Vec<FnId> = registrars
+        .iter()
+        .copied()
+        .chain(mounts.iter().map(|m| m.in_fn))
+        .filter(|id| {
+            let f = ws.func(*id);
+            !mounted.contains(id) && !f.is_test() && !is_mock_path(&ws.files[id.file].path)
+        })
+        .collect();
+    orphans.sort();
+    orphans.dedup();
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for m in mounts {
+        for &t in &m.targets {
+            if !seen.insert(t) || !forwards(t) {
+                continue;
+            }
+            // The routers the state the service reads builds: the methods of the types the
+            // service's `call` reaches (`state.current_router()`) and what they call.
+            let reached = reach(ws, vec![t]);
+            let holders: BTreeSet<&str> = reached
+                .iter()
+                .filter_map(|id| ws.func(*id).self_type())
+                .collect();
+            let methods: Vec<FnId> = ws
+                .files
+                .iter()
+                .enumerate()
+                .flat_map(|(fi, f)| {
+                    f.funcs()
+                        .enumerate()
+                        .filter(|(_, g)| g.self_type().is_some_and(|s| holders.contains(s)))
+                        .map(move |(i, _)| FnId { file: fi, func: i })
+                })
+                .collect();
+            let built = reach(ws, methods);
+            // Not the router that mounts the service itself.
+            let targets: Vec<FnId> = orphans
+                .iter()
+                .copied()
+                .filter(|o| *o != m.in_fn && built.contains(o))
+                .collect();
+            if !targets.is_empty() {
+                out.push(Mount {
+                    prefix: &[],
+                    in_fn: t,
+                    targets,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The functions `from` reach in at most three calls, themselves included.
+fn reach(ws: &Workspace, from: Vec<FnId>) -> BTreeSet<FnId> {
+    let mut seen: BTreeSet<FnId> = from.iter().copied().collect();
+    let mut frontier = from;
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for id in frontier {
+            let f = ws.func(id);
+            for step in f.steps() {
+                for c in ws.callees(f, step) {
+                    if seen.insert(c) {
+                        next.push(c);
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    seen
 }
 
 /// A file of a mock server: a path segment (directory or file stem) that is `mock` or
@@ -250,7 +357,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             let targets = mount_targets(ws, in_fn, &fact.target);
             match fact.kind {
                 MountKind::Routes => all.push(Mount {
-                    fact,
+                    prefix: &fact.prefix,
                     in_fn,
                     targets,
                 }),
@@ -258,11 +365,6 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             }
         }
     }
-    let mounts = Mounts {
-        ws,
-        all,
-        middleware,
-    };
     // Functions that register routes themselves: a service value whose `call` matches paths
     // is represented by those routes.
     let registrars: std::collections::HashSet<FnId> = ws
@@ -275,6 +377,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 .filter_map(move |r| ws.in_file(fi, r.registered_in.as_deref()?))
         })
         .collect();
+    all.extend(run_time_routers(ws, &all, &registrars));
+    let mounts = Mounts {
+        ws,
+        all,
+        middleware,
+    };
     let tables = packages_with_route_tables(ws);
     let mut served: BTreeSet<(FnId, String)> = BTreeSet::new();
     let mut out = BTreeSet::new();

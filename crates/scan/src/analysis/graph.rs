@@ -74,6 +74,9 @@ pub struct Workspace<'a> {
     /// Names that `use … as name` gives to something named otherwise: a path ending in one
     /// may name a function of another name.
     renames: std::collections::HashSet<&'a str, rustc_hash::FxBuildHasher>,
+    /// The names of the workspace's `impl` types and classes: a method on a value of any
+    /// other type is library code, not a workspace method of the same name.
+    types: std::collections::HashSet<&'a str, rustc_hash::FxBuildHasher>,
     /// The Cargo packages, by the ids the files carry.
     packages: &'a [Package],
     /// `Enum::Variant` → the match arms that receive it.
@@ -256,6 +259,7 @@ impl<'a> Workspace<'a> {
                 }
             }
         }
+        let types = funcs().filter_map(|(_, f)| f.self_type()).collect();
         let renames = files
             .iter()
             .flat_map(|f| &f.uses)
@@ -286,6 +290,7 @@ impl<'a> Workspace<'a> {
             })
             .collect();
         Workspace {
+            types,
             services,
             receivers,
             renames,
@@ -504,16 +509,21 @@ impl<'a> Workspace<'a> {
         }
         match self.by_name.get(last) {
             Some(ids) if ids.len() == 1 => {
-                // A qualified path must agree with the candidate's module on its qualifier.
+                // A qualified path must agree with the candidate's module on its qualifier; a
+                // bare name (`list(..)`, `stream(..)`) never calls a method.
                 let f = self.func(ids.as_slice()[0].into());
-                if segs.len() == 1
-                    || f.path()
-                        .ends_with(&segs[segs.len().saturating_sub(2)..].join("::"))
-                {
-                    ids.to_vec()
+                let method = f.self_type().is_some_and(|t| {
+                    f.path()
+                        .strip_suffix(last)
+                        .and_then(|p| p.strip_suffix("::"))
+                        .is_some_and(|p| p.ends_with(t))
+                });
+                let agrees = if segs.len() == 1 {
+                    !method
                 } else {
-                    Vec::new()
-                }
+                    f.path().ends_with(&segs[segs.len() - 2..].join("::"))
+                };
+                if agrees { ids.to_vec() } else { Vec::new() }
             }
             _ => Vec::new(),
         }
@@ -572,8 +582,11 @@ impl<'a> Workspace<'a> {
             StepKind::SelfMethod => self.resolve_method(from, step.name, true),
             StepKind::TypedMethod => {
                 let found = self.resolve_path(from, step.name);
-                if found.is_empty() {
-                    let method = step.name.rsplit("::").next().unwrap_or(step.name);
+                let (ty, method) = step.name.rsplit_once("::").unwrap_or(("", step.name));
+                let ty = ty.rsplit("::").next().unwrap_or(ty);
+                // A workspace type without the method inherits it: any method of that name
+                // may run. A library type's methods are the library's.
+                if found.is_empty() && self.types.contains(ty) {
                     self.resolve_method(from, method, false)
                 } else {
                     found
@@ -827,6 +840,48 @@ mod tests {
         // Three methods named `run`, a name of the standard library's: not guessed for another
         // receiver than `self`.
         assert!(ws.resolve_method(from, "run", false).is_empty());
+    }
+
+    #[test]
+    fn a_bare_name_never_calls_a_method_and_a_library_type_keeps_its_methods() {
+        let files = [
+            file(
+                "src/sdk.rs",
+                "app::sdk",
+                "struct ToolClient; impl ToolClient { fn list(&self) {} fn list_models(&self) {} }
+                 struct Local; impl Local { fn other(&self) {} }",
+            ),
+            file(
+                "src/c.rs",
+                "app::c",
+                "fn caller() { list(); helper(); }
+fn helper() {}",
+            ),
+        ];
+        let ws = Workspace::new(&files, &[]);
+        let from = ws.func(ws.by_path("app::c::caller")[0]);
+        assert!(ws.resolve_path(from, "list").is_empty());
+        assert_eq!(
+            paths(&ws, &ws.resolve_path(from, "helper")),
+            ["app::c::helper"]
+        );
+        let typed = |name: &str| {
+            let step = StepRef {
+                pos: crate::facts::Pos::default(),
+                kind: StepKind::TypedMethod,
+                name,
+                guard: None,
+            };
+            paths(&ws, &ws.callees(from, step))
+        };
+        // A method of a library type is the library's; a workspace type that lacks the method
+        // inherits it, and any method of that name may run.
+        assert!(typed("xinference_client::RESTfulClient::list_models").is_empty());
+        assert_eq!(
+            typed("Local::list_models"),
+            ["app::sdk::ToolClient::list_models"]
+        );
+        assert_eq!(typed("ToolClient::list"), ["app::sdk::ToolClient::list"]);
     }
 
     fn pkg(name: &str, deps: &[(&str, &str)]) -> Package {

@@ -63,8 +63,10 @@ pub enum EventKind {
         receiver: Name,
     },
     /// A method called directly on a local whose type its binding shows
-    /// (`let e = Executor::new(..); e.execute(req)`): matched as a [`EventKind::Method`] of
-    /// one name, resolved as `ty::method` first. Later calls of the chain are `Method`s.
+    /// (`let e = Executor::new(..); e.execute(req)`; in Python also an annotated parameter or
+    /// attribute, `llm: ChatOpenAI`): matched as a [`EventKind::Method`] of one name, resolved
+    /// as `ty::method` first, by name only when `ty` is a workspace type (that inherits it).
+    /// Later calls of the chain are `Method`s.
     TypedMethod {
         /// The method's name (a chain of one).
         chain: Chain,

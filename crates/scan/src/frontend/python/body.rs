@@ -218,16 +218,30 @@ impl Extractor {
                 let method = a.attr.id.as_str();
                 chain.push(method);
                 let pos = self.pos_of(&a.attr);
-                self.emit(
-                    EventKind::Method {
-                        chain: chain.clone(),
-                        receiver: receiver.clone(),
-                    },
-                    pos,
-                );
-                if let Some(t) = &ty {
-                    let path = format!("{t}::{}", chain.as_str().replace('.', "::"));
-                    self.emit(EventKind::TypeRef { path: path.into() }, pos);
+                match &ty {
+                    // Called on a value of a known class: that class's method (or, for a class
+                    // of the workspace that inherits it, any of the name), never an unrelated
+                    // workspace method that shares a library method's name.
+                    Some(t) if chain.len() == 1 => {
+                        let kind = EventKind::TypedMethod {
+                            chain: chain.clone(),
+                            ty: t.as_str().into(),
+                        };
+                        self.emit(kind, pos);
+                        let path = format!("{t}::{}", chain.as_str().replace('.', "::"));
+                        self.emit(EventKind::TypeRef { path: path.into() }, pos);
+                    }
+                    _ => {
+                        let kind = EventKind::Method {
+                            chain: chain.clone(),
+                            receiver: receiver.clone(),
+                        };
+                        self.emit(kind, pos);
+                        if let Some(t) = &ty {
+                            let path = format!("{t}::{}", chain.as_str().replace('.', "::"));
+                            self.emit(EventKind::TypeRef { path: path.into() }, pos);
+                        }
+                    }
                 }
                 mode = self.route_call(c, method, receiver.as_str());
                 if mode == RouteArgs::Normal && TEXT_METHODS.contains(&method) {

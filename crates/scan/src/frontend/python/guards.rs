@@ -30,7 +30,14 @@ impl Extractor {
         self.fns.last().map_or_else(Vec::new, |f| {
             f.events[from.min(f.events.len())..]
                 .iter()
-                .filter(|ev| matches!(ev.kind, EventKind::Call { .. } | EventKind::Method { .. }))
+                .filter(|ev| {
+                    matches!(
+                        ev.kind,
+                        EventKind::Call { .. }
+                            | EventKind::Method { .. }
+                            | EventKind::TypedMethod { .. }
+                    )
+                })
                 .map(|ev| ev.pos)
                 .collect()
         })

@@ -381,6 +381,40 @@ impl Extractor {
         }
     }
 
+    /// The type an annotation names, resolved like a constructor's (`llm: ChatOpenAI` is
+    /// `langchain_openai::ChatOpenAI`): the class inside `Optional[..]`, `Annotated[..]`,
+    /// `X | None` or quotes. `None` for builtins, `typing` generics and anything subscripted
+    /// (`List[Msg]` is a list, not a message).
+    pub(super) fn annotated_type(&self, ann: &Expr) -> Option<String> {
+        let inner = match ann {
+            Expr::Subscript(s)
+                if matches!(
+                    last_name(&s.value),
+                    Some("Optional" | "Annotated" | "Final" | "ClassVar")
+                ) =>
+            {
+                match &*s.slice {
+                    Expr::Tuple(t) => t.elts.first()?,
+                    other => other,
+                }
+            }
+            Expr::BinOp(b) if matches!(b.op, ruff_python_ast::Operator::BitOr) => {
+                match (&*b.left, &*b.right) {
+                    (x, Expr::NoneLiteral(_)) | (Expr::NoneLiteral(_), x) => x,
+                    _ => return None,
+                }
+            }
+            other => other,
+        };
+        let names = dotted(inner)?;
+        let path = self.qualify(&names);
+        let last = path.rsplit("::").next().unwrap_or(&path);
+        let generic = ["typing", "typing_extensions", "collections", "builtins"]
+            .iter()
+            .any(|m| path.starts_with(m) && path[m.len()..].starts_with("::"));
+        (super::is_upper(last) && !generic && !matches!(last, "Any" | "Self")).then_some(path)
+    }
+
     /// A dotted name with its root's import resolved (`gr.Blocks` is `gradio::Blocks`).
     pub(super) fn qualify(&self, names: &[&str]) -> String {
         let root = names[0];
@@ -584,6 +618,12 @@ impl Extractor {
             if let Some(ann) = param.annotation.as_deref() {
                 if pname != "self" && pname != "cls" {
                     types.push(annotation_names(ann));
+                    // An annotated parameter is typed as a constructed local is.
+                    if let Some(t) = self.annotated_type(ann)
+                        && let Some(f) = self.fns.last_mut()
+                    {
+                        f.types.insert(pname.to_owned(), t);
+                    }
                 }
                 self.dependencies_in(ann);
             }
@@ -692,7 +732,17 @@ impl Extractor {
                     }
                     Stmt::ClassDef(c) => {
                         self.depth += 1;
-                        c.body.iter().for_each(|s| self.visit_stmt(s));
+                        for s in &c.body {
+                            // `chain: MapReduceDocumentsChain` in a class body types
+                            // `self.chain` (unless an assignment says more).
+                            if let Stmt::AnnAssign(a) = s
+                                && let Expr::Name(n) = &*a.target
+                                && let Some(t) = self.ex.annotated_type(&a.annotation)
+                            {
+                                self.ex.types.entry(format!("self.{}", n.id)).or_insert(t);
+                            }
+                            self.visit_stmt(s);
+                        }
                         self.depth -= 1;
                     }
                     Stmt::Import(i) if self.depth == 0 => self.ex.import(i),
@@ -720,6 +770,17 @@ impl Extractor {
                     Stmt::AnnAssign(a) => {
                         if let Some(v) = &a.value {
                             self.ex.pre_assign(&a.target, v, self.depth == 0);
+                        }
+                        // `self.chain: Chain = chain`: the annotation types the attribute
+                        // when the value does not.
+                        if let Expr::Attribute(t) = &*a.target
+                            && matches!(&*t.value, Expr::Name(s) if s.id.as_str() == "self")
+                            && let Some(ty) = self.ex.annotated_type(&a.annotation)
+                        {
+                            self.ex
+                                .types
+                                .entry(format!("self.{}", t.attr.id))
+                                .or_insert(ty);
                         }
                     }
                     _ => visitor::walk_stmt(self, s),

@@ -288,3 +288,36 @@ fn a_table_a_function_returns_is_read_where_its_result_is_subscripted() {
     let g = facts("ui", "def f():\n    t = {\"a\": g}\n    return 1\n");
     assert!(g.functions.iter().all(|x| x.name.as_str() != "{table}"));
 }
+
+#[test]
+fn annotations_type_parameters_and_attributes() {
+    let f = facts(
+        "app::kb",
+        "from typing import Any, List, Optional\n\
+         from langchain.chains import MapReduceDocumentsChain\n\
+         from langchain_openai import ChatOpenAI\n\
+         from xinference_client import RESTfulClient\n\
+         class Summary:\n    chain: MapReduceDocumentsChain\n    other: Any\n\
+         \n    def run(self, docs):\n        self.other.run(docs)\n        return self.chain.combine_docs(docs=docs)\n\
+         def rewrite(llm: Optional[ChatOpenAI], hint: Any, items: List[ChatOpenAI], c: 'RESTfulClient'):\n\
+         \x20   hint.invoke(1)\n    items.invoke(2)\n    llm.invoke(3)\n",
+    );
+    assert_eq!(
+        events(&f, "run"),
+        [
+            "method self.other.run",
+            "typed langchain::chains::MapReduceDocumentsChain.combine_docs",
+            "type langchain::chains::MapReduceDocumentsChain::combine_docs",
+        ]
+    );
+    // `Any` and a list are no class; the string annotation is not read as one.
+    assert_eq!(
+        events(&f, "rewrite"),
+        [
+            "method hint.invoke",
+            "method items.invoke",
+            "typed langchain_openai::ChatOpenAI.invoke",
+            "type langchain_openai::ChatOpenAI::invoke",
+        ]
+    );
+}
