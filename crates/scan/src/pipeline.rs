@@ -84,9 +84,6 @@ pub enum ScanError {
 /// Stack size of the worker threads that parse files.
 const WORKER_STACK: usize = 64 << 20;
 
-/// Directory names holding test code (as the walk names them).
-const TEST_DIRS: [&str; 3] = ["tests", "benches", "examples"];
-
 fn is_config_evidence(rel: &str, profile_file: Option<&str>) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     !(name == "Cargo.toml"
@@ -360,7 +357,10 @@ impl Gathered {
             message: s.reason.clone(),
         };
         let name = s.rel.rsplit('/').next().unwrap_or(&s.rel);
-        let in_tests = s.rel.split('/').any(|seg| TEST_DIRS.contains(&seg));
+        let in_tests = s
+            .rel
+            .split('/')
+            .any(|seg| crate::walk::TEST_DIRS.contains(&seg));
         if s.reason != "symbolic link" && !s.rel.is_empty() {
             match crate::walk::FileKind::of(name) {
                 Some(crate::walk::FileKind::Rust) if !in_tests => self.blind.push(s.rel.clone()),

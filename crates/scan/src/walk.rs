@@ -43,8 +43,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 /// Directory names that are never entered.
 const ALWAYS_SKIPPED_DIRS: [&str; 5] = ["target", "node_modules", "vendor", "third_party", ".git"];
 
-/// Directory names (relative to a crate, or to the root outside crates) holding test code.
-const TEST_DIRS: [&str; 3] = ["tests", "benches", "examples"];
+/// Directory names (relative to a crate, or to the root outside crates) holding test code:
+/// tests, benchmarks, examples and test fixtures (`fixtures/`: mock servers, sample projects).
+pub(crate) const TEST_DIRS: [&str; 4] = ["tests", "benches", "examples", "fixtures"];
 
 /// What a scanned file contains, decided by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

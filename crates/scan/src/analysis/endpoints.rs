@@ -114,23 +114,29 @@ fn middleware_in(ws: &Workspace, mounts: &Mounts, router: FnId) -> Vec<FnId> {
         .filter(|(in_fn, _)| *in_fn == router)
         .flat_map(|(_, targets)| targets.iter().copied())
         .collect();
-    let mut pending = false;
+    // Steps left in which a middleware constructor's function argument may come: the state
+    // argument of `from_fn_with_state(state, auth)` comes first, and may be a path too.
+    let mut pending = 0u8;
     for step in f.steps() {
-        match step.kind {
-            StepKind::Call => {
-                pending =
-                    MIDDLEWARE_CTORS.contains(&step.name.rsplit("::").next().unwrap_or(step.name));
-            }
-            StepKind::FnRef if pending => {
-                out.extend(
-                    ws.resolve_path(f, step.name)
-                        .into_iter()
-                        .filter(|id| *id != router),
-                );
-                pending = false;
-            }
-            _ => {}
+        let ctor = step.kind == StepKind::Call
+            && MIDDLEWARE_CTORS.contains(&step.name.rsplit("::").next().unwrap_or(step.name));
+        if ctor {
+            pending = 3;
+            continue;
         }
+        if pending > 0 && step.kind == StepKind::FnRef {
+            let found: Vec<FnId> = ws
+                .resolve_path(f, step.name)
+                .into_iter()
+                .filter(|id| *id != router)
+                .collect();
+            if !found.is_empty() {
+                out.extend(found);
+                pending = 0;
+                continue;
+            }
+        }
+        pending = pending.saturating_sub(1);
     }
     out
 }

@@ -201,7 +201,27 @@ const REQUEST_ENDS: &[&str] = &[
 const CRUD_VERBS: &[&str] = &[
     "new", "rename", "save", "restore", "delete", "remove", "update", "list", "get", "edit",
     "upload", "export", "import", "clear", "archive", "share", "set", "reset", "retrieve",
-    "cancel", "patch", "fetch", "read", "lookup", "find",
+    "cancel", "patch", "fetch", "read", "lookup", "find", "poll", "count",
+];
+
+/// Nouns of request types about stored records, not a generation request
+/// (`InferenceMetadataQueryParams`, `CreateDatapointsFromInferenceRequest`,
+/// `ChatHistoryRequest`): a generation word beside one of them names what the records are of.
+const RECORD_NOUNS: &[&str] = &[
+    "metadata",
+    "datapoint",
+    "datapoints",
+    "dataset",
+    "datasets",
+    "feedback",
+    "feedbacks",
+    "metric",
+    "metrics",
+    "statistics",
+    "stats",
+    "count",
+    "history",
+    "histories",
 ];
 
 /// Handler names that name generation.
@@ -327,6 +347,8 @@ fn route_words_say(route: &str) -> Says {
 /// assert_eq!(request_says(["Json ChatCompletionRequest"]), Says::Generation(2));
 /// assert_eq!(request_says(["State Arc AppState", "Json CreateEmbeddingRequest"]), Says::Other);
 /// assert_eq!(request_says(["Json LoginForm"]), Says::Nothing);
+/// // A request about stored records of inferences is no generation request.
+/// assert_eq!(request_says(["Query InferenceMetadataQueryParams"]), Says::Nothing);
 /// ```
 pub fn request_says<'a>(params: impl IntoIterator<Item = &'a str>) -> Says {
     let mut says = Says::Nothing;
@@ -349,7 +371,9 @@ pub fn request_says<'a>(params: impl IntoIterator<Item = &'a str>) -> Says {
                 .last()
                 .is_some_and(|w| REQUEST_ENDS.iter().any(|e| e.eq_ignore_ascii_case(w)))
                 || ws.first().is_some_and(|w| w == "create");
-            let crud = ws.iter().any(|w| CRUD_VERBS.contains(&w.as_str()));
+            let crud = ws
+                .iter()
+                .any(|w| CRUD_VERBS.contains(&w.as_str()) || RECORD_NOUNS.contains(&w.as_str()));
             if ends && !crud && has(REQUEST_WORDS) {
                 says = Says::Generation(2);
             }

@@ -148,6 +148,9 @@ pub fn analyse(
         for m in e.middleware.iter().chain(&ws.extractors(f)) {
             before_handler.then(&flow.summary(*m));
         }
+        // What runs before the handler does not make the endpoint generate (a Gradio chain's
+        // earlier step may call the model for an endpoint of its own): all of it comes first.
+        before_handler.forget_generation();
         let mut strong = before_handler.clone();
         strong.then(&flow.summary(id));
         let shape = Shape {

@@ -339,6 +339,9 @@ impl Extractor<'_> {
             },
             path_span(&s.path),
         );
+        for field in &s.fields {
+            self.field_table(&field.expr);
+        }
         visit::visit_expr_struct(self, s);
     }
 

@@ -155,6 +155,7 @@ impl Extractor<'_> {
             ("typed_get" | "typed_post" | "typed_put" | "typed_delete" | "typed_patch", 1) => {
                 self.typed_route(m, name)
             }
+            ("extend", 1) => self.table_extend(m),
             ("and" | "or", 1) => self.warp_combine(m, name == "and"),
             ("and_then" | "then" | "map", 1) => self.warp_handler(m),
             ("goal" | "handle", 1) => self.salvo_goal(m, "ANY").unwrap_or_default(),

@@ -3,10 +3,10 @@
 //! endpoint of method `GRADIO` and route `gradio:<fn>`: a UI that is launched or mounted
 //! serves them to whoever opens it.
 
-use ruff_python_ast::ExprCall;
+use ruff_python_ast::{Expr, ExprCall};
 
 use super::{RouteArgs, keyword};
-use crate::facts::RoutePath;
+use crate::facts::{Event, EventKind, Function, Pos, RoutePath};
 use crate::frontend::python::Extractor;
 
 /// Event listeners of Gradio components whose first argument is the handler.
@@ -54,6 +54,20 @@ impl Extractor {
         }
         let registrar = self.registrar(if interface { "" } else { root_of(root) });
         let pos = self.pos_of(handler);
+        // `.submit(add_text, ..).then(bot_response, ..)`: one user action runs the chain's
+        // handlers in order, so what an earlier one does (screening the text it adds to the
+        // state) runs before the later one, as middleware does; the route is registered in a
+        // router of its own that has them as its middleware.
+        let earlier = if matches!(method, "then" | "success") {
+            self.chain_handlers(&c.func)
+        } else {
+            Vec::new()
+        };
+        let registrar = if earlier.is_empty() {
+            registrar
+        } else {
+            self.chain_router(registrar, earlier, pos)
+        };
         self.push_route(
             "GRADIO",
             vec![RoutePath::Lit(format!("gradio:{name}"))],
@@ -63,6 +77,67 @@ impl Extractor {
             pos,
         );
         Some(RouteArgs::Normal)
+    }
+
+    /// The handlers of the events a `.then(..)` follows, earliest first.
+    fn chain_handlers(&self, callee: &Expr) -> Vec<(String, Pos)> {
+        let mut out = Vec::new();
+        let mut cur = callee;
+        while let Expr::Attribute(a) = cur
+            && let Expr::Call(prev) = &*a.value
+            && let Expr::Attribute(pa) = &*prev.func
+            && EVENTS.contains(&pa.attr.id.as_str())
+        {
+            let h = keyword(prev, "fn").or_else(|| prev.arguments.args.first());
+            if let Some(h) = h
+                && let Some(w) = self.handler_of(h)
+                && w.rsplit("::").next().is_some_and(|n| n != "None")
+            {
+                out.push((w, self.pos_of(h)));
+            }
+            cur = &prev.func;
+        }
+        out.reverse();
+        out
+    }
+
+    /// A synthetic router `{registrar}::{chain@LINE}`, mounted in `registrar`, whose
+    /// middleware is the chain's earlier handlers, in order.
+    fn chain_router(&mut self, registrar: String, earlier: Vec<(String, Pos)>, pos: Pos) -> String {
+        let name = format!("{{chain@{}}}", pos.line);
+        let path = format!("{registrar}::{name}");
+        let mut events = Vec::new();
+        for (w, at) in earlier {
+            let ctor = EventKind::Call {
+                path: "before_request".into(),
+            };
+            events.push(Event {
+                kind: ctor,
+                pos: at,
+            });
+            events.push(Event {
+                kind: EventKind::FnRef { path: w.into() },
+                pos: at,
+            });
+        }
+        self.facts.functions.push(Function {
+            path: path.clone(),
+            name: name.into(),
+            self_type: None,
+            module: self.module.as_str().into(),
+            pos,
+            end_line: pos.line,
+            is_test: self.in_test(),
+            provides: Vec::new(),
+            denies: Vec::new(),
+            trait_name: None,
+            params: Vec::new(),
+            returns: None,
+            events,
+            guards: Vec::new(),
+        });
+        self.push_mount(Vec::new(), path.clone(), registrar, pos);
+        path
     }
 }
 

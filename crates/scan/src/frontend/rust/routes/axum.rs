@@ -38,6 +38,22 @@ fn pair_names(p: &Pat) -> Option<(String, String)> {
     }
 }
 
+/// Whether macro tokens open with a parenthesised group whose first token is a string
+/// literal: `("/x", post(x)), ..`.
+fn tuple_of_str(tokens: &proc_macro2::TokenStream) -> bool {
+    match tokens.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Group(g))
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            matches!(
+                g.stream().into_iter().next(),
+                Some(proc_macro2::TokenTree::Literal(_))
+            )
+        }
+        _ => false,
+    }
+}
+
 /// A bare identifier expression (`path`, `&handler`, `handler.clone()`).
 fn ident_of(e: &Expr) -> Option<String> {
     match peel(e) {
@@ -191,6 +207,60 @@ impl Extractor<'_> {
         let router = self.method_router(&t.elems[1])?;
         let pos = self.idx.at(expr_start(&t.elems[0])?);
         Some(TableEntry { path, pos, router })
+    }
+
+    /// A route table held in a struct's field (`RouteHandlers { routes: vec![("/x", post(x))] }`,
+    /// built to be returned): its rows are routes of the current function, which whoever
+    /// iterates the table mounts (see [`Self::table_extend`]).
+    pub(in crate::frontend::rust) fn field_table(&mut self, value: &Expr) {
+        // Only a list whose first row is a tuple opening with a string: most struct fields
+        // hold other lists, and reading a `vec![..]`'s tokens as rows costs a parse.
+        let rows = match peel(value) {
+            Expr::Array(a) => matches!(a.elems.first(), Some(Expr::Tuple(_))),
+            Expr::Macro(m) => m.mac.path.is_ident("vec") && tuple_of_str(&m.mac.tokens),
+            _ => false,
+        };
+        if !rows || self.fns.is_empty() {
+            return;
+        }
+        let prefixes = self.prefixes();
+        for e in self.table_entries(value) {
+            let mut path = prefixes.clone();
+            path.extend(e.path);
+            for (method, handler) in e.router.routes {
+                self.push_route(&method, path.clone(), handler, e.router.framework, e.pos);
+            }
+        }
+    }
+
+    /// `routes.extend(build_routes().routes)` on a local route table: the rows another
+    /// function builds join the table, so that function's routes are mounted here.
+    pub(super) fn table_extend(&mut self, m: &ExprMethodCall) -> ArgPlan {
+        let Expr::Path(p) = peel(&m.receiver) else {
+            return ArgPlan::default();
+        };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            return ArgPlan::default();
+        };
+        if !self
+            .fns
+            .last()
+            .is_some_and(|f| f.tables.contains_key(&name))
+        {
+            return ArgPlan::default();
+        }
+        let mut arg = peel(&m.args[0]);
+        while let Expr::Field(f) = arg {
+            arg = peel(&f.base);
+        }
+        if let Expr::Call(c) = arg
+            && let Expr::Path(callee) = &*c.func
+        {
+            let target = crate::frontend::rust::body::path_string(&callee.path);
+            let pos = self.idx.at(m.method.span());
+            self.push_mount(self.prefixes(), target, pos);
+        }
+        ArgPlan::default()
     }
 
     /// `let routes = [("/x", post(x)), ..];` remembered for a later `for` loop.

@@ -196,6 +196,9 @@ impl Extractor<'_> {
 
     /// `let name = <init>;`: walks the statement, binding the name.
     pub(in crate::frontend::rust) fn router_local(&mut self, l: &Local) -> bool {
+        if let (Pat::Tuple(t), Some(init)) = (&l.pat, &l.init) {
+            return self.tuple_local(l, t, init);
+        }
         let (Some(name), Some(init)) = (pat_name(&l.pat), &l.init) else {
             return false;
         };
@@ -205,6 +208,30 @@ impl Extractor<'_> {
         self.visit_pat(&l.pat);
         let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
         self.bind(name, &init.expr, cfg);
+        true
+    }
+
+    /// `let (routes, router) = build_routes();`: each name bound by the tuple holds what the
+    /// function returns, so mounting the router local mounts the function.
+    fn tuple_local(&mut self, l: &Local, t: &syn::PatTuple, init: &syn::LocalInit) -> bool {
+        if init.diverge.is_some() || self.fns.is_empty() {
+            return false;
+        }
+        let Init::Source(targets) = self.classify(&init.expr) else {
+            return false;
+        };
+        self.visit_pat(&l.pat);
+        self.visit_expr(&init.expr);
+        let Some(f) = self.fns.last_mut() else {
+            return true;
+        };
+        for name in t.elems.iter().filter_map(pat_name) {
+            let b = Binding {
+                targets: targets.clone(),
+                ..Binding::default()
+            };
+            f.bindings.insert(name.to_string(), b);
+        }
         true
     }
 
