@@ -10,8 +10,9 @@
 
 /// The verb and tables of an SQL statement: `sql:<verb>:<table>` for the table written
 /// (`insert`, `upsert`, `update`, `delete`) or each table read (`select`, from `FROM` and
-/// `JOIN`). Tables are lower-cased with quotes dropped; a schema stays (`llm.usage`). Empty
-/// for text that does not start with one of these verbs.
+/// `JOIN`). Tables are lower-cased with quotes dropped, a CamelCase name split into words
+/// (`QaLogs` is `qa_logs`); a schema stays (`llm.usage`). Empty for text that does not start
+/// with one of these verbs.
 ///
 /// ```
 /// use genai_gate_scan::facts::sql::signatures;
@@ -19,6 +20,7 @@
 /// assert_eq!(signatures("insert into usage_per_day (d, n) values ($1, 1) on conflict (d) do update set n = usage_per_day.n + 1"), ["sql:upsert:usage_per_day"]);
 /// assert_eq!(signatures("SELECT u.id FROM users u JOIN api_keys k ON k.user_id = u.id WHERE k.key = $1"), ["sql:select:users", "sql:select:api_keys"]);
 /// assert_eq!(signatures("UPDATE \"api_tokens\" SET used = now() WHERE token = $1"), ["sql:update:api_tokens"]);
+/// assert_eq!(signatures("INSERT INTO QaLogs (query, result) VALUES (%s, %s)"), ["sql:insert:qa_logs"]);
 /// assert!(signatures("hello from the other side").is_empty());
 /// ```
 pub fn signatures(text: &str) -> Vec<String> {
@@ -33,8 +35,8 @@ pub fn signatures(text: &str) -> Vec<String> {
         let t: String = w
             .trim_matches(|c: char| matches!(c, '"' | '`' | '[' | ']' | ';' | ','))
             .split('(')
-            .next()?
-            .to_ascii_lowercase()
+            .next()
+            .map(snake_case)?
             .replace(['"', '`'], "");
         (!t.is_empty()
             && t.chars()
@@ -92,4 +94,19 @@ fn starts_like_sql(text: &str) -> bool {
             && t[..verb.len()].eq_ignore_ascii_case(verb.as_bytes())
             && t[verb.len()].is_ascii_whitespace()
     })
+}
+
+/// A name in lower snake case: `ChatMessage` is `chat_message`, `QaLogs` is `qa_logs`,
+/// `chat_messages` and `LLM.usage` stay words as they are (`llm.usage`).
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
 }

@@ -330,7 +330,7 @@ impl Extractor {
                     && matches!(n.id.as_str(), "self" | "cls")
                 {
                     let receiver = format!("self.{}", a.attr.id);
-                    let ty = self.types.get(&receiver).cloned();
+                    let ty = self.types.get(&self.attr_key(a.attr.id.as_str())).cloned();
                     return (Chain::default(), receiver.into(), ty);
                 }
                 let (mut chain, receiver, ty) = self.receiver_chain(&a.value);

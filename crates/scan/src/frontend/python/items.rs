@@ -370,6 +370,10 @@ impl Extractor {
                 super::is_upper(last).then_some(path)
             }
             Expr::Name(n) => self.type_of(n.id.as_str()),
+            // `self.chat_model` in a pipe: the attribute's type.
+            Expr::Attribute(a) if matches!(&*a.value, Expr::Name(s) if s.id.as_str() == "self") => {
+                self.types.get(&self.attr_key(a.attr.id.as_str())).cloned()
+            }
             Expr::BinOp(b) if matches!(b.op, ruff_python_ast::Operator::BitOr) => {
                 let side = self
                     .ctor_type(&b.left)
@@ -521,22 +525,8 @@ impl Extractor {
                     },
                     pos,
                 });
-            self.facts.functions.push(Function {
-                path: format!("{path}::{{table}}"),
-                name: "{table}".into(),
-                self_type: None,
-                module: self.module.as_str().into(),
-                pos,
-                end_line: pos.line,
-                is_test,
-                provides: Vec::new(),
-                denies: Vec::new(),
-                trait_name: None,
-                params: Vec::new(),
-                returns: None,
-                events: refs.collect(),
-                guards: Vec::new(),
-            });
+            let table = self.synthetic(format!("{path}::{{table}}"), pos, is_test, refs.collect());
+            self.facts.functions.push(table);
         }
         let mut events = state.events;
         events.sort_by_key(|e| e.pos.offset);
@@ -715,6 +705,17 @@ impl Extractor {
         out
     }
 
+    /// The key of attribute `self.<attr>` in [`Extractor::types`]: qualified by the class the
+    /// code is in, so that two classes of a module keep their own `self.chain`.
+    pub(super) fn attr_key(&self, attr: &str) -> String {
+        let class = self
+            .pre_class
+            .as_deref()
+            .or_else(|| self.classes.last().map(|c| c.name.as_str()))
+            .unwrap_or("self");
+        format!("{class}.{attr}")
+    }
+
     /// Module-level strings, constructors and `self.x` attributes, collected before any body
     /// is walked so that a body reads names defined below it.
     pub(super) fn prepass(&mut self, body: &[Stmt]) {
@@ -732,6 +733,7 @@ impl Extractor {
                     }
                     Stmt::ClassDef(c) => {
                         self.depth += 1;
+                        let outer = self.ex.pre_class.replace(c.name.id.to_string());
                         for s in &c.body {
                             // `chain: MapReduceDocumentsChain` in a class body types
                             // `self.chain` (unless an assignment says more).
@@ -739,10 +741,12 @@ impl Extractor {
                                 && let Expr::Name(n) = &*a.target
                                 && let Some(t) = self.ex.annotated_type(&a.annotation)
                             {
-                                self.ex.types.entry(format!("self.{}", n.id)).or_insert(t);
+                                let key = self.ex.attr_key(n.id.as_str());
+                                self.ex.types.entry(key).or_insert(t);
                             }
                             self.visit_stmt(s);
                         }
+                        self.ex.pre_class = outer;
                         self.depth -= 1;
                     }
                     Stmt::Import(i) if self.depth == 0 => self.ex.import(i),
@@ -777,10 +781,8 @@ impl Extractor {
                             && matches!(&*t.value, Expr::Name(s) if s.id.as_str() == "self")
                             && let Some(ty) = self.ex.annotated_type(&a.annotation)
                         {
-                            self.ex
-                                .types
-                                .entry(format!("self.{}", t.attr.id))
-                                .or_insert(ty);
+                            let key = self.ex.attr_key(t.attr.id.as_str());
+                            self.ex.types.entry(key).or_insert(ty);
                         }
                     }
                     _ => visitor::walk_stmt(self, s),
@@ -827,6 +829,10 @@ impl Extractor {
             }
             self.consts.insert(key, v);
         } else if let Some(t) = self.ctor_type(value) {
+            let key = match target {
+                Expr::Attribute(a) => self.attr_key(a.attr.id.as_str()),
+                _ => key,
+            };
             self.types.insert(key, t);
         }
     }

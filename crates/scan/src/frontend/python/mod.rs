@@ -69,7 +69,7 @@ use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
 use super::SourceInput;
-use crate::facts::{Event, EventKind, FileFacts, ParseProblem, Pos, RoutePath};
+use crate::facts::{Event, EventKind, FileFacts, Function, ParseProblem, Pos, RoutePath};
 use lines::LineIndex;
 
 /// Nesting depth (brackets and indentation) above which a file is refused before parsing,
@@ -152,6 +152,7 @@ fn extract_with(input: &SourceInput) -> FileFacts {
         tables: HashMap::new(),
         consts: HashMap::new(),
         types: HashMap::new(),
+        pre_class: None,
         routers: Vec::new(),
         classes: Vec::new(),
         fns: Vec::new(),
@@ -299,8 +300,11 @@ pub(super) struct Extractor {
     /// name → the functions they hold, as written, each with the innermost string key it is
     /// held under (empty for none).
     tables: HashMap<String, Vec<(String, String)>>,
-    /// Module-level variables and `self.x` attributes with a known constructor → type path.
+    /// Module-level variables and attributes with a known constructor → type path; an
+    /// attribute is keyed `Class.x` (see [`Extractor::attr_key`]).
     types: HashMap<String, String>,
+    /// The class whose body the pre-pass is in.
+    pre_class: Option<String>,
     routers: Vec<RouterVar>,
     classes: Vec<ClassCtx>,
     fns: Vec<FnState>,
@@ -407,45 +411,49 @@ impl Extractor {
         None
     }
 
+    /// A function the source does not define (a router variable's, a module's top level, a
+    /// returned table, a Gradio chain): named by the last segment of its path, with events
+    /// only, ending on the line it starts.
+    pub(super) fn synthetic(
+        &self,
+        path: String,
+        pos: Pos,
+        is_test: bool,
+        events: Vec<Event>,
+    ) -> Function {
+        let name = path.rsplit("::").next().unwrap_or(&path).into();
+        Function {
+            path,
+            name,
+            self_type: None,
+            module: self.module.as_str().into(),
+            pos,
+            end_line: pos.line,
+            is_test,
+            provides: Vec::new(),
+            denies: Vec::new(),
+            trait_name: None,
+            params: Vec::new(),
+            returns: None,
+            events,
+            guards: Vec::new(),
+        }
+    }
+
     fn finish(mut self) -> FileFacts {
         if self.module_fn_used {
             let path = format!("{}::{{module}}", self.module);
-            self.facts.functions.push(crate::facts::Function {
-                path,
-                name: "{module}".into(),
-                self_type: None,
-                module: self.module.as_str().into(),
-                pos: Pos { line: 1, offset: 0 },
-                end_line: self.facts.lines,
-                is_test: self.test_file,
-                provides: Vec::new(),
-                denies: Vec::new(),
-                trait_name: None,
-                params: Vec::new(),
-                returns: None,
-                events: Vec::new(),
-                guards: Vec::new(),
-            });
+            let pos = Pos { line: 1, offset: 0 };
+            let mut f = self.synthetic(path, pos, self.test_file, Vec::new());
+            f.end_line = self.facts.lines;
+            self.facts.functions.push(f);
         }
         for r in std::mem::take(&mut self.routers) {
             let mut events = r.events;
             events.sort_by_key(|e| e.pos.offset);
-            self.facts.functions.push(crate::facts::Function {
-                path: format!("{}::{}", self.module, r.name),
-                name: r.name.as_str().into(),
-                self_type: None,
-                module: self.module.as_str().into(),
-                pos: r.pos,
-                end_line: r.pos.line,
-                is_test: self.test_file,
-                provides: Vec::new(),
-                denies: Vec::new(),
-                trait_name: None,
-                params: Vec::new(),
-                returns: None,
-                events,
-                guards: Vec::new(),
-            });
+            let path = format!("{}::{}", self.module, r.name);
+            let f = self.synthetic(path, r.pos, self.test_file, events);
+            self.facts.functions.push(f);
         }
         let mut facts = self.facts;
         facts.functions.sort_by_key(|f| f.pos.offset);

@@ -9,23 +9,9 @@ use ruff_python_ast::{Expr, ExprCall};
 use super::{Extractor, is_upper, last_name};
 use crate::facts::{Chain, EventKind};
 
-/// `ChatMessage` → `chat_message`.
-fn table_of(class: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in class.chars() {
-        if c.is_uppercase() && prev_lower {
-            out.push('_');
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 impl Extractor {
     fn insert_into(&mut self, class: &str, c: &ExprCall) {
-        let table = table_of(class.rsplit("::").next().unwrap_or(class));
+        let table = crate::facts::sql::snake_case(class.rsplit("::").next().unwrap_or(class));
         if table.is_empty() {
             return;
         }
@@ -167,8 +153,8 @@ impl Extractor {
 mod tests {
     #[test]
     fn class_names_become_table_names() {
-        assert_eq!(super::table_of("ChatMessage"), "chat_message");
-        assert_eq!(super::table_of("UsageLog2"), "usage_log2");
-        assert_eq!(super::table_of("messages"), "messages");
+        assert_eq!(crate::facts::sql::snake_case("ChatMessage"), "chat_message");
+        assert_eq!(crate::facts::sql::snake_case("UsageLog2"), "usage_log2");
+        assert_eq!(crate::facts::sql::snake_case("messages"), "messages");
     }
 }

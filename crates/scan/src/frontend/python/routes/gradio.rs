@@ -6,7 +6,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 
 use super::{RouteArgs, keyword};
-use crate::facts::{Event, EventKind, Function, Pos, RoutePath};
+use crate::facts::{Event, EventKind, Pos, RoutePath};
 use crate::frontend::python::Extractor;
 
 /// Event listeners of Gradio components whose first argument is the handler.
@@ -104,8 +104,7 @@ impl Extractor {
     /// A synthetic router `{registrar}::{chain@LINE}`, mounted in `registrar`, whose
     /// middleware is the chain's earlier handlers, in order.
     fn chain_router(&mut self, registrar: String, earlier: Vec<(String, Pos)>, pos: Pos) -> String {
-        let name = format!("{{chain@{}}}", pos.line);
-        let path = format!("{registrar}::{name}");
+        let path = format!("{registrar}::{{chain@{}}}", pos.line);
         let mut events = Vec::new();
         for (w, at) in earlier {
             let ctor = EventKind::Call {
@@ -120,22 +119,8 @@ impl Extractor {
                 pos: at,
             });
         }
-        self.facts.functions.push(Function {
-            path: path.clone(),
-            name: name.into(),
-            self_type: None,
-            module: self.module.as_str().into(),
-            pos,
-            end_line: pos.line,
-            is_test: self.in_test(),
-            provides: Vec::new(),
-            denies: Vec::new(),
-            trait_name: None,
-            params: Vec::new(),
-            returns: None,
-            events,
-            guards: Vec::new(),
-        });
+        let f = self.synthetic(path.clone(), pos, self.in_test(), events);
+        self.facts.functions.push(f);
         self.push_mount(Vec::new(), path.clone(), registrar, pos);
         path
     }
