@@ -1107,6 +1107,26 @@ async fn handle(req: Request<Body>) {
 }
 
 #[test]
+fn a_path_field_of_a_record_is_no_route() {
+    let f = scan(
+        r#"
+async fn export(metrics: &RequestMetrics, parts: &Parts) {
+    if metrics.path == "/health" {
+        return;
+    }
+    if parts.uri == "/v1/gen" {
+        generate().await;
+    }
+}
+"#,
+    );
+    assert_eq!(
+        routes(&f),
+        s(&["ANY /v1/gen -> generate [hyper] in svc::api::export"])
+    );
+}
+
+#[test]
 fn tower_service_call_matching_paths() {
     let f = scan(
         r#"

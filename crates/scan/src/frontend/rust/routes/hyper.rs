@@ -30,8 +30,10 @@ fn mentions_path(e: &Expr) -> bool {
             let s = i.to_string();
             s.contains("path") || s.contains("uri") || s.contains("route")
         }),
+        // A `path`/`uri` field is the request's only on a request or its parts
+        // (`parts.uri`); `metrics.path == "/health"` compares a record's field.
         Expr::Field(f) => match &f.member {
-            syn::Member::Named(n) if n == "path" || n == "uri" => true,
+            syn::Member::Named(n) if n == "path" || n == "uri" => names_request(&f.base),
             _ => mentions_path(&f.base),
         },
         Expr::Tuple(t) => t.elems.iter().any(mentions_path),
@@ -39,6 +41,22 @@ fn mentions_path(e: &Expr) -> bool {
         Expr::Paren(p) => mentions_path(&p.expr),
         Expr::Unary(u) => mentions_path(&u.expr),
         Expr::Group(g) => mentions_path(&g.expr),
+        _ => false,
+    }
+}
+
+/// Whether an expression names a request or its head (`req`, `request`, `parts`, `head`,
+/// `self.req`).
+fn names_request(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let s = i.to_string();
+            s.contains("req") || s == "parts" || s == "head"
+        }),
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("req"))
+        }
+        Expr::MethodCall(m) => names_request(&m.receiver),
         _ => false,
     }
 }
