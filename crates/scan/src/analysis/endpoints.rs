@@ -251,7 +251,7 @@ fn run_time_routers<'a>(
             }
             // The routers the state the service reads builds: the methods of the types the
             // service's `call` reaches (`state.current_router()`) and what they call.
-            let reached = reach(ws, vec![t]);
+            let reached = super::reach(ws, vec![t], 3);
             let holders: BTreeSet<&str> = reached
                 .iter()
                 .filter_map(|id| ws.func(*id).self_type())
@@ -267,7 +267,7 @@ fn run_time_routers<'a>(
                         .map(move |(i, _)| FnId { file: fi, func: i })
                 })
                 .collect();
-            let built = reach(ws, methods);
+            let built = super::reach(ws, methods, 3);
             // Not the router that mounts the service itself.
             let targets: Vec<FnId> = orphans
                 .iter()
@@ -284,27 +284,6 @@ fn run_time_routers<'a>(
         }
     }
     out
-}
-
-/// The functions `from` reach in at most three calls, themselves included.
-fn reach(ws: &Workspace, from: Vec<FnId>) -> BTreeSet<FnId> {
-    let mut seen: BTreeSet<FnId> = from.iter().copied().collect();
-    let mut frontier = from;
-    for _ in 0..3 {
-        let mut next = Vec::new();
-        for id in frontier {
-            let f = ws.func(id);
-            for step in f.steps() {
-                for c in ws.callees(f, step) {
-                    if seen.insert(c) {
-                        next.push(c);
-                    }
-                }
-            }
-        }
-        frontier = next;
-    }
-    seen
 }
 
 /// A file of a mock server: a path segment (directory or file stem) that is `mock` or

@@ -406,9 +406,18 @@ pub type EndpointFiles = BTreeMap<(String, String), BTreeSet<String>>;
 /// The files of every function reachable from `start` (callees resolved as the flow does,
 /// up to [`flow::MAX_DEPTH`] levels).
 pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::from([start]);
-    let mut frontier = vec![start];
-    for _ in 0..flow::MAX_DEPTH {
+    reach(ws, vec![start], flow::MAX_DEPTH)
+        .into_iter()
+        .map(|id| id.file)
+        .collect()
+}
+
+/// The functions `from` reach in at most `depth` calls (callees resolved as the flow does),
+/// themselves included.
+pub(crate) fn reach(ws: &Workspace, from: Vec<FnId>, depth: usize) -> BTreeSet<FnId> {
+    let mut seen: BTreeSet<FnId> = from.iter().copied().collect();
+    let mut frontier = from;
+    for _ in 0..depth {
         let mut next = Vec::new();
         for id in frontier {
             let func = ws.func(id);
@@ -425,7 +434,7 @@ pub(crate) fn reach_files(ws: &Workspace, start: FnId) -> BTreeSet<usize> {
         }
         frontier = next;
     }
-    seen.into_iter().map(|id| id.file).collect()
+    seen
 }
 
 /// The files each endpoint's flow passes through: its registration, handler, middleware
