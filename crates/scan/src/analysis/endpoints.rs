@@ -204,9 +204,10 @@ fn mount_targets(ws: &Workspace, in_fn: FnId, target: &str) -> Vec<FnId> {
 /// Routers a mounted service dispatches to at run time: a service (`nest_service("/api/v1",
 /// DynamicService::new(state))`) whose `call` hands the request to a router it does not
 /// build (`state.current_router().oneshot(req)`: a router rebuilt when configuration changes,
-/// or picked per request from a map) stands for the routers its package builds and mounts
-/// nowhere. Each such router is mounted at the service, so its routes get the service's
-/// prefixes — not the root, where no request reaches them.
+/// or picked per request from a map) stands for the routers that the methods of the types its
+/// `call` reaches (the state holding the router) build and that are mounted nowhere. Each such
+/// router is mounted at the service, so its routes get the service's prefixes — not the root,
+/// where no request reaches them.
 fn run_time_routers<'a>(
     ws: &Workspace<'a>,
     mounts: &[Mount<'a>],
@@ -214,18 +215,30 @@ fn run_time_routers<'a>(
 ) -> Vec<Mount<'a>> {
     let forwards = |id: FnId| {
         let f = ws.func(id);
-        let nested = format!("{}::", f.path());
-        f.is_service_call()
-            && f.in_tower_module()
-            && ws.files[id.file]
-                .funcs()
-                .filter(|g| g.path_is(&f.path()) || g.path().starts_with(&nested))
-                .any(|g| {
-                    g.steps().any(|s| {
-                        s.kind == StepKind::Method && crate::facts::slim::is_service_forward(s.name)
-                    })
+        if !f.is_service_call() || !f.in_tower_module() {
+            return false;
+        }
+        let path = f.path();
+        let nested = format!("{path}::");
+        ws.files[id.file]
+            .funcs()
+            .filter(|g| g.path_is(&path) || g.path().starts_with(&nested))
+            .any(|g| {
+                g.steps().any(|s| {
+                    s.kind == StepKind::Method && crate::facts::slim::is_service_forward(s.name)
                 })
+            })
     };
+    // The services that forward, each with the router that mounts it: usually none.
+    let mut seen = BTreeSet::new();
+    let forwarders: Vec<(FnId, FnId)> = mounts
+        .iter()
+        .flat_map(|m| m.targets.iter().map(move |&t| (m.in_fn, t)))
+        .filter(|&(_, t)| seen.insert(t) && forwards(t))
+        .collect();
+    if forwarders.is_empty() {
+        return Vec::new();
+    }
     let mounted: std::collections::HashSet<FnId> = mounts
         .iter()
         .flat_map(|m| m.targets.iter().copied())
@@ -243,44 +256,38 @@ fn run_time_routers<'a>(
     orphans.sort();
     orphans.dedup();
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for m in mounts {
-        for &t in &m.targets {
-            if !seen.insert(t) || !forwards(t) {
-                continue;
-            }
-            // The routers the state the service reads builds: the methods of the types the
-            // service's `call` reaches (`state.current_router()`) and what they call.
-            let reached = super::reach(ws, vec![t], 3);
-            let holders: BTreeSet<&str> = reached
-                .iter()
-                .filter_map(|id| ws.func(*id).self_type())
-                .collect();
-            let methods: Vec<FnId> = ws
-                .files
-                .iter()
-                .enumerate()
-                .flat_map(|(fi, f)| {
-                    f.funcs()
-                        .enumerate()
-                        .filter(|(_, g)| g.self_type().is_some_and(|s| holders.contains(s)))
-                        .map(move |(i, _)| FnId { file: fi, func: i })
-                })
-                .collect();
-            let built = super::reach(ws, methods, 3);
-            // Not the router that mounts the service itself.
-            let targets: Vec<FnId> = orphans
-                .iter()
-                .copied()
-                .filter(|o| *o != m.in_fn && built.contains(o))
-                .collect();
-            if !targets.is_empty() {
-                out.push(Mount {
-                    prefix: &[],
-                    in_fn: t,
-                    targets,
-                });
-            }
+    for (in_fn, t) in forwarders {
+        // The routers the state the service reads builds: the methods of the types the
+        // service's `call` reaches (`state.current_router()`) and what they call.
+        let reached = super::reach(ws, vec![t], 3);
+        let holders: BTreeSet<&str> = reached
+            .iter()
+            .filter_map(|id| ws.func(*id).self_type())
+            .collect();
+        let methods: Vec<FnId> = ws
+            .files
+            .iter()
+            .enumerate()
+            .flat_map(|(fi, f)| {
+                f.funcs()
+                    .enumerate()
+                    .filter(|(_, g)| g.self_type().is_some_and(|s| holders.contains(s)))
+                    .map(move |(i, _)| FnId { file: fi, func: i })
+            })
+            .collect();
+        let built = super::reach(ws, methods, 3);
+        // Not the router that mounts the service itself.
+        let targets: Vec<FnId> = orphans
+            .iter()
+            .copied()
+            .filter(|o| *o != in_fn && built.contains(o))
+            .collect();
+        if !targets.is_empty() {
+            out.push(Mount {
+                prefix: &[],
+                in_fn: t,
+                targets,
+            });
         }
     }
     out

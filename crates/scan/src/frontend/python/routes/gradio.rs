@@ -6,7 +6,7 @@
 use ruff_python_ast::{Expr, ExprCall};
 
 use super::{RouteArgs, keyword};
-use crate::facts::{Event, EventKind, Pos, RoutePath};
+use crate::facts::{Pos, RoutePath};
 use crate::frontend::python::Extractor;
 
 /// Event listeners of Gradio components whose first argument is the handler.
@@ -105,20 +105,10 @@ impl Extractor {
     /// middleware is the chain's earlier handlers, in order.
     fn chain_router(&mut self, registrar: String, earlier: Vec<(String, Pos)>, pos: Pos) -> String {
         let path = format!("{registrar}::{{chain@{}}}", pos.line);
-        let mut events = Vec::new();
-        for (w, at) in earlier {
-            let ctor = EventKind::Call {
-                path: "before_request".into(),
-            };
-            events.push(Event {
-                kind: ctor,
-                pos: at,
-            });
-            events.push(Event {
-                kind: EventKind::FnRef { path: w.into() },
-                pos: at,
-            });
-        }
+        let events = earlier
+            .iter()
+            .flat_map(|(w, at)| super::middleware_events(w, *at))
+            .collect();
         let f = self.synthetic(path.clone(), pos, self.in_test(), events);
         self.facts.functions.push(f);
         self.push_mount(Vec::new(), path.clone(), registrar, pos);

@@ -199,14 +199,9 @@ impl Extractor {
 
     /// Middleware of a registrar: `handler` runs before its routes' handlers.
     pub(super) fn middleware(&mut self, registrar: &str, handler: &str, pos: Pos) {
-        let call = EventKind::Call {
-            path: "before_request".into(),
-        };
-        self.emit_in(registrar, call, pos);
-        let r = EventKind::FnRef {
-            path: handler.into(),
-        };
-        self.emit_in(registrar, r, pos);
+        for e in middleware_events(handler, pos) {
+            self.emit_in(registrar, e.kind, pos);
+        }
     }
 
     /// Records a route.
@@ -402,4 +397,16 @@ impl Extractor {
         }
         self.registration_call(c, method, root)
     }
+}
+
+/// The events that make `handler` middleware of the function holding them: a
+/// `before_request` call (one of the constructors the inventory reads) and a reference to it.
+pub(super) fn middleware_events(handler: &str, pos: Pos) -> [Event; 2] {
+    let call = EventKind::Call {
+        path: "before_request".into(),
+    };
+    let r = EventKind::FnRef {
+        path: handler.into(),
+    };
+    [Event { kind: call, pos }, Event { kind: r, pos }]
 }
