@@ -42,7 +42,7 @@ pub const MAX_RECEIVERS: usize = 4;
 /// How many re-exports (`pub use a::b;`, `pub use a::*;`) a path is followed through.
 pub const MAX_REEXPORTS: usize = 4;
 use crate::facts::slim::{Func, SlimFile, StepKind, StepRef, is_common_method, is_service_forward};
-use crate::facts::{ConstString, UseAlias};
+use crate::facts::{ConstString, TOOL_REGISTRY, UseAlias};
 use crate::packages::Package;
 
 /// A function's place: file index and function index in that file.
@@ -617,13 +617,15 @@ impl<'a> Workspace<'a> {
     }
 
     /// The match arms that receive a message (`Enum::Variant`), when few enough to be the
-    /// handlers of it (a variant matched in many places is a value, not a message).
+    /// handlers of it (a variant matched in many places is a value, not a message); every
+    /// function registered as an agent tool for [`TOOL_REGISTRY`].
     pub fn receivers(&self, variant: &str) -> Vec<FnId> {
         if variant.is_empty() {
             return Vec::new();
         }
         match self.receivers.get(variant) {
-            Some(ids) if ids.len() <= MAX_RECEIVERS => ids.clone(),
+            // Any registered tool may be the one run by name.
+            Some(ids) if ids.len() <= MAX_RECEIVERS || variant == TOOL_REGISTRY => ids.clone(),
             _ => Vec::new(),
         }
     }

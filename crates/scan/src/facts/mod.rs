@@ -468,6 +468,11 @@ pub struct MountFact {
     pub pos: Pos,
 }
 
+/// The variant of the agent-tool registry: a function registered as a tool (`@tool`,
+/// `@register_tool(..)`) receives it, and running a tool by name (`tools[name].invoke(..)`)
+/// sends it, so the call may reach every tool of the workspace.
+pub const TOOL_REGISTRY: &str = "{tool}";
+
 /// A match arm that receives an enum variant (`Event::IsKeyValid { key, reply } => { .. }`): its
 /// body is a synthetic function, which a [`EventKind::Message`] of that variant reaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

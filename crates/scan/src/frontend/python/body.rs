@@ -243,6 +243,10 @@ impl Extractor {
                         }
                     }
                 }
+                if TOOL_RUNS.contains(&method) && names_tool(&a.value) {
+                    let variant = crate::facts::TOOL_REGISTRY.into();
+                    self.emit(EventKind::Message { variant }, pos);
+                }
                 mode = self.route_call(c, method, receiver.as_str());
                 if mode == RouteArgs::Normal && TEXT_METHODS.contains(&method) {
                     mode = RouteArgs::NoStrings;
@@ -487,5 +491,25 @@ impl Extractor {
             s.truncate(cut);
         }
         Some(s)
+    }
+}
+
+/// The methods that run an agent tool (LangChain `BaseTool`, the OpenAI Agents SDK).
+const TOOL_RUNS: &[&str] = &["invoke", "ainvoke", "run", "arun", "on_invoke_tool"];
+
+/// A value reached through a name about tools: `tool`, `self.tools[name]`,
+/// `tool_map.get(name)`, `selected_tool`.
+fn names_tool(e: &Expr) -> bool {
+    let about_tools = |s: &str| s.to_ascii_lowercase().contains("tool");
+    match e {
+        Expr::Name(n) => about_tools(n.id.as_str()),
+        Expr::Attribute(a) => about_tools(a.attr.id.as_str()) || names_tool(&a.value),
+        Expr::Subscript(s) => names_tool(&s.value),
+        Expr::Await(a) => names_tool(&a.value),
+        Expr::Call(c) => match &*c.func {
+            Expr::Attribute(a) if a.attr.id.as_str() == "get" => names_tool(&a.value),
+            _ => false,
+        },
+        _ => false,
     }
 }

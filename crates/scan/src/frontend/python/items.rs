@@ -486,7 +486,15 @@ impl Extractor {
                     routed = true;
                     deps.extend(used.deps);
                 }
-                None => wraps.push(d),
+                None => {
+                    if is_tool_decorator(&d.expression) {
+                        self.facts.receives.push(crate::facts::ReceiveFact {
+                            variant: crate::facts::TOOL_REGISTRY.to_owned(),
+                            func: path.clone(),
+                        });
+                    }
+                    wraps.push(d);
+                }
             }
         }
         if nested && let Some(e) = self.fns.last_mut() {
@@ -887,6 +895,13 @@ pub(super) fn add_entries(entry: &mut Vec<(String, String)>, found: Vec<(String,
             entry.push(f);
         }
     }
+}
+
+/// A decorator that registers the function as an agent tool: LangChain's `@tool`, a
+/// registry's `@register_tool(..)` / `@regist_tool(..)`, the OpenAI Agents SDK's
+/// `@function_tool`, an MCP server's `@mcp.tool()`.
+fn is_tool_decorator(e: &Expr) -> bool {
+    last_name(e).is_some_and(|n| n == "tool" || n.ends_with("_tool"))
 }
 
 /// The callee of a decorator call, or the decorator itself.

@@ -33,6 +33,10 @@
 //! - Dispatch tables: a dict, list or tuple of functions at the module level, or built in a
 //!   function and returned (a synthetic `<fn>::{table}` function referencing its entries),
 //!   read by subscript, references what it holds.
+//! - Agent tools: a function decorated as a tool (`@tool`, `@register_tool(..)`,
+//!   `@function_tool`) receives [`TOOL_REGISTRY`](crate::facts::TOOL_REGISTRY), and running a
+//!   tool reached through a name about tools (`tools[name].invoke(..)`) sends it, so the graph
+//!   resolves the call to every registered tool.
 //! - A function whose body compares a key with keys from configuration
 //!   (`static_keys`) lists `user.check` in [`Function::denies`](crate::facts::Function::denies).
 //! - ORM writes (`session.add(Message(..))`, `Message.objects.create(..)`, Tortoise
