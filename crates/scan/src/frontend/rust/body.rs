@@ -173,10 +173,13 @@ impl Extractor<'_> {
                 chain: chain.clone(),
                 ty,
             },
-            None => EventKind::Method {
-                chain: chain.clone(),
-                receiver: receiver.clone(),
-            },
+            None => {
+                self.continue_local_chain(&mut chain, &receiver);
+                EventKind::Method {
+                    chain: chain.clone(),
+                    receiver: receiver.clone(),
+                }
+            }
         };
         self.emit(kind, m.method.span());
         let route_path_arg = ROUTE_PATH_METHODS.contains(&name.as_str());
@@ -200,6 +203,63 @@ impl Extractor<'_> {
         }
         self.message_send(&name, &m.receiver, m.method.span(), &m.args);
         (chain, receiver)
+    }
+
+    /// A method called directly on a local that holds a chain's result continues that chain.
+    /// Kept out of [`Self::method_call_chain`], which recurses once per link of a chain.
+    #[inline(never)]
+    fn continue_local_chain(&self, chain: &mut Chain, receiver: &Name) {
+        if chain.len() == 1
+            && let Some(prefix) = self
+                .fns
+                .last()
+                .and_then(|f| f.chains.get(receiver.as_str()))
+        {
+            let mut whole = prefix.clone();
+            whole.push(chain.as_str());
+            *chain = whole;
+        }
+    }
+
+    /// `let model = client.completion_model(..).completions_api();`: `model` holds the result
+    /// of that chain, so `model.stream(..)` is `completion_model().completions_api().stream`
+    /// (a chain through a local that held one continues it). Any other binding of the name
+    /// forgets it.
+    fn local_chain(&mut self, name: &syn::Ident, init: &Expr) {
+        let mut methods = Vec::new();
+        let mut e = init;
+        let root = loop {
+            match e {
+                Expr::MethodCall(m) => {
+                    methods.push(&m.method);
+                    e = &m.receiver;
+                }
+                Expr::Await(a) => e = &a.base,
+                Expr::Try(t) => e = &t.expr,
+                Expr::Paren(p) => e = &p.expr,
+                Expr::Group(g) => e = &g.expr,
+                other => break other,
+            }
+        };
+        let Some(f) = self.fns.last_mut() else { return };
+        let key = name.to_string();
+        if methods.is_empty() {
+            f.chains.remove(&key);
+            return;
+        }
+        let mut chain = match root {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|id| f.chains.get(id.to_string().as_str()))
+                .cloned()
+                .unwrap_or_default(),
+            _ => Chain::default(),
+        };
+        for m in methods.iter().rev() {
+            chain.push(&m.to_string());
+        }
+        f.chains.insert(key, chain);
     }
 
     /// The type of the local a method is called on directly (`e.run()` after
@@ -385,6 +445,7 @@ impl Extractor<'_> {
         if let (Pat::Ident(name), Some(init)) = (&l.pat, &l.init) {
             self.local_table(&name.ident, &init.expr);
             self.local_variant(&name.ident, &init.expr);
+            self.local_chain(&name.ident, &init.expr);
         }
         self.guarded_local(l, |this| {
             if !this.router_local(l) {
@@ -448,7 +509,7 @@ impl Extractor<'_> {
         walk: impl FnOnce(&mut Self),
     ) {
         // Closures, arms and routers bound to locals see the enclosing bindings.
-        let (self_type, is_test, locals, loops, tables, bindings, variants, replies) =
+        let (self_type, is_test, locals, loops, tables, bindings, variants, chains, replies) =
             self.fns.last().map_or_else(
                 || {
                     let d = Default::default();
@@ -457,6 +518,7 @@ impl Extractor<'_> {
                         self.test_depth > 0,
                         d,
                         Vec::new(),
+                        Default::default(),
                         Default::default(),
                         Default::default(),
                         Default::default(),
@@ -472,6 +534,7 @@ impl Extractor<'_> {
                         f.tables.clone(),
                         f.bindings.clone(),
                         f.variants.clone(),
+                        f.chains.clone(),
                         f.replies.clone(),
                     )
                 },
@@ -485,6 +548,7 @@ impl Extractor<'_> {
             tables,
             bindings,
             variants,
+            chains,
             replies,
             service_call: false,
             self_type: self_type.clone(),

@@ -223,6 +223,7 @@ impl Extractor<'_> {
             tables: Default::default(),
             bindings: Default::default(),
             variants: Default::default(),
+            chains: Default::default(),
             replies: Default::default(),
             service_call: service && name == "call",
             self_type: self_type.clone(),

@@ -108,6 +108,14 @@ impl Extractor<'_> {
         {
             return;
         }
+        // A result sent back (`tx.send(Ok(chunk))`, `tx.send(Err(e))`) answers a request or
+        // streams the response; it hands no work on.
+        if let Expr::Call(c) = peel(arg)
+            && let Expr::Path(p) = &*c.func
+            && p.path.get_ident().is_some_and(|i| i == "Ok" || i == "Err")
+        {
+            return;
+        }
         // A variant, or a struct sent as it is (`tx.send(Decision { .. })`), names the message.
         let direct = payload_path(arg).and_then(|p| {
             let name = variant_of(p).or_else(|| match (peel(arg), p.segments.last()) {

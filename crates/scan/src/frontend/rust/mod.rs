@@ -43,7 +43,7 @@ use proc_macro2::Span;
 use rustc_hash::FxBuildHasher;
 use syn::visit::{self, Visit};
 
-use crate::facts::{Event, EventKind, FileFacts, ParseProblem, RoutePath};
+use crate::facts::{Chain, Event, EventKind, FileFacts, ParseProblem, RoutePath};
 pub use depth::{MAX_DEPTH, too_deep};
 pub use markers::{provides_markers, scan_allows};
 use pos::LineIndex;
@@ -269,6 +269,9 @@ pub(crate) struct FnState {
     bindings: HashMap<String, routes::Binding, FxBuildHasher>,
     /// Local names bound to an enum variant (`let request = Request::Chat(..)`), for sends.
     variants: HashMap<String, String, FxBuildHasher>,
+    /// Local names bound to the result of a method chain (`let model =
+    /// client.completion_model(..)`): a method called on one continues the chain.
+    chains: HashMap<String, Chain, FxBuildHasher>,
     /// Names bound by the pattern of a receiving match arm (`Req::Info(reply)`): a send on
     /// one of them answers the message, it hands no work on.
     replies: NameSet,

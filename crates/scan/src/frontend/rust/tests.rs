@@ -293,7 +293,7 @@ fn f() {
             "method client:chat.create_stream",
             "fnref req",
             "type Some",
-            "method rx:next",
+            "method rx:chat.create_stream.next",
             "macro try_stream",
             "method infer:generate_stream",
             "fnref p",
@@ -1151,7 +1151,7 @@ impl Service<Request<Body>> for Dispatcher {
     );
     assert_eq!(
         ev(&f, "svc::api::Dispatcher::call::{arm@7}"),
-        s(&["method inner:chat"])
+        s(&["method inner:clone.chat"])
     );
 }
 
@@ -1986,6 +1986,8 @@ fn a_variant_sent_on_a_channel_is_a_message_and_its_receiving_arms_are_functions
         async fn check_auth(tx: &Sender<StateEvent>, token: String) {
             tx.send(StateEvent::IsApiTokenValid { api_token: token, result_sender: s }).unwrap();
             tx.send(Ok(1));
+            tx.send(Err(e));
+            tx.send(request);
         }
         async fn state_loop(mut rx: Receiver<StateEvent>, db: Db) {
             while let Some(event) = rx.recv().await {
@@ -2005,7 +2007,8 @@ fn a_variant_sent_on_a_channel_is_a_message_and_its_receiving_arms_are_functions
         sends.contains(&"message StateEvent::IsApiTokenValid".to_owned()),
         "{sends:?}"
     );
-    // `Ok(1)` is a one-segment path, not a variant: a message without a name.
+    // A result sent back (`Ok(1)`, `Err(e)`) answers a request: no message. A value that
+    // names no variant is a message without a name.
     let messages: Vec<&String> = sends.iter().filter(|e| e.starts_with("message")).collect();
     assert_eq!(
         messages,
@@ -2327,4 +2330,29 @@ async fn chat(req: Req, url: String) {
             "method other:execute",
         ])
     );
+}
+
+#[test]
+fn a_method_on_a_local_that_holds_a_chain_continues_it() {
+    let f = scan(
+        r#"
+        async fn run(client: Client, req: Req) {
+            let model = client.completion_model(&req.name).completions_api();
+            let mut stream = model.stream(req.completion).await?;
+            let builder = client.post(url).json(&body);
+            let resp = builder.send().await?;
+            let model = Model::default();
+            model.stream(x);
+        }
+        "#,
+    );
+    let events = ev(&f, "svc::api::run");
+    for want in [
+        "method model:completion_model.completions_api.stream",
+        "method builder:post.json.send",
+        // Rebound to a constructed value: its type, not the chain.
+        "typed Model:stream",
+    ] {
+        assert!(events.contains(&want.to_owned()), "{want}: {events:?}");
+    }
 }

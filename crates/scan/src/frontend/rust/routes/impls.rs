@@ -87,6 +87,7 @@ impl Extractor<'_> {
             tables: Default::default(),
             bindings: Default::default(),
             variants: Default::default(),
+            chains: Default::default(),
             replies: Default::default(),
             service_call: false,
             self_type: Some(self_type.to_owned()),
