@@ -79,6 +79,9 @@ struct Mounts<'w, 'a> {
     all: Vec<Mount<'a>>,
     /// Middleware attached in router functions (salvo `.hoop(auth)`), resolved.
     middleware: Vec<(FnId, Vec<FnId>)>,
+    /// Helpers given a router (`let api = protect(api)`): the function calling, the helpers
+    /// called, and the byte offset of the call.
+    wraps: Vec<(FnId, Vec<FnId>, u32)>,
 }
 
 struct Mount<'a> {
@@ -86,6 +89,8 @@ struct Mount<'a> {
     prefix: &'a [RoutePath],
     in_fn: FnId,
     targets: Vec<FnId>,
+    /// The byte offset of the mount in its function's file (0 for a run-time router).
+    at: u32,
 }
 
 /// Constructors that turn a function into middleware (axum, actix-web 4.9+, tower), and the
@@ -142,6 +147,69 @@ fn middleware_in(ws: &Workspace, mounts: &Mounts, router: FnId) -> Vec<FnId> {
 }
 
 impl Mounts<'_, '_> {
+    /// The middleware of the helpers that were given a router holding the route
+    /// (`let api = protect(api)` after `api.route(..)`): in the function that registers it, a
+    /// helper called after the route; in an enclosing router function, a helper called after
+    /// the mount that brings the route in.
+    fn wrapping(
+        &self,
+        routers: &[FnId],
+        registrar: Option<FnId>,
+        route_at: u32,
+        layers: &mut HashMap<FnId, Vec<FnId>>,
+    ) -> Vec<FnId> {
+        let mut out = Vec::new();
+        for &(in_fn, ref helpers, at) in &self.wraps {
+            if !routers.contains(&in_fn) {
+                continue;
+            }
+            let held = if Some(in_fn) == registrar {
+                route_at < at
+            } else {
+                self.all.iter().any(|m| {
+                    m.in_fn == in_fn && m.at < at && m.targets.iter().any(|t| routers.contains(t))
+                })
+            };
+            if held {
+                for &h in helpers {
+                    self.wrapped_by(h, 0, layers, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// What a helper layers on the router it is given: its middleware, and that of the
+    /// helpers it passes the router on to.
+    fn wrapped_by(
+        &self,
+        helper: FnId,
+        depth: usize,
+        layers: &mut HashMap<FnId, Vec<FnId>>,
+        out: &mut Vec<FnId>,
+    ) {
+        if depth > MAX_MOUNT_DEPTH {
+            return;
+        }
+        let found = layers
+            .entry(helper)
+            .or_insert_with(|| middleware_in(self.ws, self, helper));
+        for &m in found.iter() {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        for (in_fn, helpers, _) in &self.wraps {
+            if *in_fn == helper {
+                for &h in helpers {
+                    if h != helper {
+                        self.wrapped_by(h, depth + 1, layers, out);
+                    }
+                }
+            }
+        }
+    }
+
     /// The router functions that mount `target`, transitively, outermost first.
     fn ancestors(&self, target: FnId, depth: usize, out: &mut Vec<FnId>) {
         if depth > MAX_MOUNT_DEPTH {
@@ -287,6 +355,7 @@ fn run_time_routers<'a>(
                 prefix: &[],
                 in_fn: t,
                 targets,
+                at: 0,
             });
         }
     }
@@ -341,18 +410,30 @@ fn packages_with_route_tables(ws: &Workspace) -> BTreeSet<Option<u32>> {
 pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
     let mut all = Vec::new();
     let mut middleware = Vec::new();
+    let mut wraps = Vec::new();
     for (fi, f) in ws.files.iter().enumerate() {
         for fact in &f.mounts {
             let Some(in_fn) = ws.in_file(fi, &fact.in_fn) else {
                 continue;
             };
             let targets = mount_targets(ws, in_fn, &fact.target);
+            let at = fact.pos.offset;
             match fact.kind {
                 MountKind::Routes => all.push(Mount {
                     prefix: &fact.prefix,
                     in_fn,
                     targets,
+                    at,
                 }),
+                MountKind::Wraps => {
+                    wraps.push((in_fn, targets.clone(), at));
+                    all.push(Mount {
+                        prefix: &fact.prefix,
+                        in_fn,
+                        targets,
+                        at,
+                    });
+                }
                 MountKind::Middleware => middleware.push((in_fn, targets)),
             }
         }
@@ -374,6 +455,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
         ws,
         all,
         middleware,
+        wraps,
     };
     let tables = packages_with_route_tables(ws);
     let mut served: BTreeSet<(FnId, String)> = BTreeSet::new();
@@ -481,11 +563,18 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             };
             routers.extend(registrar);
             let mut middleware: Vec<FnId> = Vec::new();
-            for router in routers {
+            for &router in &routers {
                 let found = layers
                     .entry(router)
                     .or_insert_with(|| middleware_in(ws, &mounts, router));
                 for &m in found.iter() {
+                    if !middleware.contains(&m) && Some(m) != handler_fn {
+                        middleware.push(m);
+                    }
+                }
+            }
+            if !mounts.wraps.is_empty() {
+                for m in mounts.wrapping(&routers, registrar, r.pos.offset, &mut layers) {
                     if !middleware.contains(&m) && Some(m) != handler_fn {
                         middleware.push(m);
                     }

@@ -448,6 +448,11 @@ pub enum MountKind {
     /// router function it is attached in and of everything mounted under it; the prefix is
     /// empty.
     Middleware,
+    /// The target is a helper given the router built so far (`let api = protect(api)`): its
+    /// routes are mounted as for [`MountKind::Routes`], and the middleware it layers on that
+    /// router (`api.layer(from_fn(auth))`) runs before every route the router held when the
+    /// call was made.
+    Wraps,
 }
 
 /// A prefix applied to everything registered by another function or to named handlers:

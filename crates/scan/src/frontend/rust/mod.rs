@@ -168,6 +168,7 @@ fn extract_with(input: &RustInput, whole: bool) -> FileFacts {
         },
         warp: text.contains("warp"),
         quiet_router_use: false,
+        wrap_root: None,
         impl_routers: Vec::new(),
         fns: Vec::new(),
         arg_call: None,
@@ -313,6 +314,9 @@ pub(crate) struct Extractor<'t> {
     /// Walking the receiver of a method that turns a router into something else: a router
     /// local used there is not mounted.
     quiet_router_use: bool,
+    /// The helper call a router local is rebound to (`let api = protect(state, api)`), whose
+    /// mount wraps the router it is given (see `routes/passed.rs`), by address.
+    wrap_root: Option<*const syn::ExprCall>,
     /// The `Type::{routes}` functions created for endpoint impls and route-table attributes.
     impl_routers: Vec<String>,
     /// Functions being walked, innermost last.

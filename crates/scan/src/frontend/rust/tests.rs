@@ -2356,3 +2356,48 @@ fn a_method_on_a_local_that_holds_a_chain_continues_it() {
         assert!(events.contains(&want.to_owned()), "{want}: {events:?}");
     }
 }
+
+#[test]
+fn a_helper_given_the_router_wraps_it() {
+    let f = scan(
+        r#"
+async fn main() {
+    let api = Router::new().route("/v1/chat/completions", post(chat));
+    let api = web::protect(ctx, api);
+    axum::serve(listener, api).await.unwrap();
+}
+"#,
+    );
+    let wraps: Vec<&str> = f
+        .mounts
+        .iter()
+        .filter(|m| m.kind == crate::facts::MountKind::Wraps)
+        .map(|m| m.target.as_str())
+        .collect();
+    assert_eq!(wraps, ["web::protect"], "{:?}", mounts(&f));
+}
+
+#[test]
+fn a_helper_merged_into_a_chain_only_adds_its_routes() {
+    let f = scan(
+        r#"
+fn app() -> Router {
+    let api = Router::new().route("/v1/chat/completions", post(chat));
+    let app = Router::new().nest("/a", a()).merge(web::protect(ctx, api));
+    app
+}
+"#,
+    );
+    assert!(
+        f.mounts.iter().any(|m| m.target == "web::protect"),
+        "{:?}",
+        mounts(&f)
+    );
+    assert!(
+        f.mounts
+            .iter()
+            .all(|m| m.kind == crate::facts::MountKind::Routes),
+        "{:?}",
+        mounts(&f)
+    );
+}

@@ -147,8 +147,14 @@ impl Extractor<'_> {
                         .map(|f| (f.path, f.method))
                         .unwrap_or_default(),
                 };
+                // `let api = protect(state, api)`: the helper wraps the router it is given.
+                let outer = self.wrap_root.take();
+                if let Expr::Call(c) = peel(chain(init).0) {
+                    self.wrap_root = Some(std::ptr::from_ref(c));
+                }
                 let mut targets =
                     vec![self.router_fn(&format!("let {key}"), init, name.span(), root)];
+                self.wrap_root = outer;
                 if cfg && let Some(old) = self.binding(&key).filter(|b| b.cfg) {
                     targets.extend(old.targets.iter().cloned());
                 }

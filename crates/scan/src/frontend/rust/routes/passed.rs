@@ -4,13 +4,16 @@
 //! scope.route("/chat/completions", ..) }`) and hands it back, so the call mounts the helper
 //! where it is made, under the prefixes there and the argument's own path (an actix scope's,
 //! a salvo router's). A helper called from two places has its routes under both. The call's
-//! result is a router like its argument (see `router_exprs.rs`).
+//! result is a router like its argument (see `router_exprs.rs`). The mount is a
+//! [`MountKind::Wraps`]: middleware the helper layers on the router it was given
+//! (`fn protect(api: Router) -> Router { api.layer(from_fn(auth)) }`) runs before the routes
+//! that router already held.
 
 use syn::{Expr, ExprCall};
 
 use super::router_exprs::{Init, ROUTER_TYPES, chain};
 use super::{http_method, is_builder};
-use crate::facts::RoutePath;
+use crate::facts::{MountKind, RoutePath};
 use crate::frontend::rust::Extractor;
 use crate::frontend::rust::body::{is_upper, path_span, path_string};
 
@@ -88,10 +91,19 @@ impl Extractor<'_> {
             Some((true, _)) => Vec::new(),
             None => self.salvo_path(arg).unwrap_or_default(),
         };
-        let Expr::Path(p) = &*c.func else { return };
-        let pos = self.idx.at(path_span(&p.path));
         let mut prefix = self.prefixes();
         prefix.extend(own);
-        self.push_mount(prefix, callee, pos);
+        // A router local rebound to the call (`let api = protect(state, api)`) is the
+        // helper's result: what the helper layers on its argument covers what was built
+        // before the call's end. Elsewhere (`.merge(helper(r))`, a tail `helper(r)`) the mount
+        // only adds the helper's routes.
+        if self.wrap_root == Some(std::ptr::from_ref(c)) {
+            let pos = self.idx.at(c.paren_token.span.close());
+            self.push_mount_of(MountKind::Wraps, prefix, callee, pos);
+        } else {
+            let Expr::Path(p) = &*c.func else { return };
+            let pos = self.idx.at(path_span(&p.path));
+            self.push_mount(prefix, callee, pos);
+        }
     }
 }
