@@ -503,7 +503,7 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             // `MUTATION deactivateUser`, `MCP tool:summarise`, `GRADIO gradio:predict`.
             let named = matches!(
                 r.framework.as_str(),
-                "async-graphql" | "juniper" | "rmcp" | "gradio"
+                "async-graphql" | "juniper" | "rmcp" | "mcp" | "gradio"
             );
             let own = match (&r.path[..], named) {
                 ([RoutePath::Lit(field)], true) => field.clone(),

@@ -347,3 +347,21 @@ fn tool_decorators_register_and_running_a_tool_by_name_sends_to_the_registry() {
     // `t.ainvoke` (a name not about tools) and `runner.run` send nothing; the other three do.
     assert_eq!(sent, 3, "{:?}", events(&f, "call"));
 }
+
+#[test]
+fn fastmcp_tools_are_mcp_endpoints() {
+    let f = facts(
+        "writer::server",
+        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('writer')\n\n@mcp.tool()\ndef summarise(text):\n    return llm(text)\n\n@mcp.tool(name='word_count')\ndef count(text):\n    return 1\n\n@other.tool()\ndef plain(x):\n    return x\n",
+    );
+    assert_eq!(
+        routes(&f),
+        [
+            "MCP tool:summarise -> summarise in writer::server::mcp",
+            "MCP tool:word_count -> count in writer::server::mcp",
+        ]
+    );
+    // On anything but a FastMCP server, `.tool()` registers an agent tool.
+    let registered: Vec<&str> = f.receives.iter().map(|r| r.func.as_str()).collect();
+    assert_eq!(registered, ["writer::server::plain"]);
+}

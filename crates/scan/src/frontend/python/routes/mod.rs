@@ -39,6 +39,7 @@ const ROUTER_CTORS: &[&str] = &[
     "RouteTableDef",
     "DefaultRouter",
     "SimpleRouter",
+    "FastMCP",
 ];
 
 /// The web framework a file imports, for its route facts.
@@ -337,6 +338,18 @@ impl Extractor {
         ) {
             let registrar = self.registrar(root);
             self.middleware(&registrar, fn_path, pos);
+            return Some(DecoratorUse { deps: Vec::new() });
+        }
+        // An MCP server's tool (`mcp = FastMCP(..)`, `@mcp.tool()`): an endpoint `MCP
+        // tool:<name>`, named by `name=`, its first argument or the function.
+        if method == "tool" && self.router_var(root).is_some_and(|r| r.ctor == "FastMCP") {
+            let name = call
+                .and_then(|c| keyword(c, "name").or_else(|| c.arguments.args.first()))
+                .and_then(|e| self.string_value(e))
+                .unwrap_or_else(|| fn_path.rsplit("::").next().unwrap_or(fn_path).to_owned());
+            let registrar = self.registrar(root);
+            let path = vec![RoutePath::Lit(format!("tool:{name}"))];
+            self.push_route("MCP", path, handler, registrar, "mcp", pos);
             return Some(DecoratorUse { deps: Vec::new() });
         }
         let c = call?;
