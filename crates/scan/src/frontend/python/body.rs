@@ -243,7 +243,7 @@ impl Extractor {
                         }
                     }
                 }
-                if TOOL_RUNS.contains(&method) && names_tool(&a.value) {
+                if TOOL_RUNS.contains(&method) && self.names_tool(&a.value) {
                     let variant = crate::facts::TOOL_REGISTRY.into();
                     self.emit(EventKind::Message { variant }, pos);
                 }
@@ -497,19 +497,34 @@ impl Extractor {
 /// The methods that run an agent tool (LangChain `BaseTool`, the OpenAI Agents SDK).
 const TOOL_RUNS: &[&str] = &["invoke", "ainvoke", "run", "arun", "on_invoke_tool"];
 
-/// A value reached through a name about tools: `tool`, `self.tools[name]`,
-/// `tool_map.get(name)`, `selected_tool`.
-fn names_tool(e: &Expr) -> bool {
-    let about_tools = |s: &str| s.to_ascii_lowercase().contains("tool");
-    match e {
-        Expr::Name(n) => about_tools(n.id.as_str()),
-        Expr::Attribute(a) => about_tools(a.attr.id.as_str()) || names_tool(&a.value),
-        Expr::Subscript(s) => names_tool(&s.value),
-        Expr::Await(a) => names_tool(&a.value),
-        Expr::Call(c) => match &*c.func {
-            Expr::Attribute(a) if a.attr.id.as_str() == "get" => names_tool(&a.value),
+/// A name about tools (`tool`, `selected_tool`, `get_tool`, `ToolRegistry`).
+fn about_tools(s: &str) -> bool {
+    s.to_ascii_lowercase().contains("tool")
+}
+
+impl Extractor {
+    /// A value reached through a name about tools: `tool`, `self.tools[name]`,
+    /// `tool_map.get(name)`, `selected_tool`, or a local assigned from a call of one
+    /// (`t = get_tool(name)`, `t = self.tools.get(name)`).
+    fn names_tool(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                about_tools(id)
+                    || self
+                        .fns
+                        .last()
+                        .and_then(|f| f.from_calls.get(id))
+                        .is_some_and(|callee| about_tools(callee))
+            }
+            Expr::Attribute(a) => about_tools(a.attr.id.as_str()) || self.names_tool(&a.value),
+            Expr::Subscript(s) => self.names_tool(&s.value),
+            Expr::Await(a) => self.names_tool(&a.value),
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) if a.attr.id.as_str() == "get" => self.names_tool(&a.value),
+                _ => false,
+            },
             _ => false,
-        },
-        _ => false,
+        }
     }
 }
