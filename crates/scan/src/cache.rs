@@ -55,7 +55,7 @@ fn real_dir(dir: &Path) -> bool {
 }
 
 /// Layout version of cache entries; bump when [`FileFacts`] changes shape.
-const FORMAT: u32 = 20;
+const FORMAT: u32 = 21;
 
 /// A fact cache rooted at one directory.
 #[derive(Debug, Clone)]

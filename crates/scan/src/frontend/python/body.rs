@@ -55,6 +55,8 @@ impl Extractor {
                 self.call(c);
             }
             Expr::Name(n) => self.name_load(n),
+            // `if t := get_tool(name):` binds `t` as an assignment does.
+            Expr::Named(n) => self.assign(std::slice::from_ref(&*n.target), &n.value),
             Expr::Lambda(l) => {
                 if let Some(p) = &l.parameters
                     && let Some(f) = self.fns.last_mut()

@@ -243,7 +243,7 @@ impl Extractor {
     /// `x = value`: the value's events, then `x` is a local (with its string value or its
     /// constructor, when known). At the top level, a router, app or blueprint made here gets
     /// a synthetic function.
-    fn assign(&mut self, targets: &[Expr], value: &Expr) {
+    pub(super) fn assign(&mut self, targets: &[Expr], value: &Expr) {
         if self.at_top()
             && let [Expr::Name(n)] = targets
             && self.router_assign(n.id.as_str(), value)

@@ -344,9 +344,9 @@ fn tool_decorators_register_and_running_a_tool_by_name_sends_to_the_registry() {
         .into_iter()
         .filter(|e| e == "msg {tool}")
         .count();
-    // `t.ainvoke` (a walrus target, not about tools by its name) and `runner.run` send
-    // nothing; the other four do (`picked` was assigned from `registry.get_tool(..)`).
-    assert_eq!(sent, 4, "{:?}", events(&f, "call"));
+    // `runner.run` sends nothing; the other five do (`t := get_tool(..)` and
+    // `picked = registry.get_tool(..)` were assigned from calls about tools).
+    assert_eq!(sent, 5, "{:?}", events(&f, "call"));
 }
 
 #[test]
