@@ -179,6 +179,14 @@ impl Mounts<'_, '_> {
         out
     }
 
+    /// The middleware registered in a router function ([`middleware_in`]), computed once per
+    /// function: a router registers many routes.
+    fn layers_of<'l>(&self, router: FnId, layers: &'l mut HashMap<FnId, Vec<FnId>>) -> &'l [FnId] {
+        layers
+            .entry(router)
+            .or_insert_with(|| middleware_in(self.ws, self, router))
+    }
+
     /// What a helper layers on the router it is given: its middleware, and that of the
     /// helpers it passes the router on to.
     fn wrapped_by(
@@ -191,10 +199,7 @@ impl Mounts<'_, '_> {
         if depth > MAX_MOUNT_DEPTH {
             return;
         }
-        let found = layers
-            .entry(helper)
-            .or_insert_with(|| middleware_in(self.ws, self, helper));
-        for &m in found.iter() {
+        for &m in self.layers_of(helper, layers) {
             if !out.contains(&m) {
                 out.push(m);
             }
@@ -419,14 +424,12 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
             let targets = mount_targets(ws, in_fn, &fact.target);
             let at = fact.pos.offset;
             match fact.kind {
-                MountKind::Routes => all.push(Mount {
-                    prefix: &fact.prefix,
-                    in_fn,
-                    targets,
-                    at,
-                }),
-                MountKind::Wraps => {
-                    wraps.push((in_fn, targets.clone(), at));
+                MountKind::Middleware => middleware.push((in_fn, targets)),
+                // A helper given the router mounts its routes as a nested router does.
+                MountKind::Routes | MountKind::Wraps => {
+                    if fact.kind == MountKind::Wraps {
+                        wraps.push((in_fn, targets.clone(), at));
+                    }
                     all.push(Mount {
                         prefix: &fact.prefix,
                         in_fn,
@@ -434,7 +437,6 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                         at,
                     });
                 }
-                MountKind::Middleware => middleware.push((in_fn, targets)),
             }
         }
     }
@@ -562,22 +564,17 @@ pub fn endpoints(ws: &Workspace) -> Vec<RawEndpoint> {
                 None => Vec::new(),
             };
             routers.extend(registrar);
-            let mut middleware: Vec<FnId> = Vec::new();
+            let mut found: Vec<FnId> = Vec::new();
             for &router in &routers {
-                let found = layers
-                    .entry(router)
-                    .or_insert_with(|| middleware_in(ws, &mounts, router));
-                for &m in found.iter() {
-                    if !middleware.contains(&m) && Some(m) != handler_fn {
-                        middleware.push(m);
-                    }
-                }
+                found.extend_from_slice(mounts.layers_of(router, &mut layers));
             }
             if !mounts.wraps.is_empty() {
-                for m in mounts.wrapping(&routers, registrar, r.pos.offset, &mut layers) {
-                    if !middleware.contains(&m) && Some(m) != handler_fn {
-                        middleware.push(m);
-                    }
+                found.extend(mounts.wrapping(&routers, registrar, r.pos.offset, &mut layers));
+            }
+            let mut middleware: Vec<FnId> = Vec::new();
+            for m in found {
+                if !middleware.contains(&m) && Some(m) != handler_fn {
+                    middleware.push(m);
                 }
             }
             for route in routes {

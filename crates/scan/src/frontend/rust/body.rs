@@ -226,21 +226,7 @@ impl Extractor<'_> {
     /// (a chain through a local that held one continues it). Any other binding of the name
     /// forgets it.
     fn local_chain(&mut self, name: &syn::Ident, init: &Expr) {
-        let mut methods = Vec::new();
-        let mut e = init;
-        let root = loop {
-            match e {
-                Expr::MethodCall(m) => {
-                    methods.push(&m.method);
-                    e = &m.receiver;
-                }
-                Expr::Await(a) => e = &a.base,
-                Expr::Try(t) => e = &t.expr,
-                Expr::Paren(p) => e = &p.expr,
-                Expr::Group(g) => e = &g.expr,
-                other => break other,
-            }
-        };
+        let (root, methods) = super::routes::method_chain(init);
         let Some(f) = self.fns.last_mut() else { return };
         let key = name.to_string();
         if methods.is_empty() {
@@ -256,7 +242,7 @@ impl Extractor<'_> {
                 .unwrap_or_default(),
             _ => Chain::default(),
         };
-        for m in methods.iter().rev() {
+        for m in methods {
             chain.push(&m.to_string());
         }
         f.chains.insert(key, chain);

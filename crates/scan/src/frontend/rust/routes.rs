@@ -39,6 +39,7 @@ use crate::facts::{MountFact, MountKind, Pos, RouteFact, RoutePath};
 
 pub(super) use self::axum::{LoopTable, TableEntry};
 pub(super) use self::locals::Binding;
+pub(super) use self::router_exprs::chain as method_chain;
 pub(super) use self::router_exprs::leaves_router;
 
 /// What the body walk should do with the arguments of a recognised method call.

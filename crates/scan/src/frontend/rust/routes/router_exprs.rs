@@ -62,7 +62,7 @@ pub(in crate::frontend::rust) fn leaves_router(method: &syn::Ident) -> bool {
 
 /// The root of a method chain and its method names, innermost first (a block holding only
 /// the chain, `{ Router::new().route(..) }`, is the chain).
-pub(super) fn chain(e: &Expr) -> (&Expr, Vec<&syn::Ident>) {
+pub(in crate::frontend::rust) fn chain(e: &Expr) -> (&Expr, Vec<&syn::Ident>) {
     let mut methods = Vec::new();
     let mut cur = e;
     loop {
